@@ -1,0 +1,46 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv demo test test-services test-all lint format bench bench-quick clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,tasks,server,openapi]" --group dev
+	touch $(STAMP)
+
+demo: venv
+	cd example && ../$(BIN)/python manage.py migrate --noinput
+	cd example && ../$(BIN)/python manage.py seed_demo
+	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
+
+test: venv
+	$(BIN)/python -m pytest
+
+test-services: venv
+	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check notifications tests example bench
+	$(BIN)/ruff format --check notifications tests example bench
+	$(BIN)/mypy notifications
+
+format: venv
+	$(BIN)/ruff check --fix notifications tests example bench
+	$(BIN)/ruff format notifications tests example bench
+
+bench: venv
+	$(BIN)/python -m bench
+
+bench-quick: venv
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) example/db.sqlite3 .mypy_cache .ruff_cache

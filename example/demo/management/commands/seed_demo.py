@@ -1,0 +1,44 @@
+"""Create the demo users and a few notifications; print how to log in."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from notifications.helpers import send_notification
+from notifications.models import Event
+
+PASSWORD = "demo"
+USERS = ["ann", "bob"]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password 'demo') and some notifications. Idempotent."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user_model = get_user_model()
+        users = {}
+        for name in USERS:
+            user, created = user_model.objects.get_or_create(username=name)
+            if created:
+                user.set_password(PASSWORD)
+                user.save()
+            users[name] = user
+        admin, created = user_model.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password(PASSWORD)
+            admin.save()
+        if not Event.objects.exists():
+            ann, bob = users["ann"], users["bob"]
+            send_notification("post_like", "Bob liked your post", {"post": 1}, [ann], author=bob)
+            send_notification(
+                "post_comment", "Bob commented", {"post": 1}, [ann], message="Nice!", author=bob
+            )
+            send_notification("post_like", "Ann liked your post", {"post": 2}, [bob], author=ann)
+            send_notification("mention", "Welcome to the demo", None, None)
+        self.stdout.write(
+            "Demo users: ann / demo, bob / demo (admin / demo for /admin/).\n"
+            "Open http://127.0.0.1:8000/ and log in."
+        )

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from notifications import checks  # noqa: F401  (registers the system checks)
+
+        post_migrate.connect(_sync_event_types, sender=self)
+
+
+def _sync_event_types(*, using: str = "default", **kwargs: Any) -> None:
+    from django.db import connections
+
+    from notifications.event_types import sync_event_types
+    from notifications.models import EventType
+
+    # Not after `migrate notifications zero`, when the table is gone.
+    if EventType._meta.db_table in connections[using].introspection.table_names():
+        sync_event_types(using=using)

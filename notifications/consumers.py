@@ -1,0 +1,56 @@
+"""The ``ws/notifications`` socket: every push for the connected user, on every device."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from notifications.conf import notifications_settings
+from notifications.transports.channels import group_name
+
+logger = logging.getLogger("notifications")
+
+#: Close code for a connection without an authenticated user.
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class NotificationsConsumer(AsyncWebsocketConsumer):
+    """Joins the user's group before accepting, then forwards pushes as text frames.
+
+    Anonymous connections are closed before the handshake completes. Client
+    frames carry no commands: a socket can only ever hear its own user's group,
+    so whatever a client sends is ignored.
+    """
+
+    group: str | None = None
+
+    @property
+    def channel_layer_alias(self) -> str:  # type: ignore[override]
+        return str(notifications_settings.CHANNEL_LAYER)
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if self.channel_layer is None:
+            logger.error("No channel layer %r: refusing the socket.", self.channel_layer_alias)
+            await self.close(code=1011)
+            return
+        self.group = group_name(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        subprotocol = "token" if "token" in self.scope.get("subprotocols", ()) else None
+        await self.accept(subprotocol=subprotocol)
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None and self.channel_layer is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Client frames are ignored (they cannot change what the socket hears)."""
+
+    async def notifications_push(self, message: dict[str, Any]) -> None:
+        """Forward a frame serialised once by the transport."""
+        await self.send(text_data=message["text"])

@@ -1,0 +1,87 @@
+"""Query parameters of the list: ``readed``, ``after_id`` (catch-up cursor) and ``type``."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from notifications.serializers import MAX_ID
+
+TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z"
+)
+
+
+class ReadedField(forms.CharField):
+    """``true``, ``false`` or an ISO 8601 timestamp (naive means the project's TIME_ZONE)."""
+
+    default_error_messages = {
+        "invalid": "readed must be 'true', 'false' or a timestamp YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM].",
+        "range": "readed is out of range.",
+    }
+
+    def to_python(self, value: Any) -> bool | datetime.datetime | None:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if text == "true":
+            return True
+        if text == "false":
+            return False
+        if not TIMESTAMP.match(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            moment = datetime.datetime.fromisoformat(text)
+            if timezone.is_naive(moment):
+                moment = timezone.make_aware(moment)
+            return moment.astimezone(datetime.UTC)
+        except ValueError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+        except OverflowError as error:
+            raise forms.ValidationError(self.error_messages["range"], code="range") from error
+
+
+class ReadedFilter(django_filters.Filter):
+    field_class = ReadedField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        if value is True or value is False:
+            return qs.filter(readed__isnull=not value)
+        return qs.filter(readed__gte=value)
+
+
+class AfterIdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=0, max_value=MAX_ID, **kwargs)
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        # A catch-up walks forward from the newest id the client saw.
+        return qs.filter(pk__gt=value).order_by("pk")
+
+
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    pass
+
+
+class NotificationFilterSet(django_filters.FilterSet):
+    readed = ReadedFilter(
+        help_text="'true': read only; 'false': unread only; a timestamp: read at or after it."
+    )
+    after_id = AfterIdFilter(
+        help_text="Catch-up cursor: notifications with a greater id, oldest first."
+    )
+    type = CharInFilter(
+        field_name="event__type__name", help_text="Comma-separated event type names."
+    )

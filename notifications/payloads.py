@@ -1,0 +1,131 @@
+"""The one place that builds the wire JSON, for REST responses and WebSocket frames.
+
+The event part of a notification is built once per event and shared by every
+recipient's payload, so a fan-out never queries per recipient to build pushes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any, Literal, NotRequired, TypedDict
+
+from rest_framework import serializers
+
+from notifications.models import Event, EventType, Notification
+
+_datetime_field = serializers.DateTimeField()
+
+Action = Literal["new", "readed", "unread", "deleted", "readed_all"]
+
+
+class EventTypePayload(TypedDict):
+    id: int
+    name: str
+    title: str
+    description: str | None
+
+
+class EventPayload(TypedDict):
+    id: int
+    timestamp: str
+    author: int | None
+    type: EventTypePayload
+    title: str
+    message: str | None
+    data: Any
+
+
+class NotificationPayload(TypedDict):
+    id: int
+    user: int
+    readed: str | None
+    event: EventPayload
+
+
+class DeletedPayload(TypedDict):
+    id: int
+
+
+class PushMessage(TypedDict):
+    action: Action
+    notification: NotRequired[NotificationPayload | DeletedPayload]
+    before: NotRequired[str]
+    unread: int
+
+
+def format_datetime(value: datetime.datetime | None) -> str | None:
+    """Render a datetime exactly as Django REST framework does (ISO 8601 with offset)."""
+    if value is None:
+        return None
+    rendered: str = _datetime_field.to_representation(value)
+    return rendered
+
+
+def event_type_payload(event_type: EventType) -> EventTypePayload:
+    return {
+        "id": event_type.pk,
+        "name": event_type.name,
+        "title": event_type.title,
+        "description": event_type.description,
+    }
+
+
+def event_payload(event: Event) -> EventPayload:
+    """The ``event`` part of a notification (``event.type`` should be loaded)."""
+    return {
+        "id": event.pk,
+        "timestamp": format_datetime(event.timestamp) or "",
+        "author": event.author_id,
+        "type": event_type_payload(event.type),
+        "title": event.title,
+        "message": event.message,
+        "data": event.data,
+    }
+
+
+def notification_payload(
+    *,
+    notification_id: int,
+    user_id: int,
+    readed: datetime.datetime | None,
+    event: EventPayload,
+) -> NotificationPayload:
+    """A notification from its own columns and its (shared) event payload."""
+    return {
+        "id": notification_id,
+        "user": user_id,
+        "readed": format_datetime(readed),
+        "event": event,
+    }
+
+
+def payload_for(notification: Notification) -> NotificationPayload:
+    """A notification's JSON from a model instance (REST, single pushes)."""
+    return notification_payload(
+        notification_id=notification.pk,
+        user_id=notification.user_id,
+        readed=notification.readed,
+        event=event_payload(notification.event),
+    )
+
+
+def push_message(
+    action: Action,
+    *,
+    unread: int,
+    notification: NotificationPayload | DeletedPayload | None = None,
+    before: datetime.datetime | None = None,
+) -> PushMessage:
+    """A WebSocket frame: ``{"action", "notification", "unread"}`` (and ``before``)."""
+    message: PushMessage = {"action": action, "unread": unread}
+    if notification is not None:
+        message["notification"] = notification
+    if before is not None:
+        message["before"] = format_datetime(before) or ""
+    return message
+
+
+def encode(message: PushMessage) -> str:
+    """Serialise a frame once; the consumer forwards the text as it is."""
+    return json.dumps(message, separators=(",", ":"))

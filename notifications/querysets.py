@@ -1,0 +1,43 @@
+"""SQL-side building blocks for reading and updating notifications."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
+
+_Base = models.QuerySet["Notification"] if TYPE_CHECKING else models.QuerySet
+
+
+class NotificationQuerySet(_Base):
+    """Queries used by the services, the views and the consumer."""
+
+    def for_user(self, user: Any) -> NotificationQuerySet:
+        """Only ``user``'s notifications."""
+        return self.filter(user_id=user.pk)
+
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(readed__isnull=True)
+
+    def read(self) -> NotificationQuerySet:
+        return self.filter(readed__isnull=False)
+
+    def with_event(self) -> NotificationQuerySet:
+        """Join what the wire JSON needs, so a page costs one query."""
+        return self.select_related("event", "event__type")
+
+    def of_types(self, names: Iterable[str]) -> NotificationQuerySet:
+        return self.filter(event__type__name__in=list(names))
+
+    def mark_read(self, when: datetime.datetime) -> int:
+        """Set ``readed`` on the unread rows only (the first read time is kept)."""
+        return self.unread().update(readed=when)
+
+    def unread_count(self, user: Any) -> int:
+        """Exact unread count of ``user``, answered from the partial index."""
+        return self.for_user(user).unread().count()

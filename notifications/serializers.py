@@ -1,0 +1,117 @@
+"""Request bodies and response shapes of the REST API.
+
+Responses that carry notifications are rendered by :mod:`notifications.payloads`,
+the same code that renders WebSocket frames; the declared fields here describe
+that shape for the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from notifications.conf import notifications_settings
+from notifications.models import Event, EventType, Notification
+from notifications.payloads import payload_for
+
+MAX_ID = 2**63 - 1
+
+
+class EventTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EventType
+        fields = ["id", "name", "title", "description"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type = EventTypeSerializer()
+
+    class Meta:
+        model = Event
+        fields = ["id", "timestamp", "author", "type", "title", "message", "data"]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    """A notification as API.md shows it (REST and WebSocket alike)."""
+
+    event = EventSerializer()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "user", "readed", "event"]
+
+    def to_representation(self, instance: Notification) -> Any:
+        return payload_for(instance)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An integer in the JSON body: no strings, floats or booleans."""
+
+    default_error_messages = {"invalid": "Must be an integer id."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class NotificationIdsField(serializers.ListField):
+    """The batch mark-read body: a JSON array of notification ids."""
+
+    child = StrictIntegerField(min_value=-MAX_ID, max_value=MAX_ID)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", notifications_settings.MAX_BATCH_IDS)
+        kwargs.setdefault("allow_empty", True)
+        super().__init__(**kwargs)
+
+
+class ReadStateField(serializers.BooleanField):
+    """``true`` (read) or ``null`` (unread), nothing else."""
+
+    default_error_messages = {"invalid": "Must be true (mark read) or null (mark unread)."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data is not True:
+            self.fail("invalid")
+        return True
+
+
+class ReadStateSerializer(serializers.Serializer):
+    """Optional detail PATCH body: no body or ``{"readed": true}`` marks read, ``null`` unread."""
+
+    readed = ReadStateField(allow_null=True, required=False)
+
+
+class NotificationFilterSerializer(serializers.Serializer):
+    """The per-user filter: the names of the event types the user receives."""
+
+    event_types = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
+
+    def validate_event_types(self, names: list[str]) -> list[str]:
+        sendable = set(EventType.objects.sendable().values_list("name", flat=True))
+        unknown = [name for name in names if name not in sendable]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown or removed event type: {', '.join(map(repr, unknown))}."
+            )
+        return list(dict.fromkeys(names))
+
+
+class EventTypeChoiceSerializer(serializers.Serializer):
+    """A sendable type and whether the requesting user receives it."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    enabled = serializers.BooleanField()
+
+
+class UnreadCountSerializer(serializers.Serializer):
+    unread = serializers.IntegerField(min_value=0)
+
+
+class MarkAllReadSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(min_value=0, help_text="Notifications marked read.")
+    unread = serializers.IntegerField(min_value=0, help_text="Unread notifications left.")

@@ -1,0 +1,21 @@
+"""``path("notifications/", include("notifications.urls"))`` mounts every endpoint."""
+
+from django.urls import path
+
+from notifications.views import (
+    EventTypesView,
+    MarkAllReadView,
+    NotificationDetailView,
+    NotificationFilterView,
+    NotificationsListView,
+    UnreadCountView,
+)
+
+urlpatterns = [
+    path("", NotificationsListView.as_view(), name="notifications"),
+    path("<int:notification_id>", NotificationDetailView.as_view(), name="notification"),
+    path("filter", NotificationFilterView.as_view(), name="notification_filter"),
+    path("unread-count", UnreadCountView.as_view(), name="notifications_unread_count"),
+    path("read-all", MarkAllReadView.as_view(), name="notifications_read_all"),
+    path("types", EventTypesView.as_view(), name="notification_types"),
+]

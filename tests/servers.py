@@ -1,0 +1,107 @@
+"""Run the demo project as a real ASGI server process (uvicorn) for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "example"
+PASSWORD = "demo"  # the demo users ann, bob and admin
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    url: str  # http://127.0.0.1:PORT
+    ws_url: str  # ws://127.0.0.1:PORT
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def login(self, username: str, client: httpx.Client | None = None) -> httpx.Client:
+        """An HTTP client logged in to the demo with a real session and CSRF cookie."""
+        client = client or httpx.Client(base_url=self.url, timeout=10)
+        client.get("/accounts/login/")
+        response = client.post(
+            "/accounts/login/",
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+            headers={"Referer": f"{self.url}/accounts/login/"},
+        )
+        assert response.status_code in (200, 302), response.text
+        assert "sessionid" in client.cookies, "login failed"
+        client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+        client.headers["Referer"] = f"{self.url}/"
+        return client
+
+
+def prepare_demo_db(db_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Migrate and seed a fresh demo database; return the environment that points at it."""
+    full_env = {**os.environ, "DEMO_DB_PATH": str(db_path), **(env or {})}
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=EXAMPLE,
+            env=full_env,
+            check=True,
+            capture_output=True,
+        )
+    return full_env
+
+
+@contextmanager
+def demo_server(env: dict[str, str], log_path: Path, timeout: float = 30) -> Iterator[DemoServer]:
+    """Serve the demo with uvicorn on a free loopback port until the block exits."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "uvicorn", "demo.asgi:application",
+                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            ],
+            cwd=EXAMPLE,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    server = DemoServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", env, process, log_path)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"demo server exited:\n{server.log()}")
+            try:
+                httpx.get(f"{server.url}/accounts/login/", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"demo server did not start:\n{server.log()}") from None
+                time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,24 @@
+"""Both URL forms of API.md: the seed's explicit paths and include()."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from notifications.views import (
+    NotificationDetailView,
+    NotificationFilterView,
+    NotificationsListView,
+)
+
+urlpatterns = [
+    # The seed's explicit form (these names and the `notification_id` kwarg).
+    path("notifications", NotificationsListView.as_view(), name="notifications"),
+    path(
+        "notifications<int:notification_id>",
+        NotificationDetailView.as_view(),
+        name="notification",
+    ),
+    path("notifications/filter", NotificationFilterView.as_view(), name="notification_filter"),
+    # The include() form, mounted under another prefix.
+    path("api/notifications/", include("notifications.urls")),
+    path("admin/", admin.site.urls),
+]
