@@ -118,12 +118,13 @@ def push_message(
     before: datetime.datetime | None = None,
 ) -> PushMessage:
     """A WebSocket frame: ``{"action", "notification", "unread"}`` (and ``before``)."""
-    message: PushMessage = {"action": action, "unread": unread}
+    message: dict[str, Any] = {"action": action}
     if notification is not None:
         message["notification"] = notification
     if before is not None:
-        message["before"] = format_datetime(before) or ""
-    return message
+        message["before"] = format_datetime(before)
+    message["unread"] = unread
+    return message  # type: ignore[return-value]
 
 
 def encode(message: PushMessage) -> str:
