@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 
 
-@database_sync_to_async
+@database_sync_to_async  # type: ignore[untyped-decorator]
 def _user_for_token(key: str) -> Any:
     from rest_framework.authtoken.models import Token
 
@@ -51,6 +51,6 @@ class TokenAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
-def TokenAuthMiddlewareStack(inner: Any) -> Any:  # noqa: N802 - mirrors AuthMiddlewareStack
+def TokenAuthMiddlewareStack(inner: Any) -> Any:
     """Session authentication, then a token when one is offered."""
     return AuthMiddlewareStack(TokenAuthMiddleware(inner))

@@ -27,7 +27,7 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     @property
-    def channel_layer_alias(self) -> str:  # type: ignore[override]
+    def channel_layer_alias(self) -> str:
         return str(notifications_settings.CHANNEL_LAYER)
 
     async def connect(self) -> None:

@@ -41,7 +41,9 @@ def problems(events: Any) -> list[tuple[str, str]]:
             continue
         name = entry["name"]
         if not isinstance(name, str) or not SLUG.match(name) or len(name) > 100:
-            found.append(("E003", f"{where}: name {name!r} is not a slug of at most 100 characters."))
+            found.append(
+                ("E003", f"{where}: name {name!r} is not a slug of at most 100 characters.")
+            )
             continue
         if name in seen:
             found.append(("E004", f"{where}: name {name!r} is declared twice."))
@@ -49,7 +51,9 @@ def problems(events: Any) -> list[tuple[str, str]]:
         title = entry.get("title", name)
         description = entry.get("description")
         if not isinstance(title, str) or not title or len(title) > 255:
-            found.append(("E005", f"{where}: title must be a non-empty string of at most 255 characters."))
+            found.append(
+                ("E005", f"{where}: title must be a non-empty string of at most 255 characters.")
+            )
         if description is not None and not isinstance(description, str):
             found.append(("E005", f"{where}: description must be a string or None."))
     return found

@@ -13,22 +13,23 @@ from django.utils import timezone
 
 from notifications.serializers import MAX_ID
 
-TIMESTAMP = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z"
-)
+TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z")
 
 
 class ReadedField(forms.CharField):
     """``true``, ``false`` or an ISO 8601 timestamp (naive means the project's TIME_ZONE)."""
 
     default_error_messages = {
-        "invalid": "readed must be 'true', 'false' or a timestamp YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM].",
+        "invalid": (
+            "readed must be 'true', 'false' or a timestamp "
+            "YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]."
+        ),
         "range": "readed is out of range.",
     }
 
-    def to_python(self, value: Any) -> bool | datetime.datetime | None:
+    def to_python(self, value: Any) -> Any:
         text = super().to_python(value)
-        if text in self.empty_values:
+        if text is None or text in self.empty_values:
             return None
         if text == "true":
             return True

@@ -1,4 +1,4 @@
-"""The documented import path for sending: ``from notifications.helpers import send_notification``."""
+"""The documented import path: ``from notifications.helpers import send_notification``."""
 
 from notifications.services import send_notification
 

@@ -9,7 +9,7 @@ try:
     from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 except ImportError:  # pragma: no cover - exercised only without the extra
 
-    def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[no-redef]
+    def extend_schema(*args: Any, **kwargs: Any) -> Callable[[Any], Any]:  # type: ignore[misc]
         return lambda target: target
 
     class OpenApiResponse:  # type: ignore[no-redef]

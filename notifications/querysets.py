@@ -9,12 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 if TYPE_CHECKING:
-    from notifications.models import Notification
-
-_Base = models.QuerySet["Notification"] if TYPE_CHECKING else models.QuerySet
+    from notifications.models import Notification  # noqa: F401 (the base's type argument)
 
 
-class NotificationQuerySet(_Base):
+class NotificationQuerySet(models.QuerySet["Notification"]):
     """Queries used by the services, the views and the consumer."""
 
     def for_user(self, user: Any) -> NotificationQuerySet:
@@ -36,8 +34,10 @@ class NotificationQuerySet(_Base):
 
     def mark_read(self, when: datetime.datetime) -> int:
         """Set ``readed`` on the unread rows only (the first read time is kept)."""
-        return self.unread().update(readed=when)
+        updated: int = self.unread().update(readed=when)
+        return updated
 
     def unread_count(self, user: Any) -> int:
         """Exact unread count of ``user``, answered from the partial index."""
-        return self.for_user(user).unread().count()
+        count: int = self.for_user(user).unread().count()
+        return count

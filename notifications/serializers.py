@@ -53,7 +53,8 @@ class StrictIntegerField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
-        return super().to_internal_value(data)  # type: ignore[no-any-return]
+        value: int = super().to_internal_value(data)
+        return value
 
 
 class NotificationIdsField(serializers.ListField):
@@ -87,7 +88,9 @@ class ReadStateSerializer(serializers.Serializer):
 class NotificationFilterSerializer(serializers.Serializer):
     """The per-user filter: the names of the event types the user receives."""
 
-    event_types = serializers.ListField(child=serializers.CharField(max_length=100), allow_empty=True)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=100), allow_empty=True
+    )
 
     def validate_event_types(self, names: list[str]) -> list[str]:
         sendable = set(EventType.objects.sendable().values_list("name", flat=True))

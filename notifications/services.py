@@ -121,7 +121,10 @@ def _validate(*, title: Any, data: Any, message: Any, key: Any) -> None:
 
 def get_notification(user: Any, notification_id: int) -> Notification:
     """``user``'s notification with that id; ``Notification.DoesNotExist`` otherwise."""
-    return Notification.objects.for_user(user).with_event().get(pk=notification_id)
+    notification: Notification = (
+        Notification.objects.for_user(user).with_event().get(pk=notification_id)
+    )
+    return notification
 
 
 def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
@@ -254,4 +257,3 @@ def _push_frame_after_commit(user: Any, action: Action, **parts: Any) -> None:
         deliver([[Push(user.pk, push_message(action, unread=unread_count(user), **parts))]])
 
     transaction.on_commit(push, robust=True)
-

@@ -46,7 +46,8 @@ class NotificationsAPIView(GenericAPIView):
     throttle_scope = "notifications"
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return Notification.objects.for_user(self.request.user).with_event()
+        rows: QuerySet[Notification] = Notification.objects.for_user(self.request.user).with_event()
+        return rows
 
 
 class NotificationsListView(NotificationsAPIView):
@@ -175,9 +176,7 @@ class MarkAllReadView(NotificationsAPIView):
 
     @extend_schema(
         request=None,
-        parameters=[
-            OpenApiParameter("type", str, description="Comma-separated event type names.")
-        ],
+        parameters=[OpenApiParameter("type", str, description="Comma-separated event type names.")],
         responses={200: MarkAllReadSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:

@@ -31,7 +31,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         psycopg.connect(
             host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"], connect_timeout=3
         ).close()
-    except Exception as error:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as error:
         pytest.exit(
             f"PostgreSQL at {db['HOST']}:{db['PORT']} is not reachable ({error}). "
             f"Start it with: {START_POSTGRES}",
@@ -41,9 +41,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         import redis
 
         redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         pytest.exit(
-            f"Redis at {settings.REDIS_URL} is not reachable ({error}). Start it with: {START_REDIS}",
+            f"Redis at {settings.REDIS_URL} is not reachable ({error}). "
+            f"Start it with: {START_REDIS}",
             returncode=3,
         )
 

@@ -76,15 +76,25 @@ def demo_server(env: dict[str, str], log_path: Path, timeout: float = 30) -> Ite
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "uvicorn", "demo.asgi:application",
-                "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "demo.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
             ],
             cwd=EXAMPLE,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = DemoServer(f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", env, process, log_path)
+    server = DemoServer(
+        f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", env, process, log_path
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:

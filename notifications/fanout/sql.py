@@ -36,12 +36,13 @@ def insert_notifications(event: Event, users: models.QuerySet[Any], using: str =
     )
     select_sql, params = select.query.get_compiler(using=using).as_sql()
     opts = Notification._meta
-    fields = [opts.get_field("user"), opts.get_field("event")]
+    fields: list[Any] = [opts.get_field("user"), opts.get_field("event")]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)  # type: ignore[union-attr]
+    columns = ", ".join(quote(field.column) for field in fields)
     insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
     suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])
     sql = f"{insert} {quote(opts.db_table)} ({columns}) {select_sql} {suffix}"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        inserted: int = cursor.rowcount
+    return max(inserted, 0)

@@ -1,4 +1,4 @@
-"""Fan-out on the task queue (Django's Tasks API: ``django.tasks`` or the ``django-tasks`` backport).
+"""Fan-out on the task queue: Django's Tasks API (``django.tasks`` or the backport).
 
 The request writes the Event and returns; after commit one task per chunk of
 ``FANOUT_BATCH_SIZE`` user ids inserts that chunk's notifications and pushes
@@ -26,13 +26,14 @@ from notifications.transports import deliver
 
 def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
     try:
-        from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
+        from django.tasks import task as make_task  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         try:
-            from django_tasks import task
+            from django_tasks import task as make_task  # type: ignore[no-redef,unused-ignore]
         except ImportError:
             return None
-    return task()  # type: ignore[no-any-return]
+    decorator: Callable[[Callable[..., Any]], Any] = make_task()
+    return decorator
 
 
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:

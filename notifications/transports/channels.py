@@ -59,9 +59,7 @@ class ChannelLayerTransport(BaseTransport):
                     group_name(push.user_id), {"type": PUSH_TYPE, "text": encode(push.message)}
                 )
 
-        results = await asyncio.gather(
-            *(deliver(push) for push in pushes), return_exceptions=True
-        )
+        results = await asyncio.gather(*(deliver(push) for push in pushes), return_exceptions=True)
         failures = [r for r in results if isinstance(r, BaseException)]
         if not failures:
             return
