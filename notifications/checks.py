@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Info, Warning, register
 
 from notifications.conf import notifications_settings
 from notifications.event_types import problems, raw_events
@@ -28,7 +28,7 @@ def check_events(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """notifications.W001: unknown NOTIFICATIONS keys; W002: no channel layer, so no pushes."""
+    """W001: unknown NOTIFICATIONS keys; W002: the layer alias is missing; I001: fallback layer."""
     found: list[CheckMessage] = []
     for key in notifications_settings.unknown_keys():
         found.append(
@@ -39,14 +39,25 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     uses_channels = notifications_settings.TRANSPORT.endswith("ChannelLayerTransport")
-    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
-    if uses_channels and notifications_settings.CHANNEL_LAYER not in layers:
+    alias = notifications_settings.CHANNEL_LAYER
+    if not uses_channels:
+        return found
+    if not hasattr(settings, "CHANNEL_LAYERS"):
+        found.append(
+            Info(
+                "No CHANNEL_LAYERS setting: notifications are pushed through an in-memory "
+                "layer, which reaches only the sockets of the process that sends.",
+                hint="With several processes, configure channels_redis (see the README).",
+                id="notifications.I001",
+            )
+        )
+    elif alias not in settings.CHANNEL_LAYERS:
         found.append(
             Warning(
-                f"CHANNEL_LAYERS has no {notifications_settings.CHANNEL_LAYER!r} layer: "
-                "notifications are saved but never pushed to WebSockets.",
-                hint='Add CHANNEL_LAYERS = {"default": {"BACKEND": '
-                '"channels.layers.InMemoryChannelLayer"}} (or channels_redis in production).',
+                f"CHANNEL_LAYERS has no {alias!r} layer: notifications are saved but never "
+                "pushed to WebSockets.",
+                hint=f"Add a {alias!r} entry to CHANNEL_LAYERS, or set "
+                'NOTIFICATIONS["CHANNEL_LAYER"] to the alias of your layer.',
                 id="notifications.W002",
             )
         )

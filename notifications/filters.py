@@ -9,7 +9,9 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import QuerySet
+from django.template import TemplateDoesNotExist
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 
 from notifications.serializers import MAX_ID
 
@@ -21,8 +23,7 @@ class ReadedField(forms.CharField):
 
     default_error_messages = {
         "invalid": (
-            "readed must be 'true', 'false' or a timestamp "
-            "YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]."
+            "readed must be 'true', 'false' or a timestamp YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]."
         ),
         "range": "readed is out of range.",
     }
@@ -74,6 +75,20 @@ class AfterIdFilter(django_filters.NumberFilter):
 
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     pass
+
+
+class NotificationFilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend that works without ``django_filters`` in INSTALLED_APPS.
+
+    The browsable API renders the filter form from a template of that app;
+    without it the form is left out instead of failing the page.
+    """
+
+    def to_html(self, request: Any, queryset: Any, view: Any) -> Any:
+        try:
+            return super().to_html(request, queryset, view)
+        except TemplateDoesNotExist:
+            return None
 
 
 class NotificationFilterSet(django_filters.FilterSet):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -14,7 +13,7 @@ from rest_framework.response import Response
 
 from notifications import services
 from notifications.exceptions import UnknownEventType
-from notifications.filters import NotificationFilterSet
+from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import Notification
 from notifications.openapi import OpenApiParameter, OpenApiResponse, extend_schema
 from notifications.pagination import pagination_class
@@ -54,7 +53,7 @@ class NotificationsListView(NotificationsAPIView):
     """The requesting user's notifications (GET) and batch mark-as-read (PATCH)."""
 
     serializer_class = NotificationSerializer
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = [NotificationFilterBackend]
     filterset_class = NotificationFilterSet
 
     @property
