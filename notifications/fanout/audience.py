@@ -24,10 +24,18 @@ def _user_queryset() -> models.QuerySet[Any]:
 
 @dataclass(frozen=True)
 class Audience:
-    """The recipients of one send: either a QuerySet of users or a stream of ids."""
+    """The recipients of one send: either a QuerySet of users or a stream of ids.
+
+    ``column`` is set when the QuerySet is ``users.filter(pk__in=column)`` for a
+    one-field values QuerySet (``values_list("id", flat=True)`` of users, or
+    another model's ``user_id``); its field is named ``field``. Chunks then
+    bound that column too, so no chunk rescans the whole subquery.
+    """
 
     queryset: models.QuerySet[Any] | None = None
     ids: Iterable[int] = ()
+    column: models.QuerySet[Any] | None = None
+    field: str = "pk"
 
     def size(self) -> int | None:
         """How many users the audience names (one COUNT query for QuerySets).
@@ -47,33 +55,39 @@ class Audience:
                 yield _user_queryset().filter(pk__in=ids)
             return
         for low, high in self._ranges(size):
-            chunk = self.queryset if low is None else self.queryset.filter(pk__gt=low)
-            yield chunk if high is None else chunk.filter(pk__lte=high)
+            yield self._between(low, high)
 
     def id_chunks(self, size: int) -> Iterator[list[int]]:
-        """The audience's ids, ``size`` at a time (for background tasks)."""
+        """The audience's ids, at most ``size`` at a time (for background tasks)."""
         if self.queryset is None:
             iterator = iter(self.ids)
             while batch := list(islice(iterator, size)):
                 yield batch
             return
-        ordered = self.queryset.order_by("pk").values_list("pk", flat=True)
-        last = None
-        while True:
-            window = ordered if last is None else ordered.filter(pk__gt=last)
-            batch = list(window[:size])
-            if not batch:
-                return
-            yield batch
-            last = batch[-1]
+        for low, high in self._ranges(size):
+            chunk = self._between(low, high).order_by("pk").values_list("pk", flat=True)
+            if batch := list(chunk.distinct()):
+                yield batch
+
+    def _between(self, low: Any, high: Any) -> models.QuerySet[Any]:
+        """The audience's users with ``low < pk <= high`` (None: unbounded)."""
+        assert self.queryset is not None
+        bounds = {op: value for op, value in (("gt", low), ("lte", high)) if value is not None}
+        users = self.queryset
+        if self.column is not None and bounds:
+            column = self.column.filter(**{f"{self.field}__{op}": v for op, v in bounds.items()})
+            users = _user_queryset().filter(pk__in=column.order_by())
+        return users.filter(**{f"pk__{op}": value for op, value in bounds.items()})
 
     def _ranges(self, size: int) -> Iterator[tuple[Any, Any]]:
-        """(low, high] primary-key ranges of ``size`` users, found on the pk index."""
+        """(low, high] ranges of at most ``size`` users, found on the pk (or column) index."""
         assert self.queryset is not None
-        ordered = self.queryset.order_by("pk").values_list("pk", flat=True)
+        source = self.queryset if self.column is None else self.column
+        field = "pk" if self.column is None else self.field
+        ordered = source.order_by(field).values_list(field, flat=True)
         low = None
         while True:
-            window = ordered if low is None else ordered.filter(pk__gt=low)
+            window = ordered if low is None else ordered.filter(**{f"{field}__gt": low})
             high = next(iter(window[size - 1 : size]), None)
             yield low, high
             if high is None:
@@ -92,7 +106,7 @@ def resolve_audience(users: Users) -> Audience:
     if users is None:
         return Audience(queryset=_user_queryset())
     if isinstance(users, models.QuerySet):
-        return Audience(queryset=_as_user_queryset(users))
+        return _as_audience(users)
     if isinstance(users, models.Model):
         return Audience(ids=[users.pk])
     if isinstance(users, int):
@@ -104,18 +118,24 @@ def resolve_audience(users: Users) -> Audience:
     return Audience(ids=(_user_id(user) for user in users))
 
 
-def _as_user_queryset(users: models.QuerySet[Any]) -> models.QuerySet[Any]:
+def _as_audience(users: models.QuerySet[Any]) -> Audience:
     user_model = get_user_model()
-    plain = (
-        users.model is user_model
-        and users._iterable_class is ModelIterable
-        and not users.query.is_sliced
-        and not users.query.combinator
-    )
-    if plain:
-        return users.order_by()
-    column = users if users._iterable_class is not ModelIterable else users.values("pk")
-    return _user_queryset().filter(pk__in=column)
+    free = not users.query.is_sliced and not users.query.combinator
+    unordered = users.order_by() if not users.query.is_sliced else users
+    fields: tuple[str, ...] = tuple(getattr(users, "_fields", None) or ())
+    if users._iterable_class is ModelIterable or len(fields) != 1:
+        if users.model is not user_model:
+            raise TypeError(
+                f"users must be a QuerySet of {user_model.__name__} or one column of "
+                f"user ids, not {users.model.__name__} rows"
+            )
+        if free and users._iterable_class is ModelIterable and not users.query.distinct_fields:
+            return Audience(queryset=unordered)
+        return Audience(queryset=_user_queryset().filter(pk__in=unordered.values("pk")))
+    queryset = _user_queryset().filter(pk__in=unordered)
+    if free and not users.query.distinct_fields:
+        return Audience(queryset=queryset, column=unordered, field=fields[0])
+    return Audience(queryset=queryset)
 
 
 def _user_id(user: Any) -> int:

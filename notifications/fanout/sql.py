@@ -22,12 +22,10 @@ def recipients(event: Event, users: models.QuerySet[Any]) -> models.QuerySet[Any
     return users.order_by().exclude(Exists(excluded))
 
 
-def insert_notifications(event: Event, users: models.QuerySet[Any], using: str = "default") -> int:
-    """Insert one unread notification of ``event`` per user in ``users``; return how many.
-
-    Users who already have one for this event are skipped (``ON CONFLICT DO
-    NOTHING`` or the backend's equivalent).
-    """
+def insert_sql(
+    event: Event, users: models.QuerySet[Any], using: str = "default"
+) -> tuple[str, Any]:
+    """The ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` of one chunk, and its params."""
     connection = connections[using]
     select = (
         recipients(event, users)
@@ -41,8 +39,17 @@ def insert_notifications(event: Event, users: models.QuerySet[Any], using: str =
     columns = ", ".join(quote(field.column) for field in fields)
     insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
     suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])
-    sql = f"{insert} {quote(opts.db_table)} ({columns}) {select_sql} {suffix}"
-    with connection.cursor() as cursor:
+    return f"{insert} {quote(opts.db_table)} ({columns}) {select_sql} {suffix}", params
+
+
+def insert_notifications(event: Event, users: models.QuerySet[Any], using: str = "default") -> int:
+    """Insert one unread notification of ``event`` per user in ``users``; return how many.
+
+    Users who already have one for this event are skipped (``ON CONFLICT DO
+    NOTHING`` or the backend's equivalent).
+    """
+    sql, params = insert_sql(event, users, using)
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         inserted: int = cursor.rowcount
     return max(inserted, 0)
