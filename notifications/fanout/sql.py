@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.constants import OnConflict
@@ -32,6 +33,7 @@ def insert_sql(
         .annotate(notification_event_id=Value(event.pk, output_field=models.BigIntegerField()))
         .values_list("pk", "notification_event_id")
     )
+    # Raises EmptyResultSet for an audience that is empty by construction (.none()).
     select_sql, params = select.query.get_compiler(using=using).as_sql()
     opts = Notification._meta
     fields: list[Any] = [opts.get_field("user"), opts.get_field("event")]
@@ -48,8 +50,41 @@ def insert_notifications(event: Event, users: models.QuerySet[Any], using: str =
     Users who already have one for this event are skipped (``ON CONFLICT DO
     NOTHING`` or the backend's equivalent).
     """
-    sql, params = insert_sql(event, users, using)
+    try:
+        sql, params = insert_sql(event, users, using)
+    except EmptyResultSet:  # e.g. users=User.objects.none(): nothing to insert
+        return 0
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         inserted: int = cursor.rowcount
     return max(inserted, 0)
+
+
+def insert_notifications_returning(
+    event: Event, users: models.QuerySet[Any], using: str = "default"
+) -> list[int]:
+    """Like :func:`insert_notifications`, but return the ids of the users it created rows for.
+
+    Uses ``RETURNING`` where the database has it (PostgreSQL, SQLite >= 3.35,
+    MariaDB); elsewhere reads which users already had a row first, which a
+    concurrent insert of the same users can fool (then a push may repeat).
+    """
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        users = users.exclude(pk__in=Notification.objects.filter(event=event).values("user_id"))
+        ids = list(recipients(event, users).values_list("pk", flat=True))
+        insert_notifications(event, _user_model(users).filter(pk__in=ids), using)
+        return ids
+    try:
+        sql, params = insert_sql(event, users, using)
+    except EmptyResultSet:
+        return []
+    column = connection.ops.quote_name(Notification._meta.get_field("user").column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {column}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _user_model(users: models.QuerySet[Any]) -> models.QuerySet[Any]:
+    every: models.QuerySet[Any] = users.model._default_manager.all()
+    return every

@@ -19,7 +19,7 @@ from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
 from notifications.fanout.pushes import new_notification_pushes
-from notifications.fanout.sql import insert_notifications
+from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
 from notifications.transports import deliver
 
@@ -41,14 +41,17 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     with transaction.atomic():
         event = Event.objects.get(pk=event_id)
         users = get_user_model()._default_manager.filter(pk__in=user_ids)
-        created = insert_notifications(event, users)
+        # Only the rows this run created are pushed: a retried chunk, or ids
+        # another chunk already covered, push nothing twice.
+        created_ids = insert_notifications_returning(event, users)
+        created = len(created_ids)
         if created:
             Event.objects.filter(pk=event_id).update(
                 notifications_count=F("notifications_count") + created
             )
             batch_size = notifications_settings.FANOUT_BATCH_SIZE
             transaction.on_commit(
-                lambda: deliver(new_notification_pushes(event_id, batch_size, user_ids)),
+                lambda: deliver(new_notification_pushes(event_id, batch_size, created_ids)),
                 robust=True,
             )
     return created
