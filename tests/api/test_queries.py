@@ -1,0 +1,65 @@
+"""Query budget: a page and a batch cost a constant number of queries."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from notifications.helpers import send_notification
+from notifications.models import Notification
+from tests.api.support import ids_of
+
+# Session + user (authentication), COUNT, the page with its events and types.
+LIST_QUERIES = 4
+# Session + user, UPDATE, SELECT of the rows (+ savepoint bookkeeping on some backends).
+BATCH_QUERIES = 6
+
+
+def many_events(user, count: int) -> None:
+    """``count`` notifications of distinct events, authors and types."""
+    for index in range(count):
+        kind = "post_like" if index % 2 else "post_comment"
+        send_notification(kind, f"n{index}", {"i": index}, users=[user], author=user)
+
+
+def test_list_costs_the_same_for_1_and_100_rows(
+    urls, ann, ann_client, django_assert_max_num_queries
+):
+    many_events(ann, 100)
+
+    with django_assert_max_num_queries(LIST_QUERIES):
+        one = ann_client.get(urls.list, {"limit": 1})
+    with django_assert_max_num_queries(LIST_QUERIES):
+        hundred = ann_client.get(urls.list, {"limit": 100})
+    with CaptureQueriesContext(connection) as small:
+        ann_client.get(urls.list, {"limit": 1})
+    with CaptureQueriesContext(connection) as large:
+        ann_client.get(urls.list, {"limit": 100, "readed": "false"})
+
+    assert len(one.json()["results"]) == 1
+    assert len(hundred.json()["results"]) == 100
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_batch_of_500_ids_costs_a_constant(urls, ann, ann_client, django_assert_max_num_queries):
+    many_events(ann, 500)
+    mine = ids_of(ann)
+
+    with django_assert_max_num_queries(BATCH_QUERIES):
+        response = ann_client.patch(urls.list, mine, format="json")
+
+    assert response.status_code == 200
+    assert len(response.json()) == 500
+    assert not Notification.objects.filter(user=ann, readed__isnull=True).exists()
+
+
+def test_batch_of_2_ids_costs_the_same(urls, ann, ann_client):
+    many_events(ann, 10)
+    mine = ids_of(ann)
+
+    with CaptureQueriesContext(connection) as two:
+        ann_client.patch(urls.list, mine[:2], format="json")
+    with CaptureQueriesContext(connection) as eight:
+        ann_client.patch(urls.list, mine[2:], format="json")
+
+    assert len(two.captured_queries) == len(eight.captured_queries)
