@@ -1,15 +1,27 @@
-"""Admin registrations: browse types, events and notifications without N+1 queries."""
+"""Admin registrations: browse types, events and notifications without N+1 queries.
+
+The Event admin adds a "Send a notification" page (``send/``) that calls
+:func:`notifications.services.send_notification`.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers, widgets
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 
+from notifications.exceptions import NotificationsError
 from notifications.models import Event, EventType, ExcludedEventType, Notification
+from notifications.services import send_notification
 
 
 def _user_search_field(prefix: str) -> str:
@@ -41,6 +53,110 @@ class EventTypeAdmin(admin.ModelAdmin):
         return False
 
 
+USER_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _group_model() -> Any:
+    """The Group model if the user model has ``groups`` (PermissionsMixin), else None."""
+    try:
+        return get_user_model()._meta.get_field("groups").related_model
+    except FieldDoesNotExist:
+        return None
+
+
+class UserIdsWidget(widgets.ManyToManyRawIdWidget):
+    """The admin's raw-id picker (the magnifier), keeping the typed text as it is."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        return data.get(name)
+
+    def format_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return ",".join(str(v) for v in value)
+        return value or ""
+
+
+class SendNotificationForm(forms.Form):
+    """What the admin's "Send a notification" page asks for."""
+
+    EVERYONE, USERS, GROUPS = "everyone", "users", "groups"
+
+    type = forms.ModelChoiceField(
+        queryset=EventType.objects.none(), to_field_name="name", empty_label=None
+    )
+    title = forms.CharField(max_length=255)
+    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    data = forms.JSONField(required=False, help_text="Optional JSON sent with the notification.")
+    audience = forms.ChoiceField(widget=forms.RadioSelect, initial=USERS)
+    users = forms.CharField(
+        required=False, help_text="User ids, separated by commas (the magnifier picks them)."
+    )
+    groups = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    key = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="Optional idempotency key: sending again with the same type and key "
+        "sends nothing.",
+    )
+
+    def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        type_field: Any = fields["type"]
+        type_field.queryset = EventType.objects.sendable()
+        rel = Notification._meta.get_field("user").remote_field
+        fields["users"].widget = UserIdsWidget(rel, admin_site)
+        audience: Any = fields["audience"]
+        group_model = _group_model()
+        if group_model is None:
+            del fields["groups"]
+            audience.choices = [(self.USERS, "Chosen users"), (self.EVERYONE, "Everyone")]
+        else:
+            groups: Any = fields["groups"]
+            groups.queryset = group_model._default_manager.all()
+            groups.widget = widgets.FilteredSelectMultiple("groups", is_stacked=False)
+            audience.choices = [
+                (self.USERS, "Chosen users"),
+                (self.GROUPS, "Members of the chosen groups"),
+                (self.EVERYONE, "Everyone"),
+            ]
+
+    def clean_users(self) -> list[int]:
+        raw = self.cleaned_data["users"]
+        parts = [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
+        if not all(USER_ID.fullmatch(part) for part in parts):
+            raise forms.ValidationError("Enter user ids separated by commas.")
+        ids = list(dict.fromkeys(int(part) for part in parts))
+        known = set(
+            get_user_model()._default_manager.filter(pk__in=ids).values_list("pk", flat=True)
+        )
+        unknown = [str(i) for i in ids if i not in known]
+        if unknown:
+            raise forms.ValidationError(f"No user with id {', '.join(unknown)}.")
+        return ids
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        audience = cleaned.get("audience")
+        if audience == self.USERS and "users" in cleaned and not cleaned["users"]:
+            self.add_error("users", "Choose at least one user.")
+        if audience == self.GROUPS and "groups" in cleaned and not cleaned["groups"]:
+            self.add_error("groups", "Choose at least one group.")
+        return cleaned
+
+    def recipients(self) -> Any:
+        """The ``users`` argument of ``send_notification`` (None: everyone)."""
+        audience = self.cleaned_data["audience"]
+        if audience == self.EVERYONE:
+            return None
+        if audience == self.USERS:
+            return self.cleaned_data["users"]
+        users = get_user_model()._default_manager
+        # A subquery, not a join: a member of two chosen groups is listed once.
+        members = users.filter(groups__in=self.cleaned_data["groups"]).values("pk")
+        return users.filter(pk__in=members)
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["id", "type", "title", "author", "timestamp", "notifications_count"]
@@ -49,6 +165,81 @@ class EventAdmin(admin.ModelAdmin):
     search_fields = ["title", "type__name", "key"]
     raw_id_fields = ["author"]
     date_hierarchy = "timestamp"
+    send_template = "admin/notifications/event/send.html"
+
+    def _url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self) -> list[URLPattern]:
+        send = path(
+            "send/", self.admin_site.admin_view(self.send_view), name=self._url_name("send")
+        )
+        return [send, *super().get_urls()]
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: Any = None) -> Any:
+        # An Event without notifications means nothing: "Add" is the send page.
+        send_url = reverse(f"admin:{self._url_name('send')}", current_app=self.admin_site.name)
+        return HttpResponseRedirect(send_url)
+
+    def send_view(self, request: HttpRequest) -> HttpResponse:
+        """A form that sends a notification to chosen users, groups or everyone."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        data = request.POST if request.method == "POST" else None
+        form = SendNotificationForm(data, admin_site=self.admin_site)
+        if form.is_valid():
+            event = self._send(request, form)
+            if event is not None:
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self._url_name('change')}",
+                        args=[event.pk],
+                        current_app=self.admin_site.name,
+                    )
+                )
+        fieldsets = [(None, {"fields": list(form.fields)})]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Send a notification",
+            "opts": self.opts,
+            "form": form,
+            "adminform": helpers.AdminForm(form, fieldsets, {}),
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + form.media,
+            "has_view_permission": self.has_view_permission(request),
+        }
+        return TemplateResponse(request, self.send_template, context)
+
+    def _send(self, request: HttpRequest, form: SendNotificationForm) -> Event | None:
+        values = form.cleaned_data
+        event_type, key = values["type"], values["key"] or None
+        repeat = key is not None and Event.objects.filter(type=event_type, key=key).exists()
+        try:
+            event = send_notification(
+                type=event_type.name,
+                title=values["title"],
+                data=values["data"],
+                users=form.recipients(),
+                message=values["message"] or None,
+                author=request.user,
+                key=key,
+            )
+        except NotificationsError as error:
+            form.add_error(None, str(error))
+            return None
+        if repeat:
+            self.message_user(
+                request,
+                f"An event of type {event_type.name} with key {key!r} exists: nothing was sent.",
+                messages.WARNING,
+            )
+        else:
+            self.message_user(
+                request,
+                f"Sent event #{event.pk}: {event.notifications_count} notifications created.",
+                messages.SUCCESS,
+            )
+        return event
 
 
 @admin.register(Notification)

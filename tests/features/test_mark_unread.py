@@ -1,0 +1,96 @@
+"""``PATCH <id>``: no body or ``{"readed": true}`` marks read, ``{"readed": null}`` unread."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from notifications.models import Notification
+from notifications.testing import pushes_for
+from tests.api.support import ISO_UTC
+from tests.features.conftest import API
+
+
+@pytest.fixture
+def row(ann, send):
+    send([ann])
+    return Notification.objects.get(user=ann)
+
+
+def patch(client, row, body):
+    return client.generic(
+        "PATCH", f"{API}{row.pk}", json.dumps(body), content_type="application/json"
+    )
+
+
+def test_null_marks_it_unread(ann_client, row):
+    ann_client.patch(f"{API}{row.pk}")
+
+    response = patch(ann_client, row, {"readed": None})
+
+    assert response.status_code == 200
+    assert response.json()["readed"] is None
+    assert ann_client.get(f"{API}{row.pk}").json()["readed"] is None
+    assert ann_client.get(f"{API}unread-count").json() == {"unread": 1}
+
+
+def test_true_marks_it_read(ann_client, row):
+    response = patch(ann_client, row, {"readed": True})
+
+    assert response.status_code == 200
+    assert ISO_UTC.match(response.json()["readed"])
+
+
+def test_no_body_marks_it_read(ann_client, row):
+    response = ann_client.patch(f"{API}{row.pk}")
+
+    assert response.status_code == 200
+    assert ISO_UTC.match(response.json()["readed"])
+
+
+def test_read_again_after_unread_gets_a_new_read_time(ann_client, row):
+    first = ann_client.patch(f"{API}{row.pk}").json()["readed"]
+    patch(ann_client, row, {"readed": None})
+
+    second = ann_client.patch(f"{API}{row.pk}").json()["readed"]
+
+    assert second is not None
+    assert second >= first
+
+
+@pytest.mark.parametrize("value", [False, "true", "null", "", 1, 0, [], {}, 1.5])
+def test_anything_else_is_a_400_naming_readed(ann_client, row, value):
+    response = patch(ann_client, row, {"readed": value})
+
+    assert response.status_code == 400
+    assert "readed" in response.json()
+    assert Notification.objects.get(pk=row.pk).readed is None
+
+
+def test_unread_pushes_unread_with_the_count(ann, bob, ann_client, row, outbox, committed):
+    ann_client.patch(f"{API}{row.pk}")
+
+    with committed():
+        patch(ann_client, row, {"readed": None})
+
+    (frame,) = pushes_for(ann)
+    assert frame["action"] == "unread"
+    assert frame["unread"] == 1
+    assert frame["notification"]["id"] == row.pk
+    assert frame["notification"]["readed"] is None
+    assert pushes_for(bob) == []
+
+
+def test_unread_on_an_unread_one_pushes_nothing(ann, ann_client, row, outbox, committed):
+    with committed():
+        assert patch(ann_client, row, {"readed": None}).status_code == 200
+
+    assert pushes_for(ann) == []
+
+
+def test_another_users_notification_is_a_404(bob_client, row):
+    Notification.objects.filter(pk=row.pk).update(readed=row.event.timestamp)
+
+    assert patch(bob_client, row, {"readed": None}).status_code == 404
+    assert Notification.objects.get(pk=row.pk).readed is not None

@@ -1,0 +1,75 @@
+"""``GET unread-count``: exact, uncapped, one query answered from the partial index."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from notifications.models import Event, EventType, Notification
+from tests.features.conftest import API
+
+URL = f"{API}unread-count"
+
+
+def many_unread(user, count):
+    """``count`` unread notifications for ``user``, written in two statements."""
+    post_like = EventType.objects.get(name="post_like")
+    events = Event.objects.bulk_create([Event(type=post_like, title=f"n{i}") for i in range(count)])
+    Notification.objects.bulk_create([Notification(user=user, event=e) for e in events])
+
+
+def test_counts_only_the_users_unread_ones(ann, bob, ann_client, send):
+    for _ in range(3):
+        send([ann, bob])
+    Notification.objects.filter(user=ann).order_by("pk").first().delete()
+    read = Notification.objects.filter(user=ann).order_by("pk").first()
+    Notification.objects.filter(pk=read.pk).update(readed=read.event.timestamp)
+
+    response = ann_client.get(URL)
+
+    assert response.status_code == 200
+    assert response.json() == {"unread": 1}
+
+
+def test_zero_for_a_user_without_notifications(ann_client):
+    assert ann_client.get(URL).json() == {"unread": 0}
+
+
+def test_is_never_capped(ann, ann_client):
+    many_unread(ann, 1234)
+
+    assert ann_client.get(URL).json() == {"unread": 1234}
+
+
+def test_anonymous_is_refused(db):
+    assert APIClient().get(URL).status_code in {401, 403}
+
+
+def test_one_query_on_the_partial_index(ann, bob, send):
+    many_unread(ann, 50)
+    send([bob])
+    client = APIClient()
+    client.force_authenticate(ann)  # no session queries: only the view's own
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).json() == {"unread": 50}
+
+    assert len(queries) == 1, [q["sql"] for q in queries]
+    sql = queries[0]["sql"]
+    assert "COUNT" in sql.upper()
+    assert "notifications_user_unread" in query_plan(sql)
+
+
+def query_plan(sql):
+    """The database's plan for ``sql`` (sequential scans off on PostgreSQL: tiny test tables)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}")
+        elif connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        else:
+            pytest.skip(f"no plan check for {connection.vendor}")
+        return " ".join(str(part) for row in cursor.fetchall() for part in row)
