@@ -51,6 +51,7 @@ class PushMessage(TypedDict):
     action: Action
     notification: NotRequired[NotificationPayload | DeletedPayload]
     before: NotRequired[str]
+    types: NotRequired[list[str]]
     unread: int
 
 
@@ -116,13 +117,16 @@ def push_message(
     unread: int,
     notification: NotificationPayload | DeletedPayload | None = None,
     before: datetime.datetime | None = None,
+    types: list[str] | None = None,
 ) -> PushMessage:
-    """A WebSocket frame: ``{"action", "notification", "unread"}`` (and ``before``)."""
+    """A WebSocket frame: ``{"action", "notification", "unread"}`` (``before``, ``types``)."""
     message: dict[str, Any] = {"action": action}
     if notification is not None:
         message["notification"] = notification
     if before is not None:
         message["before"] = format_datetime(before)
+    if types is not None:
+        message["types"] = types
     message["unread"] = unread
     return message  # type: ignore[return-value]
 

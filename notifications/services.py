@@ -165,17 +165,18 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
 def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
     """Mark every unread notification of ``user`` (of ``types``) read in one statement.
 
-    Pushes one ``readed_all`` frame with the time used and the new unread count.
-    Returns how many rows changed.
+    Pushes one ``readed_all`` frame with the time used, the new unread count and,
+    when ``types`` is given, those type names. Returns how many rows changed.
     """
     now = timezone.now()
+    names = None if types is None else list(types)
     with transaction.atomic():
         rows = Notification.objects.for_user(user)
-        if types is not None:
-            rows = rows.of_types(types)
+        if names is not None:
+            rows = rows.of_types(names)
         changed = rows.mark_read(now)
         if changed:
-            _push_frame_after_commit(user, "readed_all", before=now)
+            _push_frame_after_commit(user, "readed_all", before=now, types=names)
             transaction.on_commit(
                 lambda: signals.notifications_read.send_robust(Notification, user=user, ids=None),
                 robust=True,
