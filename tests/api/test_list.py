@@ -16,7 +16,8 @@ TYPE_KEYS = {"id", "name", "title", "description"}
 
 
 def test_exact_json_shape(urls, ann, bob, ann_client, send):
-    event = send([ann], title="Bob liked", data={"post": 7, "tags": ["a"]}, message="Hi", author=bob)
+    data = {"post": 7, "tags": ["a"]}
+    event = send([ann], title="Bob liked", data=data, message="Hi", author=bob)
     Notification.objects.filter(user=ann).update(
         readed=datetime.datetime(2026, 11, 24, 10, 15, tzinfo=datetime.UTC)
     )

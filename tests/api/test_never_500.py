@@ -99,9 +99,7 @@ def test_readed_overflow(urls, ann_client, one, settings, time_zone, value):
 
 @pytest.mark.parametrize("body", ["NaN", "[NaN]", "[Infinity]", "[1e999]", "\xff", ""])
 def test_odd_json_in_the_batch(urls, ann_client, one, body):
-    response = ann_client.patch(
-        urls.list, body.encode("latin-1"), content_type="application/json"
-    )
+    response = ann_client.patch(urls.list, body.encode("latin-1"), content_type="application/json")
 
     assert response.status_code == 400
 

@@ -27,6 +27,14 @@ class BrokenTransport(BaseTransport):
         raise TransportError("layer down")
 
 
+def send_then_fail(users) -> None:
+    """Send inside a transaction that then fails (and so rolls back)."""
+    with transaction.atomic():
+        event = send_notification("post_like", "t", users=users)
+        assert event.notifications_count == len(users)
+        raise Boom
+
+
 def test_pushes_wait_for_the_commit(ann, bob, outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send_notification("post_like", "t", users=[ann, bob])
@@ -42,11 +50,8 @@ def test_pushes_wait_for_the_commit(ann, bob, outbox, django_capture_on_commit_c
 def test_no_push_when_the_surrounding_transaction_rolls_back(
     ann, bob, outbox, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # noqa: SIM117
-        with pytest.raises(Boom), transaction.atomic():
-            event = send_notification("post_like", "t", users=[ann, bob])
-            assert event.notifications_count == 2
-            raise Boom
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom):
+        send_then_fail([ann, bob])
 
     assert callbacks == []
     assert outbox == []
@@ -94,9 +99,8 @@ def test_real_commit_pushes(ann, bob, outbox):
 
 @pytest.mark.django_db(transaction=True)
 def test_real_rollback_pushes_nothing(ann, bob, outbox):
-    with pytest.raises(Boom), transaction.atomic():
-        send_notification("post_like", "t", users=[ann, bob])
-        raise Boom
+    with pytest.raises(Boom):
+        send_then_fail([ann, bob])
 
     assert outbox == []
     assert not Event.objects.exists()

@@ -62,11 +62,11 @@ def test_unknown_type_raises_a_value_error_and_writes_nothing(ann, name):
 
 
 def test_removed_type_raises_the_same_exception(ann):
-    with pytest.raises(ValueError) as unknown:
+    with pytest.raises(ValueError, match="nope") as unknown:
         send_notification("nope", "t", users=[ann])
     with override_settings(EVENTS=[EVENTS[0]]):
         sync_event_types()
-        with pytest.raises(ValueError) as removed:
+        with pytest.raises(ValueError, match="post_comment") as removed:
             send_notification("post_comment", "t", users=[ann])
 
     assert type(removed.value) is type(unknown.value)
@@ -96,7 +96,7 @@ def test_non_json_data_raises_before_any_write(ann, data, django_assert_max_num_
 
 @pytest.mark.parametrize("title", [None, "", "x" * 256, 5])
 def test_bad_title_raises_before_any_write(ann, title):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="title"):
         send_notification("post_like", title, users=[ann])
 
     assert nothing_written()
