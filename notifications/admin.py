@@ -7,7 +7,7 @@ The Event admin adds a "Send a notification" page (``send/``) that calls
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -86,12 +86,17 @@ class SendNotificationForm(forms.Form):
     )
     title = forms.CharField(max_length=255)
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    data = forms.JSONField(required=False, help_text="Optional JSON sent with the notification.")
+    # The metaclass moves declared fields off the class, so Form.data is untouched.
+    data = forms.JSONField(  # type: ignore[assignment]
+        required=False, help_text="Optional JSON sent with the notification."
+    )
     audience = forms.ChoiceField(widget=forms.RadioSelect, initial=USERS)
     users = forms.CharField(
         required=False, help_text="User ids, separated by commas (the magnifier picks them)."
     )
-    groups = forms.ModelMultipleChoiceField(queryset=None, required=False)
+    groups: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
+        queryset=None, required=False
+    )
     key = forms.CharField(
         max_length=255,
         required=False,
@@ -104,7 +109,8 @@ class SendNotificationForm(forms.Form):
         fields = self.fields
         type_field: Any = fields["type"]
         type_field.queryset = EventType.objects.sendable()
-        rel = Notification._meta.get_field("user").remote_field
+        # Any relation to the user model gives the picker its target; this one is ours.
+        rel: Any = Notification._meta.get_field("user").remote_field
         fields["users"].widget = UserIdsWidget(rel, admin_site)
         audience: Any = fields["audience"]
         group_model = _group_model()
@@ -203,8 +209,8 @@ class EventAdmin(admin.ModelAdmin):
             "title": "Send a notification",
             "opts": self.opts,
             "form": form,
-            "adminform": helpers.AdminForm(form, fieldsets, {}),
-            "errors": helpers.AdminErrorList(form, []),
+            "adminform": helpers.AdminForm(cast(Any, form), fieldsets, {}),
+            "errors": helpers.AdminErrorList(cast(Any, form), []),
             "media": self.media + form.media,
             "has_view_permission": self.has_view_permission(request),
         }
