@@ -1,13 +1,15 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
-from django.views.generic import RedirectView
+from django.contrib.staticfiles.views import serve as serve_static
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from demo.inbox import inbox, notification_settings
 from demo.views import send_test_notification
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/notifications/")),
+    path("", inbox, name="inbox"),
+    path("settings/", notification_settings, name="settings"),
     path("api/notifications/", include("notifications.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
@@ -17,3 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
 ]
+
+# The demo runs under uvicorn without a static files server: serve them from
+# the apps' static/ folders (never do this in production).
+urlpatterns.append(re_path(r"^static/(?P<path>.*)$", serve_static, {"insecure": True}))
