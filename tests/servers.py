@@ -70,10 +70,12 @@ def prepare_demo_db(db_path: Path, env: dict[str, str] | None = None) -> dict[st
 
 
 @contextmanager
-def demo_server(env: dict[str, str], log_path: Path, timeout: float = 30) -> Iterator[DemoServer]:
-    """Serve the demo with uvicorn on a free loopback port until the block exits."""
-    port = free_port()
-    with log_path.open("wb") as log:
+def demo_server(
+    env: dict[str, str], log_path: Path, timeout: float = 30, port: int | None = None
+) -> Iterator[DemoServer]:
+    """Serve the demo with uvicorn on a free loopback port (or ``port``) until the block exits."""
+    port = port or free_port()
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
