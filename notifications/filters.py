@@ -13,6 +13,12 @@ from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 
+from notifications.openapi import (
+    AFTER_ID_SCHEMA,
+    READED_SCHEMA,
+    TYPE_NAME_SCHEMA,
+    extend_schema_field,
+)
 from notifications.serializers import MAX_ID
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z")
@@ -49,6 +55,7 @@ class ReadedField(forms.CharField):
             raise forms.ValidationError(self.error_messages["range"], code="range") from error
 
 
+@extend_schema_field(READED_SCHEMA)
 class ReadedFilter(django_filters.Filter):
     field_class = ReadedField
 
@@ -60,6 +67,7 @@ class ReadedFilter(django_filters.Filter):
         return qs.filter(readed__gte=value)
 
 
+@extend_schema_field(AFTER_ID_SCHEMA)
 class AfterIdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
@@ -73,6 +81,7 @@ class AfterIdFilter(django_filters.NumberFilter):
         return qs.filter(pk__gt=value).order_by("pk")
 
 
+@extend_schema_field(TYPE_NAME_SCHEMA)
 class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     pass
 

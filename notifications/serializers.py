@@ -22,24 +22,27 @@ class EventTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = EventType
         fields = ["id", "name", "title", "description"]
+        read_only_fields = fields  # output only: every key is always present
 
 
 class EventSerializer(serializers.ModelSerializer):
-    type = EventTypeSerializer()
+    type = EventTypeSerializer(read_only=True)
 
     class Meta:
         model = Event
         fields = ["id", "timestamp", "author", "type", "title", "message", "data"]
+        read_only_fields = fields
 
 
 class NotificationSerializer(serializers.ModelSerializer):
     """A notification as API.md shows it (REST and WebSocket alike)."""
 
-    event = EventSerializer()
+    event = EventSerializer(read_only=True)
 
     class Meta:
         model = Notification
         fields = ["id", "user", "readed", "event"]
+        read_only_fields = fields
 
     def to_representation(self, instance: Notification) -> Any:
         return payload_for(instance)
@@ -55,6 +58,14 @@ class StrictIntegerField(serializers.IntegerField):
             self.fail("invalid")
         value: int = super().to_internal_value(data)
         return value
+
+
+class NotificationIdsSerializer(serializers.ListSerializer):
+    """The batch body as a (required) JSON array of ids, for the OpenAPI schema only."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", StrictIntegerField(min_value=-MAX_ID, max_value=MAX_ID))
+        super().__init__(**kwargs)
 
 
 class NotificationIdsField(serializers.ListField):
@@ -85,12 +96,18 @@ class ReadStateSerializer(serializers.Serializer):
     readed = ReadStateField(allow_null=True, required=False)
 
 
+class EventTypeNameField(serializers.CharField):
+    """The name of a sendable event type (the schema lists the names of ``EVENTS``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+
 class NotificationFilterSerializer(serializers.Serializer):
     """The per-user filter: the names of the event types the user receives."""
 
-    event_types = serializers.ListField(
-        child=serializers.CharField(max_length=100), allow_empty=True
-    )
+    event_types = serializers.ListField(child=EventTypeNameField(), allow_empty=True)
 
     def validate_event_types(self, names: list[str]) -> list[str]:
         sendable = set(EventType.objects.sendable().values_list("name", flat=True))
@@ -109,6 +126,12 @@ class EventTypeChoiceSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     enabled = serializers.BooleanField()
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """The body of 401, 403, 404, 405, 413, 415 and 429 answers (schema only)."""
+
+    detail = serializers.CharField()
 
 
 class UnreadCountSerializer(serializers.Serializer):

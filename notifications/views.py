@@ -15,26 +15,45 @@ from notifications import services
 from notifications.exceptions import UnknownEventType
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import Notification
-from notifications.openapi import OpenApiParameter, OpenApiResponse, extend_schema
+from notifications.openapi import (
+    ID_SCHEMA,
+    TYPE_NAME_SCHEMA,
+    VALIDATION_ERROR_SCHEMA,
+    OpenApiParameter,
+    OpenApiResponse,
+    array_of,
+    extend_schema,
+)
 from notifications.pagination import pagination_class
 from notifications.parsers import BoundedJSONParser
 from notifications.serializers import (
     MAX_ID,
+    ErrorDetailSerializer,
     EventTypeChoiceSerializer,
     MarkAllReadSerializer,
     NotificationFilterSerializer,
     NotificationIdsField,
+    NotificationIdsSerializer,
     NotificationSerializer,
     ReadStateSerializer,
     UnreadCountSerializer,
 )
 
 ERRORS = {
-    400: OpenApiResponse(description="Invalid input; the body names the problem."),
-    401: OpenApiResponse(description="Not authenticated."),
-    403: OpenApiResponse(description="Not authenticated (session) or forbidden."),
+    400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Invalid input; the body says why."),
+    401: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated."),
+    403: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated (session) or CSRF."),
+    429: OpenApiResponse(ErrorDetailSerializer, description="Throttled (`notifications` scope)."),
 }
-NOT_FOUND = {404: OpenApiResponse(description="No such notification of yours.")}
+# No body schema: a path the URL pattern does not match gets Django's (HTML) 404 page.
+NOT_FOUND = {404: OpenApiResponse(description='No such notification of yours: {"detail": "..."}.')}
+BODY_ERRORS = {
+    413: OpenApiResponse(ErrorDetailSerializer, description="Body larger than MAX_BODY_BYTES."),
+    415: OpenApiResponse(ErrorDetailSerializer, description="Body is not application/json."),
+}
+NOTIFICATION_ID = OpenApiParameter(
+    "notification_id", ID_SCHEMA, OpenApiParameter.PATH, description="The notification's id."
+)
 
 
 class NotificationsAPIView(GenericAPIView):
@@ -62,7 +81,10 @@ class NotificationsListView(NotificationsAPIView):
             self._paginator = pagination_class()()
         return self._paginator
 
-    @extend_schema(responses={200: NotificationSerializer(many=True), **ERRORS})
+    @extend_schema(
+        operation_id="notifications_list",
+        responses={200: NotificationSerializer(many=True), **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
@@ -71,9 +93,14 @@ class NotificationsListView(NotificationsAPIView):
         return self.get_paginated_response(NotificationSerializer(page, many=True).data)
 
     @extend_schema(
-        request={"application/json": {"type": "array", "items": {"type": "integer"}}},
-        responses={200: NotificationSerializer(many=True), **ERRORS},
-        description="Mark the listed notifications read; answers the requester's ones among them.",
+        operation_id="notifications_mark_read",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        filters=False,
+        description=(
+            "Mark the listed notifications read (a JSON array of at most MAX_BATCH_IDS ids); "
+            "answers the requester's ones among them. Others' and unknown ids are skipped."
+        ),
     )
     def patch(self, request: Request) -> Response:
         field = NotificationIdsField()
@@ -96,7 +123,11 @@ class NotificationDetailView(NotificationsAPIView):
             raise NotFound
         return notification_id
 
-    @extend_schema(responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        operation_id="notification_retrieve",
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
     def get(self, request: Request, notification_id: int) -> Response:
         try:
             row = services.get_notification(request.user, self._id())
@@ -105,12 +136,14 @@ class NotificationDetailView(NotificationsAPIView):
         return Response(NotificationSerializer(row).data)
 
     @extend_schema(
+        operation_id="notification_partial_update",
+        parameters=[NOTIFICATION_ID],
         request=ReadStateSerializer,
-        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND, **BODY_ERRORS},
         description='Mark read (no body, or {"readed": true}); {"readed": null} marks unread.',
     )
     def patch(self, request: Request, notification_id: int) -> Response:
-        body = ReadStateSerializer(data=request.data if request.data else {})
+        body = ReadStateSerializer(data=request.data)  # no body parses as {}; null is a 400
         body.is_valid(raise_exception=True)
         notification_id = self._id()
         try:
@@ -125,7 +158,11 @@ class NotificationDetailView(NotificationsAPIView):
             raise NotFound from None
         return Response(NotificationSerializer(row).data)
 
-    @extend_schema(responses={204: None, **ERRORS, **NOT_FOUND})
+    @extend_schema(
+        operation_id="notification_destroy",
+        parameters=[NOTIFICATION_ID],
+        responses={204: None, **ERRORS, **NOT_FOUND},
+    )
     def delete(self, request: Request, notification_id: int) -> Response:
         try:
             services.delete_notification(request.user, self._id())
@@ -139,14 +176,18 @@ class NotificationFilterView(NotificationsAPIView):
 
     serializer_class = NotificationFilterSerializer
 
-    @extend_schema(responses={200: NotificationFilterSerializer, **ERRORS})
+    @extend_schema(
+        operation_id="notifications_filter_retrieve",
+        responses={200: NotificationFilterSerializer, **ERRORS},
+    )
     def get(self, request: Request) -> Response:
         names = [t.name for t in services.received_types(request.user)]
         return Response({"event_types": names})
 
     @extend_schema(
+        operation_id="notifications_filter_update",
         request=NotificationFilterSerializer,
-        responses={200: NotificationFilterSerializer, **ERRORS},
+        responses={200: NotificationFilterSerializer, **ERRORS, **BODY_ERRORS},
     )
     def patch(self, request: Request) -> Response:
         body = NotificationFilterSerializer(data=request.data)
@@ -175,11 +216,13 @@ class MarkAllReadView(NotificationsAPIView):
 
     @extend_schema(
         request=None,
-        parameters=[OpenApiParameter("type", str, description="Comma-separated event type names.")],
+        parameters=[OpenApiParameter("type", TYPE_NAME_SCHEMA)],
         responses={200: MarkAllReadSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         raw = request.query_params.get("type")
+        if raw and "\x00" in raw:  # PostgreSQL refuses NUL in strings: a 400, not a 500
+            raise ValidationError({"type": ["Null characters are not allowed."]})
         types = [name for name in raw.split(",") if name] if raw else None
         updated = services.mark_all_read(request.user, types)
         return Response({"updated": updated, "unread": services.unread_count(request.user)})
