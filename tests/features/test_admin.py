@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib import admin as django_admin
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
@@ -27,8 +29,6 @@ def admin(root):
 
 
 def login_of(user):
-    from django.contrib.auth import get_user_model
-
     return getattr(user, get_user_model().USERNAME_FIELD)
 
 
@@ -49,6 +49,8 @@ def test_the_send_page_renders_with_the_sendable_types(admin):
     assert 'value="post_comment"' in page
     assert 'name="audience"' in page
     assert 'name="groups"' in page
+    if django_admin.site.is_registered(get_user_model()):
+        assert 'id="lookup_id_users"' in page  # the magnifier opens the user picker
 
 
 def test_the_changelist_links_to_it_and_add_leads_there(admin):

@@ -94,3 +94,13 @@ def test_another_users_notification_is_a_404(bob_client, row):
 
     assert patch(bob_client, row, {"readed": None}).status_code == 404
     assert Notification.objects.get(pk=row.pk).readed is not None
+
+
+@pytest.mark.parametrize("body", [[], False, 0, "", None, [1], "readed"])
+def test_a_body_that_is_not_an_object_is_a_400(ann_client, row, body):
+    response = ann_client.generic(
+        "PATCH", f"{API}{row.pk}", json.dumps(body), content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert Notification.objects.get(pk=row.pk).readed is None
