@@ -170,6 +170,8 @@ class EventAdmin(admin.ModelAdmin):
     list_select_related = ["type", "author"]
     search_fields = ["title", "type__name", "key"]
     raw_id_fields = ["author"]
+    # Written by send_notification: the count of rows it created and the idempotency key.
+    readonly_fields = ["notifications_count", "key"]
     date_hierarchy = "timestamp"
     send_template = "admin/notifications/event/send.html"
 

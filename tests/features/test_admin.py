@@ -91,6 +91,16 @@ def test_send_to_chosen_users(admin, root, ann, bob, make_user, outbox, committe
     assert messages == [f"Sent event #{event.pk}: 2 notifications created."]
 
 
+def test_the_admin_index_and_the_event_page_render(admin, ann):
+    post(admin, users=str(ann.pk), key="k1")
+    event = Event.objects.get()
+
+    assert admin.get("/admin/").status_code == 200
+    page = admin.get(f"/admin/notifications/event/{event.pk}/change/")
+    assert page.status_code == 200
+    assert {"notifications_count", "key"} <= set(page.context["adminform"].readonly_fields)
+
+
 def test_empty_message_and_data_are_stored_as_null(admin, ann):
     post(admin, users=str(ann.pk), message="", data="")
 
