@@ -12,55 +12,67 @@ from tests.api.support import ISO_UTC
 from tests.features.conftest import API
 
 
+@pytest.fixture(params=[API, "/notifications"], ids=["include", "seed"])
+def prefix(request):
+    """The detail URL prefix of each URL form of API.md."""
+    return request.param
+
+
 @pytest.fixture
 def row(ann, send):
     send([ann])
     return Notification.objects.get(user=ann)
 
 
-def patch(client, row, body):
-    return client.generic(
-        "PATCH", f"{API}{row.pk}", json.dumps(body), content_type="application/json"
-    )
+@pytest.fixture
+def patch(prefix):
+    """``patch(client, row, body)``: PATCH the row's detail URL with a JSON body."""
+
+    def send_patch(client, row, body):
+        return client.generic(
+            "PATCH", f"{prefix}{row.pk}", json.dumps(body), content_type="application/json"
+        )
+
+    return send_patch
 
 
-def test_null_marks_it_unread(ann_client, row):
-    ann_client.patch(f"{API}{row.pk}")
+def test_null_marks_it_unread(prefix, patch, ann_client, row):
+    ann_client.patch(f"{prefix}{row.pk}")
 
     response = patch(ann_client, row, {"readed": None})
 
     assert response.status_code == 200
     assert response.json()["readed"] is None
-    assert ann_client.get(f"{API}{row.pk}").json()["readed"] is None
+    assert ann_client.get(f"{prefix}{row.pk}").json()["readed"] is None
     assert ann_client.get(f"{API}unread-count").json() == {"unread": 1}
 
 
-def test_true_marks_it_read(ann_client, row):
+def test_true_marks_it_read(patch, ann_client, row):
     response = patch(ann_client, row, {"readed": True})
 
     assert response.status_code == 200
     assert ISO_UTC.match(response.json()["readed"])
 
 
-def test_no_body_marks_it_read(ann_client, row):
-    response = ann_client.patch(f"{API}{row.pk}")
+def test_no_body_marks_it_read(prefix, ann_client, row):
+    response = ann_client.patch(f"{prefix}{row.pk}")
 
     assert response.status_code == 200
     assert ISO_UTC.match(response.json()["readed"])
 
 
-def test_read_again_after_unread_gets_a_new_read_time(ann_client, row):
-    first = ann_client.patch(f"{API}{row.pk}").json()["readed"]
+def test_read_again_after_unread_gets_a_new_read_time(prefix, patch, ann_client, row):
+    first = ann_client.patch(f"{prefix}{row.pk}").json()["readed"]
     patch(ann_client, row, {"readed": None})
 
-    second = ann_client.patch(f"{API}{row.pk}").json()["readed"]
+    second = ann_client.patch(f"{prefix}{row.pk}").json()["readed"]
 
     assert second is not None
     assert second >= first
 
 
 @pytest.mark.parametrize("value", [False, "true", "null", "", 1, 0, [], {}, 1.5])
-def test_anything_else_is_a_400_naming_readed(ann_client, row, value):
+def test_anything_else_is_a_400_naming_readed(patch, ann_client, row, value):
     response = patch(ann_client, row, {"readed": value})
 
     assert response.status_code == 400
@@ -68,8 +80,10 @@ def test_anything_else_is_a_400_naming_readed(ann_client, row, value):
     assert Notification.objects.get(pk=row.pk).readed is None
 
 
-def test_unread_pushes_unread_with_the_count(ann, bob, ann_client, row, outbox, committed):
-    ann_client.patch(f"{API}{row.pk}")
+def test_unread_pushes_unread_with_the_count(
+    prefix, patch, ann, bob, ann_client, row, outbox, committed
+):
+    ann_client.patch(f"{prefix}{row.pk}")
 
     with committed():
         patch(ann_client, row, {"readed": None})
@@ -82,14 +96,14 @@ def test_unread_pushes_unread_with_the_count(ann, bob, ann_client, row, outbox, 
     assert pushes_for(bob) == []
 
 
-def test_unread_on_an_unread_one_pushes_nothing(ann, ann_client, row, outbox, committed):
+def test_unread_on_an_unread_one_pushes_nothing(patch, ann, ann_client, row, outbox, committed):
     with committed():
         assert patch(ann_client, row, {"readed": None}).status_code == 200
 
     assert pushes_for(ann) == []
 
 
-def test_another_users_notification_is_a_404(bob_client, row):
+def test_another_users_notification_is_a_404(patch, bob_client, row):
     Notification.objects.filter(pk=row.pk).update(readed=row.event.timestamp)
 
     assert patch(bob_client, row, {"readed": None}).status_code == 404
@@ -97,9 +111,9 @@ def test_another_users_notification_is_a_404(bob_client, row):
 
 
 @pytest.mark.parametrize("body", [[], False, 0, "", None, [1], "readed"])
-def test_a_body_that_is_not_an_object_is_a_400(ann_client, row, body):
+def test_a_body_that_is_not_an_object_is_a_400(prefix, ann_client, row, body):
     response = ann_client.generic(
-        "PATCH", f"{API}{row.pk}", json.dumps(body), content_type="application/json"
+        "PATCH", f"{prefix}{row.pk}", json.dumps(body), content_type="application/json"
     )
 
     assert response.status_code == 400
