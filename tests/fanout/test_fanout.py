@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 
 from notifications.helpers import send_notification
@@ -243,3 +244,22 @@ def test_patched_insert_failing_after_first_chunk(
     assert outbox == []
     assert not Event.objects.exists()
     assert not Notification.objects.exists()
+
+
+def test_union_and_aggregate_querysets(crowd: Crowd, settings: Any) -> None:
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "FANOUT_BATCH_SIZE": 3}
+    users = crowd(10)
+    model = users_model()
+    union = model.objects.filter(pk__in=[u.pk for u in users[:4]]).union(
+        model.objects.filter(pk__in=[u.pk for u in users[3:6]])
+    )
+    event = send_notification(type="post_like", title="Union", users=union)
+    assert recipients_of(event) == {user.pk for user in users[:6]}
+    assert event.notifications_count == 6
+    group = Group.objects.create(name="members")
+    group.user_set.add(*users[:5])
+    grouped = model.objects.annotate(n=Count("groups")).filter(n__gt=0)
+    event = send_notification(type="post_like", title="Grouped", users=grouped)
+    assert recipients_of(event) == {user.pk for user in users[:5]}
+    ids = grouped.values_list("pk", flat=True)
+    assert send_notification(type="post_like", title="Ids", users=ids).notifications_count == 5
