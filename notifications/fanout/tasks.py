@@ -39,7 +39,9 @@ def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
     with transaction.atomic():
-        event = Event.objects.get(pk=event_id)
+        event = Event.objects.filter(pk=event_id).first()
+        if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do
+            return 0
         users = get_user_model()._default_manager.filter(pk__in=user_ids)
         # Only the rows this run created are pushed: a retried chunk, or ids
         # another chunk already covered, push nothing twice.

@@ -186,3 +186,15 @@ def test_databases_without_returning_push_only_new_rows(
     assert sorted(push.user_id for push in batches_of_10) == [user.pk for user in users[4:7]]
     event.refresh_from_db()
     assert event.notifications_count == 7
+
+
+def test_a_chunk_of_a_deleted_event_does_nothing(
+    transactional_db: Any, db_backend: list[Any]
+) -> None:
+    users = bulk_users(3)
+    event = send_notification(type="post_like", title="Hi", users=users, background=True)
+    Event.objects.filter(pk=event.pk).delete()
+    run_worker()
+    assert set(queued().values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert not Notification.objects.exists()
+    assert db_backend == []
