@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -263,3 +264,24 @@ def test_union_and_aggregate_querysets(crowd: Crowd, settings: Any) -> None:
     assert recipients_of(event) == {user.pk for user in users[:5]}
     ids = grouped.values_list("pk", flat=True)
     assert send_notification(type="post_like", title="Ids", users=ids).notifications_count == 5
+
+
+def test_one_column_audiences_bound_the_subquery_of_each_chunk(
+    crowd: Crowd, small_batches: int
+) -> None:
+    """Each chunk restricts the column's own query too, so no chunk rescans all of it."""
+    users = crowd(300)
+    first = send_notification(type="post_comment", title="A", users=users)
+    column = Notification.objects.filter(event=first).values_list("user_id", flat=True)
+    ids = users_model().objects.filter(is_active=True).values_list("id", flat=True)
+    for audience, inner_bound in ((column, r'U0\."user_id" > \d+'), (ids, r'U0\."id" > \d+')):
+        with CaptureQueriesContext(connection) as queries:
+            event = send_notification(type="post_like", title="B", users=audience)
+        assert event.notifications_count == 300
+        inserts = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith("INSERT") and "notifications_notification" in q["sql"]
+        ]
+        assert len(inserts) >= 3
+        assert re.search(inner_bound, inserts[1]), inserts[1]
