@@ -8,12 +8,14 @@ from typing import Any
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from notifications.conf import notifications_settings
-from notifications.transports.channels import group_name
+from notifications.transports.channels import DELIVERY_ERRORS, group_name
 
 logger = logging.getLogger("notifications")
 
 #: Close code for a connection without an authenticated user.
 CLOSE_UNAUTHENTICATED = 4401
+#: Close code when the server cannot serve the socket (no or a failing channel layer).
+CLOSE_UNAVAILABLE = 1011
 
 
 class NotificationsConsumer(AsyncWebsocketConsumer):
@@ -26,6 +28,22 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
 
     group: str | None = None
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Run the consumer; a failing channel layer closes the socket with 1011.
+
+        Without this, a layer error (Redis down) escapes as an ASGI application
+        error with a traceback per socket. The client reconnects later and
+        catches up through the REST list.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        except DELIVERY_ERRORS as error:
+            logger.error("Channel layer failed, closing the socket with 1011: %r", error)
+            try:
+                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+            except (OSError, RuntimeError):
+                pass  # The connection is already gone.
+
     @property
     def channel_layer_alias(self) -> str:
         return str(notifications_settings.CHANNEL_LAYER)
@@ -37,7 +55,7 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             return
         if self.channel_layer is None:
             logger.error("No channel layer %r: refusing the socket.", self.channel_layer_alias)
-            await self.close(code=1011)
+            await self.close(code=CLOSE_UNAVAILABLE)
             return
         self.group = group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import close_old_connections
 
 from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application, session_cookie
 
@@ -31,6 +32,9 @@ async def sockets(layer: Any) -> AsyncIterator[list[WebsocketCommunicator]]:
     yield opened
     for communicator in opened:
         await communicator.disconnect()
+    # A consumer that crashed can leave the worker thread's connection open; a
+    # database_sync_to_async call closes it (else the test database cannot be dropped).
+    await in_thread(close_old_connections)()
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from typing import Any
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+from channels.layers import InMemoryChannelLayer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -68,3 +70,20 @@ async def send(users: Any, type: str = "post_like", title: str = "Hello", **kwar
     """Send from a worker thread, the way a view of an ASGI project does."""
     event: Event = await in_thread(send_notification)(type=type, title=title, users=users, **kwargs)
     return event
+
+
+class BrokenLayer(InMemoryChannelLayer):
+    """An in-memory layer whose ``group_send`` always fails the way a full layer does."""
+
+    calls = 0
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        type(self).calls += 1
+        raise ChannelFull(group)
+
+
+class CrashingLayer(InMemoryChannelLayer):
+    """An in-memory layer whose ``group_send`` fails with an error nobody expects."""
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        raise RuntimeError("layer bug")
