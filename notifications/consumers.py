@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -39,10 +40,8 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await super().__call__(scope, receive, send)
         except DELIVERY_ERRORS as error:
             logger.error("Channel layer failed, closing the socket with 1011: %r", error)
-            try:
+            with contextlib.suppress(OSError, RuntimeError):  # The connection is already gone.
                 await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
-            except (OSError, RuntimeError):
-                pass  # The connection is already gone.
 
     @property
     def channel_layer_alias(self) -> str:
