@@ -1,0 +1,1 @@
+"""Benchmarks of django-rest-notifications against django-notifications-hq: ``python -m bench``."""

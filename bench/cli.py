@@ -1,0 +1,122 @@
+"""Command line: ``python -m bench [--quick] [--only fanout,list,...]``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import time
+from typing import Any
+
+from bench import common, fanout, listing, memory, peer_env, report, ws
+
+SCENARIOS = ["fanout", "list", "unread_count", "ws", "memory"]
+
+FULL = {
+    "fanout_sizes": [1_000, 10_000, 100_000],
+    "fanout_runs": 5,
+    "fanout_peer_runs": {100_000: 2},
+    "list_users": 10_000,
+    "list_per_user": 100,
+    "list_seconds": 10.0,
+    "list_runs": 3,
+    "unread_samples": 5_000,
+    "ws_clients": 1_000,
+    "ws_rounds": 5,
+    "memory_users": 1_000_000,
+}
+QUICK = {
+    "fanout_sizes": [1_000, 10_000],
+    "fanout_runs": 3,
+    "fanout_peer_runs": {},
+    "list_users": 10_000,
+    "list_per_user": 10,
+    "list_seconds": 3.0,
+    "list_runs": 3,
+    "unread_samples": 2_000,
+    "ws_clients": 1_000,
+    "ws_rounds": 3,
+    "memory_users": 100_000,
+}
+
+
+def log(message: str) -> None:
+    """Progress on stderr, with the time."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the scenarios, print the table, write ``bench/results/latest.{json,md}``."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (< 3 minutes)")
+    parser.add_argument(
+        "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    args = parser.parse_args(argv)
+    only = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = set(only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {sorted(unknown)}")
+    config = QUICK if args.quick else FULL
+    started = time.monotonic()
+    peer_env.ensure(log)
+    results: dict[str, Any] = {
+        "meta": {
+            "quick": args.quick,
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": report.machine(),
+            "peer": peer_env.versions(),
+            "config": {k: v for k, v in config.items() if k != "fanout_peer_runs"},
+        }
+    }
+    try:
+        _run(only, config, results)
+    finally:
+        if not args.keep:
+            for name in (
+                common.OURS_DB,
+                common.PEER_DB,
+                common.OURS_LIST_DB,
+                common.PEER_LIST_DB,
+                common.OURS_MEMORY_DB,
+            ):
+                common.drop_database(name)
+    results["meta"]["seconds"] = round(time.monotonic() - started, 1)
+    results["targets"] = report.targets(results)
+    text = report.markdown(results)
+    out = common.BENCH / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "latest.md").write_text(text)
+    print(text)
+    log(f"done in {results['meta']['seconds']:.0f} s; wrote {out / 'latest.json'} and latest.md")
+    return 0
+
+
+def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> None:
+    if "fanout" in only:
+        results["fanout"] = fanout.run(
+            config["fanout_sizes"], config["fanout_runs"], config["fanout_peer_runs"], log
+        )
+    needs_list_db = {"list", "unread_count", "ws"} & set(only)
+    if "list" in only:
+        results["list"] = listing.run(
+            config["list_users"],
+            config["list_per_user"],
+            config["list_seconds"],
+            config["list_runs"],
+            log,
+        )
+    elif needs_list_db:
+        listing.setup(config["list_users"], config["list_per_user"], log)
+    if "unread_count" in only:
+        results["unread_count"] = listing.unread_count(config["unread_samples"])
+        log(f"unread_count p50 {results['unread_count']['p50_us']:.0f} µs")
+    if "ws" in only:
+        results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
+        log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")
+    if "memory" in only:
+        results["memory"] = memory.run(config["memory_users"], log)
+        log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
