@@ -57,7 +57,13 @@ class DemoServer:
 
 def prepare_demo_db(db_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
     """Migrate and seed a fresh demo database; return the environment that points at it."""
-    full_env = {**os.environ, "DEMO_DB_PATH": str(db_path), **(env or {})}
+    # pytest-django exports DJANGO_SETTINGS_MODULE=tests.settings; the demo needs its own.
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+        "DEMO_DB_PATH": str(db_path),
+        **(env or {}),
+    }
     for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
         subprocess.run(
             [sys.executable, "manage.py", *command],
