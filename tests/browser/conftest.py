@@ -68,7 +68,7 @@ class Demo:
 
     @contextmanager
     def client(self, username: str) -> Iterator[httpx.Client]:
-        """An httpx client logged in as ``username`` (session + CSRF), kept for the module.
+        """An httpx client logged in as ``username`` (session + CSRF), kept for the package.
 
         Logging in hashes a password, so each user logs in once; the session
         outlives server restarts (it is stored in the database).
@@ -124,7 +124,7 @@ class Demo:
         self._stack.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A fresh demo database (ann, bob, admin) under uvicorn; Redis layer on the services leg."""
     chromium_path()  # skip before paying for the server
@@ -141,7 +141,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
         server.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright's sync API (outside any running event loop)."""
     executable = chromium_path()
@@ -157,10 +157,16 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def open_inbox(demo: Demo, browser: Any) -> Iterator[Callable[..., Any]]:
-    """``open_inbox("ann")``: a page of the inbox, logged in, with its socket open."""
+    """``open_inbox("ann")``: a page of the inbox, logged in, with its socket open.
+
+    ``socket=handler`` routes the page's WebSocket to ``handler(WebSocketRoute)``
+    instead of the server.
+    """
     contexts: list[Any] = []
 
-    def open_page(username: str, path: str = "/") -> Any:
+    def open_page(
+        username: str, path: str = "/", socket: Callable[[Any], None] | None = None
+    ) -> Any:
         with demo.client(username) as client:
             cookies = [
                 {"name": name, "value": value, "url": demo.url}
@@ -174,6 +180,8 @@ def open_inbox(demo: Demo, browser: Any) -> Iterator[Callable[..., Any]]:
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.errors = errors
+        if socket is not None:  # the test plays the server: Playwright mocks the WebSocket
+            page.route_web_socket("**/ws/notifications", socket)
         page.goto(demo.url + path)
         if path == "/":
             wait_live(page)

@@ -65,6 +65,8 @@ export class NotificationsClient extends EventTarget {
    * @param {string} [options.csrfCookieName="csrftoken"]
    * @param {number} [options.minDelay=500] first reconnect delay (ms).
    * @param {number} [options.maxDelay=30000] longest reconnect delay (ms).
+   * @param {number} [options.clockMargin=5000] margin (ms) on the read-state catch-up time.
+   * @param {number} [options.stableAfter=5000] a socket open this long (ms) resets the backoff.
    * @param {number} [options.catchUpPages=20] most REST pages one catch-up reads per cursor.
    * @param {boolean} [options.autoStart=true] load and connect from the constructor.
    */
@@ -81,6 +83,7 @@ export class NotificationsClient extends EventTarget {
     this.maxDelay = options.maxDelay ?? 30000;
     this.catchUpPages = options.catchUpPages ?? 20;
     this.clockMargin = options.clockMargin ?? 5000;
+    this.stableAfter = options.stableAfter ?? 5000;
 
     this._items = []; // newest first
     this._unread = null;
@@ -236,8 +239,7 @@ export class NotificationsClient extends EventTarget {
       const since = this._openedAt;
       this._openedAt = this._serverNow();
       this._connected = true;
-      this._attempt = 0;
-      this._emit("connection", { connected: true, attempt: 0 });
+      this._emit("connection", { connected: true, attempt: this._attempt });
       if (reconnect) this._catchUp(since);
     });
     socket.addEventListener("message", (event) => {
@@ -255,6 +257,9 @@ export class NotificationsClient extends EventTarget {
       this._socket = null;
       const wasConnected = this._connected;
       this._connected = false;
+      // Back off from scratch only after a socket that stayed up: a server that
+      // accepts and drops at once must not be hammered at the shortest delay.
+      if (wasConnected && this._serverNow() - this._openedAt >= this.stableAfter) this._attempt = 0;
       if (wasConnected) this._emit("connection", { connected: false, attempt: this._attempt });
       this._scheduleReconnect();
     });
