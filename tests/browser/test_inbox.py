@@ -80,6 +80,7 @@ def test_sent_notification_appears_live_and_badge_increments(demo: Demo, open_in
     assert "from bob" in row.inner_text()
     wait_badge(page, before + 1)
     assert page.get_attribute("#bell", "aria-label") == f"Notifications, {before + 1} unread"
+    assert page.text_content("#announce") == f"New notification: {title}"
     # Newest first, and no reload happened.
     assert page.locator("li.notification .title").first.inner_text() == title
     assert page.evaluate("window.__sameDocument") is True

@@ -69,6 +69,8 @@ export interface NotificationsClientOptions {
   maxDelay?: number;
   /** A socket open this long (ms) resets the backoff to minDelay (default 5000). */
   stableAfter?: number;
+  /** Longest wait (ms) for the socket to open before the first page is loaded (default 3000). */
+  openTimeout?: number;
   /** Most REST pages one catch-up reads per cursor before reloading (default 20). */
   catchUpPages?: number;
   /** Safety margin (ms) on the read-state catch-up time, for clock skew (default 5000). */

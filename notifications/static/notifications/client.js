@@ -67,6 +67,7 @@ export class NotificationsClient extends EventTarget {
    * @param {number} [options.maxDelay=30000] longest reconnect delay (ms).
    * @param {number} [options.clockMargin=5000] margin (ms) on the read-state catch-up time.
    * @param {number} [options.stableAfter=5000] a socket open this long (ms) resets the backoff.
+   * @param {number} [options.openTimeout=3000] longest wait (ms) for the socket before the first page.
    * @param {number} [options.catchUpPages=20] most REST pages one catch-up reads per cursor.
    * @param {boolean} [options.autoStart=true] load and connect from the constructor.
    */
@@ -84,6 +85,7 @@ export class NotificationsClient extends EventTarget {
     this.catchUpPages = options.catchUpPages ?? 20;
     this.clockMargin = options.clockMargin ?? 5000;
     this.stableAfter = options.stableAfter ?? 5000;
+    this.openTimeout = options.openTimeout ?? 3000;
 
     this._items = []; // newest first
     this._unread = null;
@@ -97,9 +99,12 @@ export class NotificationsClient extends EventTarget {
     this._closed = false;
     this._clockOffset = 0; // server clock minus ours, from the Date header
     this._openedAt = null; // server time the current/last socket opened
+    this._loadStartedAt = null; // server time the first page was requested
+    this._whenOpen = null;
     this._frameSeq = 0; // frames applied so far
     this._touched = new Map(); // id -> frame sequence that last changed it
     this._catchingUp = null;
+    this._pendingSince = null;
     this._onOnline = () => this._reconnectNow();
 
     /** Resolves once the first page is loaded (rejects if that failed). */
@@ -107,12 +112,19 @@ export class NotificationsClient extends EventTarget {
     if (options.autoStart !== false) this.start();
   }
 
-  /** Load the first page and open the socket (called by the constructor unless autoStart is false). */
+  /** Open the socket, then load the first page (the constructor calls this unless autoStart is false). */
   start() {
     this._closed = false;
     if (typeof window !== "undefined") window.addEventListener("online", this._onOnline);
+    // The page is read once the socket has joined the user's group, so nothing
+    // created in between can be missed. A socket that fails or is slow does not
+    // hold the page back for longer than openTimeout.
+    const opened = new Promise((resolve) => {
+      this._whenOpen = resolve;
+    });
+    const timeout = new Promise((resolve) => setTimeout(resolve, this.openTimeout));
     this._connect();
-    this.ready = this._loadFirstPage();
+    this.ready = Promise.race([opened, timeout]).then(() => this._loadFirstPage());
     this.ready.catch((error) => this._emit("error", { error }));
     return this.ready;
   }
@@ -235,12 +247,14 @@ export class NotificationsClient extends EventTarget {
     this._socket = socket;
     socket.addEventListener("open", () => {
       if (socket !== this._socket) return;
-      const reconnect = this._openedAt !== null;
-      const since = this._openedAt;
+      // Changes since the previous socket opened (or since the page was read,
+      // if that happened first) may have been missed: catch up on them.
+      const since = this._openedAt ?? this._loadStartedAt;
       this._openedAt = this._serverNow();
       this._connected = true;
       this._emit("connection", { connected: true, attempt: this._attempt });
-      if (reconnect) this._catchUp(since);
+      this._resolveOpen();
+      if (since !== null) this._catchUp(since);
     });
     socket.addEventListener("message", (event) => {
       if (socket !== this._socket) return;
@@ -255,6 +269,7 @@ export class NotificationsClient extends EventTarget {
     socket.addEventListener("close", () => {
       if (socket !== this._socket) return;
       this._socket = null;
+      this._resolveOpen(); // a socket that cannot open must not delay the first page
       const wasConnected = this._connected;
       this._connected = false;
       // Back off from scratch only after a socket that stayed up: a server that
@@ -263,6 +278,11 @@ export class NotificationsClient extends EventTarget {
       if (wasConnected) this._emit("connection", { connected: false, attempt: this._attempt });
       this._scheduleReconnect();
     });
+  }
+
+  _resolveOpen() {
+    if (this._whenOpen) this._whenOpen();
+    this._whenOpen = null;
   }
 
   _scheduleReconnect() {
@@ -328,6 +348,7 @@ export class NotificationsClient extends EventTarget {
 
   async _loadFirstPage() {
     const seq = this._frameSeq;
+    this._loadStartedAt = this._serverNow();
     const [page, count] = await Promise.all([
       this._request("GET", `?limit=${this.pageSize}`),
       this._request("GET", "unread-count"),
@@ -342,7 +363,11 @@ export class NotificationsClient extends EventTarget {
 
   /** After a reconnect: fetch what was created, read or removed while the socket was down. */
   _catchUp(since) {
-    if (this._catchingUp) return this._catchingUp;
+    if (this._catchingUp) {
+      // Another reconnect during a catch-up: run again afterwards from the earlier time.
+      this._pendingSince = Math.min(this._pendingSince ?? since, since);
+      return this._catchingUp;
+    }
     const run = async () => {
       await this.ready.catch(() => {});
       if (!this._loaded) {
@@ -365,6 +390,11 @@ export class NotificationsClient extends EventTarget {
       .catch((error) => this._emit("error", { error }))
       .finally(() => {
         this._catchingUp = null;
+        if (this._pendingSince !== null) {
+          const again = this._pendingSince;
+          this._pendingSince = null;
+          this._catchUp(again);
+        }
       });
     return this._catchingUp;
   }

@@ -82,7 +82,14 @@ function item(notification) {
 
 function render() {
   const rows = client.notifications;
+  // Re-rendering replaces the buttons: keep keyboard focus on the same row.
+  const focused = list.contains(document.activeElement) ? document.activeElement.dataset : null;
   list.replaceChildren(...rows.map(item));
+  if (focused) {
+    const row = list.querySelector(`li[data-id="${focused.id}"]`) || list.querySelector("li");
+    const target = row && (row.querySelector(`[data-action="${focused.action}"]`) || row.querySelector("button"));
+    if (target) target.focus();
+  }
   list.setAttribute("aria-busy", "false");
   empty.hidden = rows.length > 0;
   loadMore.hidden = !client.hasMore;
@@ -100,6 +107,10 @@ client.addEventListener("change", () => {
   render();
 });
 client.addEventListener("error", (event) => fail(event.detail.error));
+client.addEventListener("notification", (event) => {
+  // One short announcement per arrival, instead of a live region on the whole list.
+  document.getElementById("announce").textContent = `New notification: ${event.detail.notification.event.title}`;
+});
 client.addEventListener("connection", (event) => {
   const { connected, delay } = event.detail;
   status.dataset.connected = String(connected);
