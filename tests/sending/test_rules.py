@@ -75,6 +75,17 @@ def test_removed_type_raises_the_same_exception(ann):
     assert nothing_written()
 
 
+def test_removed_type_raises_even_before_migrate_runs(ann):
+    with (
+        override_settings(EVENTS=[EVENTS[0]]),
+        pytest.raises(ValueError, match="post_comment"),
+    ):
+        send_notification("post_comment", "t", users=[ann])
+
+    assert nothing_written()
+    assert EventType.objects.get(name="post_comment").is_active is True  # not synced yet
+
+
 @pytest.mark.parametrize(
     "data",
     [
