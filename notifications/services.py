@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from notifications import signals
 from notifications.conf import notifications_settings
+from notifications.event_types import declared_events
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Users, resolve_audience
@@ -51,8 +52,10 @@ def send_notification(
     in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
     not JSON-serializable or a bad title or key, before anything is written.
     """
+    # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
+    declared = {event.name for event in declared_events()}
     event_type = EventType.objects.filter(name=type, is_active=True).first()
-    if event_type is None:
+    if event_type is None or type not in declared:
         raise UnknownEventType(type)
     _validate(title=title, data=data, message=message, key=key)
     audience = resolve_audience(users)
