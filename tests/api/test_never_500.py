@@ -110,3 +110,12 @@ def test_odd_json_in_the_batch(urls, ann_client, one, body):
 
 def test_after_id_beyond_64_bits(urls, ann_client, one):
     assert ann_client.get(urls.list, {"after_id": str(2**64)}).status_code == 400
+
+
+def test_form_encoded_body_is_a_415(urls, ann_client, one):
+    response = ann_client.patch(
+        urls.list, "ids=1", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 415
+    assert Notification.objects.get(pk=one).readed is None

@@ -157,3 +157,29 @@ def test_nonsense_audience_raises_before_writing(ann, bad):
         send(bad)
 
     assert not Event.objects.exists()
+
+
+def test_sliced_values_list(ann, bob, cat):
+    ids = get_user_model().objects.order_by("-pk").values_list("id", flat=True)[:2]
+
+    assert recipients(send(ids)) == {bob.pk, cat.pk}
+
+
+def test_union_and_or_querysets(ann, bob, cat):
+    users = get_user_model().objects
+    union = users.filter(pk=ann.pk).union(users.filter(pk=bob.pk))
+    either = users.filter(pk=ann.pk) | users.filter(pk=cat.pk)
+
+    assert recipients(send(union)) == {ann.pk, bob.pk}
+    assert recipients(send(either)) == {ann.pk, cat.pk}
+
+
+def test_values_queryset_and_distinct(ann, bob, cat):
+    users = get_user_model().objects
+
+    assert recipients(send(users.values("id"))) == {ann.pk, bob.pk, cat.pk}
+    assert recipients(send(users.values_list("pk", flat=True).distinct())) == {
+        ann.pk,
+        bob.pk,
+        cat.pk,
+    }
