@@ -75,7 +75,9 @@ if SERVICES:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                # redis-py 8 times reads out after 5 s by default, as long as channels_redis's
+                # blocking receive: idle sockets would be dropped. See docs/realtime.md.
+                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 10}],
                 "prefix": f"notifications-tests-{os.getpid()}",
             },
         }

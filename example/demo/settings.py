@@ -73,7 +73,14 @@ if os.environ.get("DEMO_REDIS_URL"):
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": os.environ["DEMO_REDIS_URL"], "max_connections": 1000}],
+                # socket_timeout: redis-py 8 would time idle receives out after 5 s.
+                "hosts": [
+                    {
+                        "address": os.environ["DEMO_REDIS_URL"],
+                        "max_connections": 1000,
+                        "socket_timeout": 10,
+                    }
+                ],
                 "prefix": os.environ.get("DEMO_REDIS_PREFIX", "asgi"),
             },
         }
