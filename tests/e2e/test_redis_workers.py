@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -44,6 +45,9 @@ def test_push_crosses_processes_through_redis(tmp_path: Path) -> None:
         ann_on_a, ann_on_b = worker_a.login("ann"), worker_b.login("ann")
         bob_on_a = worker_a.login("bob")
         with open_socket(worker_a, ann_on_a) as socket, open_socket(worker_a, bob_on_a) as other:
+            # Idle past channels_redis's 5 s blocking receive (and redis-py 8's default
+            # read timeout): the demo's layer config must keep the socket alive.
+            time.sleep(7)
             sent = demo_send(ann_on_b, "Sent by worker B")
 
             new = next_frame(socket)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -13,6 +14,9 @@ from tests.ws.conftest import Opener
 from tests.ws.support import in_thread, receive_frame, send, silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Longer than channels_redis's blocking receive (5 s) and redis-py 8's default read timeout.
+IDLE_SECONDS = 7
 
 
 async def test_anonymous_socket_is_refused(open_socket: Opener) -> None:
@@ -225,3 +229,16 @@ async def test_disconnected_device_leaves_the_others_served(open_socket: Opener,
 
     await send([ann], title="After")
     assert (await receive_frame(laptop))["notification"]["event"]["title"] == "After"
+
+
+@pytest.mark.timeout(60)
+async def test_idle_socket_still_receives(open_socket: Opener, ann: Any) -> None:
+    """An idle socket outlives the layer's blocking receive (5 s in channels_redis).
+
+    redis-py 8 times socket reads out after 5 s by default; without a longer
+    ``socket_timeout`` in the layer's host config every idle socket is dropped.
+    """
+    socket = await open_socket(ann)
+    await asyncio.sleep(IDLE_SECONDS)
+    await send([ann], title="After a quiet while")
+    assert (await receive_frame(socket))["notification"]["event"]["title"] == "After a quiet while"
