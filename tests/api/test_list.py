@@ -188,3 +188,16 @@ def test_readed_time_is_rendered_like_drf(urls, ann, ann_client, send):
     item = ann_client.get(urls.list).json()["results"][0]
 
     assert item["readed"] == moment.strftime("%Y-%m-%dT%H:%M:%S.123456Z")
+
+
+def test_page_size_defaults_to_20_without_page_size(urls, ann, ann_client, send, settings):
+    settings.REST_FRAMEWORK = {
+        "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination"
+    }
+    for _ in range(21):
+        send([ann])
+
+    body = ann_client.get(urls.list).json()
+
+    assert body["count"] == 21
+    assert len(body["results"]) == 20

@@ -117,3 +117,22 @@ def test_transport_down_still_saves_and_returns(
     assert event.notifications_count == 1
     assert Notification.objects.filter(user=ann).count() == 1
     assert any("transport" in record.getMessage().lower() for record in caplog.records)
+
+
+def test_a_write_failing_midway_writes_and_pushes_nothing(
+    ann, bob, settings, outbox, django_capture_on_commit_callbacks
+):
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "FANOUT_BATCH_SIZE": 1}
+
+    def audience():
+        yield ann.pk  # the first chunk is inserted ...
+        yield bob.pk
+        raise Boom  # ... then the audience fails
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(Boom):
+        send_notification("post_like", "t", users=audience())
+
+    assert callbacks == []
+    assert outbox == []
+    assert not Event.objects.exists()
+    assert not Notification.objects.exists()
