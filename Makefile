@@ -22,6 +22,7 @@ demo: venv
 	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
 test: venv
+	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
 test-services: venv
