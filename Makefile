@@ -26,6 +26,7 @@ test: venv
 	$(BIN)/python -m pytest
 
 test-services: venv
+	scripts/ensure-chromium.sh
 	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
 
 lint: venv
