@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
 
 from notifications.openapi import (
     AFTER_ID_SCHEMA,
@@ -92,6 +93,19 @@ class NotificationFilterBackend(DjangoFilterBackend):
     The browsable API renders the filter form from a template of that app;
     without it the form is left out instead of failing the page.
     """
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        """Filter; a parameter given more than once is ambiguous: a 400, not "last one wins"."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None:
+            repeated = {
+                name: ["Give this parameter at most once."]
+                for name in filterset_class.base_filters
+                if len(request.query_params.getlist(name)) > 1
+            }
+            if repeated:
+                raise ValidationError(repeated)
+        return super().filter_queryset(request, queryset, view)
 
     def to_html(self, request: Any, queryset: Any, view: Any) -> Any:
         try:
