@@ -179,8 +179,8 @@ def test_pushes_are_built_in_batches_without_per_recipient_queries(
     by_user = {push.user_id: push.message for push in outbox}
     assert by_user[users[100].pk]["unread"] == 1
     assert by_user[users[200].pk]["notification"]["event"]["id"] == event.pk
-    # One query for the event, one per batch of 100 recipients (plus the final empty one).
-    assert len(queries) <= 1 + 900 // small_batches + 2
+    # Per batch of 100 users: a boundary query and the rows query; plus three fixed ones.
+    assert len(queries) <= 3 + 2 * (1000 // small_batches + 1)
 
 
 def test_failure_in_a_later_chunk_saves_and_pushes_nothing(
@@ -285,3 +285,24 @@ def test_one_column_audiences_bound_the_subquery_of_each_chunk(
         ]
         assert len(inserts) >= 3
         assert re.search(inner_bound, inserts[1]), inserts[1]
+
+
+def test_pushes_of_sparse_audiences_with_gaps(
+    crowd: Crowd,
+    small_batches: int,
+    outbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    users = crowd(1000)
+    audiences = {
+        "every third": users[::3],
+        "two blocks with a gap": users[:150] + users[880:],
+        "ends only": users[:60] + users[-60:],
+    }
+    for audience in audiences.values():
+        outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            event = send_notification(type="post_like", title="Hi", users=audience)
+        pushed = [push.user_id for push in outbox]
+        assert len(pushed) == len(set(pushed)) == event.notifications_count == len(audience)
+        assert set(pushed) == {user.pk for user in audience}
