@@ -24,6 +24,8 @@ from channels.middleware import BaseMiddleware
 def _user_for_token(key: str) -> Any:
     from rest_framework.authtoken.models import Token
 
+    if "\x00" in key:  # PostgreSQL refuses NUL in text: no such token (not a crash)
+        return None
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:
         return None
