@@ -88,10 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     text = report.markdown(results)
     out = common.BENCH / "results"
     out.mkdir(exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "latest.md").write_text(text)
+    # Only a run of every scenario replaces the committed latest.* files.
+    json_path, md_path = (
+        (out / "latest.json", out / "latest.md")
+        if set(only) == set(SCENARIOS)
+        else (out / "partial.json.tmp", out / "partial.md.tmp")
+    )
+    json_path.write_text(json.dumps(results, indent=2) + "\n")
+    md_path.write_text(text)
     print(text)
-    log(f"done in {results['meta']['seconds']:.0f} s; wrote {out / 'latest.json'} and latest.md")
+    log(f"done in {results['meta']['seconds']:.0f} s; wrote {json_path} and {md_path.name}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -94,14 +95,29 @@ def run_json(argv: Sequence[str], env: dict[str, str], cwd: Path, timeout: float
     )
     if done.returncode != 0:
         raise RuntimeError(f"{argv} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
+    lines = [line for line in done.stdout.splitlines() if line.startswith(("{", "["))]
     return json.loads(lines[-1])
+
+
+def profiled(argv: list[str], name: str) -> list[str]:
+    """``argv`` under ``py-spy record`` when ``BENCH_PYSPY`` names a folder for the profiles.
+
+    The raw (collapsed-stack) profile goes to ``$BENCH_PYSPY/<name>-<time>.txt``;
+    ``python -m bench.profile FILE`` summarises it.
+    """
+    folder = os.environ.get("BENCH_PYSPY")
+    if not folder:
+        return argv
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    out = Path(folder) / f"{name}-{time.strftime('%H%M%S')}.txt"
+    spy = str(Path(sys.executable).parent / "py-spy")
+    return [spy, "record", "--format", "raw", "-r", "100", "-o", str(out), "--", *argv]
 
 
 def ours(command: str, *args: Any, timeout: float = 900, **env: str) -> Any:
     """Run ``bench.ours.worker <command> <args>`` in a fresh process of our venv."""
     argv = [sys.executable, "-m", "bench.ours.worker", command, *map(str, args)]
-    return run_json(argv, ours_env(**env), ROOT, timeout)
+    return run_json(profiled(argv, f"worker-{command}"), ours_env(**env), ROOT, timeout)
 
 
 def peer(command: str, *args: Any, timeout: float = 900, **env: str) -> Any:
@@ -158,27 +174,34 @@ def _status_kib(field: str) -> int:
     raise KeyError(field)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its children (py-spy wraps the server)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pending += [int(child) for child in children]
+    return total
+
+
 class Server:
     """A uvicorn process with one worker on a free loopback port; stopped on exit."""
 
     def __init__(self, python: Path, app: str, env: dict[str, str], cwd: Path, log: Path) -> None:
         self.port = free_port()
         self.log = log
-        self.argv = [
-            str(python),
-            "-m",
-            "uvicorn",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ]
+        argv = [str(python), "-m", "uvicorn", app, "--host", "127.0.0.1"]
+        argv += ["--port", str(self.port), "--workers", "1", "--log-level", "warning"]
+        self.argv = profiled(
+            [*argv, "--no-access-log"], f"server-{app.split(':')[0].split('.')[0]}"
+        )
         self.env, self.cwd = env, cwd
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -200,10 +223,14 @@ class Server:
         assert self.process is not None
         return self.process.pid
 
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used so far."""
+        return cpu_seconds(self.pid)
+
     def __exit__(self, *exc: object) -> None:
         if self.process is None:
             return
-        self.process.terminate()
+        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:

@@ -163,7 +163,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += [
             "## unread_count: one user's unread count on the list table",
             "",
-            f"SQL round trip p50 {_n(r['p50_us'])} µs, p99 {_n(r['p99_us'])} µs; through "
+            f"SQL round trip p50 {_n(r['p50_us'])} µs, p99 {_n(r['p99_us'])} µs; execution "
+            f"inside PostgreSQL p50 {_n(r.get('server_p50_us'))} µs; through "
             f"`services.unread_count` p50 {_n(r['orm_p50_us'])} µs ({r['samples']:,} random "
             "users).",
             "",

@@ -30,6 +30,7 @@ def run(n: int, rounds: int, log: Any) -> dict[str, Any]:
     )
     expected = n * rounds * 3
     with server:
+        server_cpu = server.cpu_seconds()
         client = subprocess.Popen(
             [
                 sys.executable,
@@ -60,6 +61,7 @@ def run(n: int, rounds: int, log: Any) -> dict[str, Any]:
                 timeout=1200,
                 **{"BENCH_DB": common.OURS_LIST_DB, "BENCH_REDIS_PREFIX": prefix},
             )["sent"]
+            server_cpu = server.cpu_seconds() - server_cpu
             stop.touch()
             client.wait(timeout=120)
         finally:
@@ -69,7 +71,10 @@ def run(n: int, rounds: int, log: Any) -> dict[str, Any]:
             stop.unlink(missing_ok=True)
     frames = json.loads(out.read_text())
     out.unlink(missing_ok=True)
-    return _merge(n, sent, frames)
+    result = _merge(n, sent, frames)
+    # CPU per delivery is far less disturbed by other processes than deliveries/s.
+    result["server_cpu_us_per_delivery"] = server_cpu * 1e6 / max(len(frames), 1)
+    return result
 
 
 def _python() -> Any:
@@ -92,6 +97,7 @@ def _merge(n: int, sent: list[dict[str, Any]], frames: list[list[Any]]) -> dict[
                 "per_s": len(times) / (max(times) - item["start"]) if times else 0.0,
                 "p50_ms": common.percentile(latencies, 50),
                 "p99_ms": common.percentile(latencies, 99),
+                "sender_cpu_us": item["cpu"] * 1e6 / n,
             }
         )
 
@@ -120,6 +126,7 @@ def _merge(n: int, sent: list[dict[str, Any]], frames: list[list[Any]]) -> dict[
         "broadcast_p99_ms": med("broadcast", "p99_ms"),
         "naive_deliveries_per_s": med("naive", "per_s"),
         "naive_p99_ms": med("naive", "p99_ms"),
+        "sender_cpu_us_per_push": {kind: med(kind, "sender_cpu_us") for kind in by_kind},
         "vs_naive": ratio["median"],
         "vs_naive_range": [ratio["min"], ratio["max"]],
         "lost": {kind: sum(n - r["received"] for r in rows) for kind, rows in by_kind.items()},

@@ -58,6 +58,16 @@ CHANNEL_LAYERS = {
     }
 }
 
+if os.environ.get("BENCH_CHANNEL_LAYER") == "pubsub":
+    # channels_redis's pub/sub layer: one PUBLISH per group_send, pushed to the server.
+    CHANNEL_LAYERS["default"] = {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            "hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")],
+            "prefix": os.environ.get("BENCH_REDIS_PREFIX", "bench-ours"),
+        },
+    }
+
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 20,

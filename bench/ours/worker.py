@@ -73,6 +73,7 @@ def fanout(n: str) -> dict[str, Any]:
     committed = [0.0]
     reset_peak_rss()
     baseline = rss_mib()
+    cpu = time.process_time()
     started = time.perf_counter()
     with connection.execute_wrapper(counter), transaction.atomic():
         transaction.on_commit(lambda: committed.__setitem__(0, time.perf_counter()))
@@ -84,6 +85,7 @@ def fanout(n: str) -> dict[str, Any]:
         "seconds": finished - started,
         "write_seconds": committed[0] - started,
         "push_seconds": finished - committed[0],
+        "cpu_seconds": time.process_time() - cpu,
         "statements": count[0],
         "peak_rss_growth_mib": peak_rss_mib() - baseline,
     }
@@ -155,12 +157,21 @@ def unread_count(samples: str) -> dict[str, Any]:
             orm_times.append(time.perf_counter() - started)
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {count_sql}", first_params)
         plan = [row[0] for row in cursor.fetchall()]
+        # Execution time inside PostgreSQL, without the client round trip.
+        server_times = []
+        for _ in range(min(int(samples), 500)):
+            params = list(first_params)
+            params[position] = rng.choice(ids)
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {count_sql}", params)
+            server_times.append(cursor.fetchone()[0][0]["Execution Time"] * 1000)
+        server_times.sort()
     sql_times.sort()
     orm_times.sort()
     return {
         "p50_us": sql_times[len(sql_times) // 2] * 1e6,
         "p99_us": sql_times[int(len(sql_times) * 0.99)] * 1e6,
         "orm_p50_us": orm_times[len(orm_times) // 2] * 1e6,
+        "server_p50_us": server_times[len(server_times) // 2],
         "samples": len(sql_times),
         "sql": count_sql,
         "plan": plan,

@@ -51,23 +51,46 @@ def main(n: str, rounds: str) -> dict[str, Any]:
     sent: list[dict[str, Any]] = []
     for round_ in range(int(rounds)):
         event_id, pushes = _written_pushes(audience, f"naive {round_}")
-        started = time.time()
+        started, cpu = time.time(), time.process_time()
         async_to_sync(_naive)(pushes)
-        sent.append({"kind": "naive", "event": event_id, "start": started, "end": time.time()})
+        sent.append(
+            {
+                "kind": "naive",
+                "event": event_id,
+                "start": started,
+                "end": time.time(),
+                "cpu": time.process_time() - cpu,
+            }
+        )
         time.sleep(PAUSE)
 
         event_id, pushes = _written_pushes(audience, f"per-user {round_}")
-        started = time.time()
+        started, cpu = time.time(), time.process_time()
         deliver([pushes])
-        sent.append({"kind": "per_user", "event": event_id, "start": started, "end": time.time()})
+        sent.append(
+            {
+                "kind": "per_user",
+                "event": event_id,
+                "start": started,
+                "end": time.time(),
+                "cpu": time.process_time() - cpu,
+            }
+        )
         time.sleep(PAUSE)
 
         committed = [0.0]
+        cpu = time.process_time()
         with transaction.atomic():
             transaction.on_commit(lambda stamp=committed: stamp.__setitem__(0, time.time()))
             event = send_notification(type="post_like", title=f"broadcast {round_}", users=audience)
         sent.append(
-            {"kind": "broadcast", "event": event.pk, "start": committed[0], "end": time.time()}
+            {
+                "kind": "broadcast",
+                "event": event.pk,
+                "start": committed[0],
+                "end": time.time(),
+                "cpu": time.process_time() - cpu,
+            }
         )
         time.sleep(PAUSE)
     return {"sent": sent}

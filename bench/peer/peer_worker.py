@@ -74,6 +74,7 @@ def fanout(n: str) -> dict[str, Any]:
 
     Path("/proc/self/clear_refs").write_text("5")
     baseline = _status_mib("VmRSS")
+    cpu = time.process_time()
     started = time.perf_counter()
     with connection.execute_wrapper(counter):
         notify.send(actor, recipient=User.objects.filter(pk__lte=size), verb=VERB)
@@ -84,6 +85,7 @@ def fanout(n: str) -> dict[str, Any]:
         "n": size,
         "seconds": seconds,
         "statements": count[0],
+        "cpu_seconds": time.process_time() - cpu,
         "peak_rss_growth_mib": _status_mib("VmHWM") - baseline,
     }
     _clear()
