@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
+from django.db.models import F
 from django.db.models.query import ModelIterable
 
 Users = models.QuerySet[Any] | Iterable[Any] | models.Model | int | None
@@ -84,7 +85,8 @@ class Audience:
         assert self.queryset is not None
         source = self.queryset if self.column is None else self.column
         field = "pk" if self.column is None else self.field
-        ordered = source.order_by(field).values_list(field, flat=True)
+        # F(): a foreign key name orders by its column, not by the related Meta.ordering.
+        ordered = source.order_by(F(field)).values_list(field, flat=True)
         low = None
         while True:
             window = ordered if low is None else ordered.filter(**{f"{field}__gt": low})

@@ -145,6 +145,9 @@ def test_another_models_user_id_column(crowd: Crowd, small_batches: int) -> None
     event = send_notification(type="post_like", title="Hi", users=column)
     assert recipients_of(event) == {user.pk for user in users[5:]}
     assert event.notifications_count == 395
+    by_name = Notification.objects.filter(event=second).values_list("user", flat=True)
+    event = send_notification(type="post_comment", title="Again", users=by_name)
+    assert recipients_of(event) == {user.pk for user in users[100:]}
 
 
 def test_querysets_that_are_not_user_ids_are_refused(ann: Any) -> None:
