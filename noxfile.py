@@ -60,6 +60,7 @@ def django6(session: nox.Session) -> None:
         "websockets>=13",
         "httpx>=0.27",
         "hatchling>=1.25",
+        "schemathesis>=4.0",
     )
     session.run(
         "python",
