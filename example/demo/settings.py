@@ -64,6 +64,14 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("DEMO_DB_PATH", str(BASE_DIR / "db.sqlite3")),
+        # Under ASGI each request runs in its own thread: concurrent writers need
+        # IMMEDIATE transactions (else "database is locked" when a read-then-write
+        # transaction upgrades its lock) and WAL so readers never wait for them.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;",
+        },
     }
 }
 
