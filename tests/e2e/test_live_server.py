@@ -20,6 +20,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     env = prepare_demo_db(workdir / "demo.sqlite3")
     with demo_server(env, workdir / "server.log") as running:
         yield running
+        assert "Traceback" not in running.log(), running.log()
 
 
 def test_send_then_read_reach_every_socket_of_the_user(server: DemoServer) -> None:

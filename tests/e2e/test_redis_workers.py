@@ -63,3 +63,5 @@ def test_push_crosses_processes_through_redis(tmp_path: Path) -> None:
                 other.recv(timeout=0.5)
         for client in (ann_on_a, ann_on_b, bob_on_a):
             client.close()
+        for worker in (worker_a, worker_b):
+            assert "Traceback" not in worker.log(), worker.log()

@@ -87,3 +87,15 @@ class CrashingLayer(InMemoryChannelLayer):
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
         raise RuntimeError("layer bug")
+
+
+class FlakyLayer(InMemoryChannelLayer):
+    """An in-memory layer whose ``receive`` fails like a lost Redis once ``failing`` is set."""
+
+    failing = False
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        message: dict[str, Any] = await super().receive(channel)
+        if type(self).failing:
+            raise ConnectionError("the layer went away")
+        return message

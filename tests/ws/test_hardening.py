@@ -10,7 +10,7 @@ import pytest
 
 from notifications.consumers import CLOSE_UNAVAILABLE
 from tests.ws.conftest import Opener
-from tests.ws.support import receive_frame, send, silent
+from tests.ws.support import FRAME_TIMEOUT, FlakyLayer, receive_frame, send, silent
 from tests.ws.test_dead_layer import dead_redis
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,5 +58,24 @@ async def test_dead_layer_closes_the_handshake_with_1011_and_logs_once(
     socket = await open_socket(ann, expect_accept=False)
 
     assert socket.outcome == CLOSE_UNAVAILABLE  # type: ignore[attr-defined]
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert [r.name for r in failures] == ["notifications"]
+
+
+async def test_layer_lost_after_accept_closes_with_1011_and_logs_once(
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    open_socket: Opener,
+    ann: Any,
+) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.ws.support.FlakyLayer"}}
+    socket = await open_socket(ann)
+    monkeypatch.setattr(FlakyLayer, "failing", True)
+
+    await send([ann])  # wakes the socket's receive, which now fails
+
+    closed = await socket.receive_output(timeout=FRAME_TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": CLOSE_UNAVAILABLE}
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in failures] == ["notifications"]
