@@ -11,7 +11,7 @@ from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, report, ws
 
-SCENARIOS = ["fanout", "list", "unread_count", "ws", "memory"]
+SCENARIOS = ["fanout", "list", "unread_count", "ws", "ws_pubsub", "memory"]
 
 FULL = {
     "fanout_sizes": [1_000, 10_000, 100_000],
@@ -106,7 +106,7 @@ def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> No
         results["fanout"] = fanout.run(
             config["fanout_sizes"], config["fanout_runs"], config["fanout_peer_runs"], log
         )
-    needs_list_db = {"list", "unread_count", "ws"} & set(only)
+    needs_list_db = {"list", "unread_count", "ws", "ws_pubsub"} & set(only)
     if "list" in only:
         results["list"] = listing.run(
             config["list_users"],
@@ -123,6 +123,9 @@ def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> No
     if "ws" in only:
         results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
         log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")
+    if "ws_pubsub" in only:
+        results["ws_pubsub"] = ws.run(config["ws_clients"], config["ws_rounds"], log, "pubsub")
+        log(f"ws_pubsub per-user {results['ws_pubsub']['per_user_deliveries_per_s']:.0f}/s")
     if "memory" in only:
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")

@@ -53,7 +53,7 @@ def run(sizes: list[int], runs: int, peer_runs: dict[int, int], log: Any) -> lis
     setup(max(sizes))
     rows = []
     for n in sizes:
-        ours, peer, lim, write = [], [], [], []
+        ours, peer, lim, write, pubsub = [], [], [], [], []
         for i in range(runs):
             ours.append(common.ours("fanout", n))
             if i < peer_runs.get(n, runs):
@@ -62,12 +62,20 @@ def run(sizes: list[int], runs: int, peer_runs: dict[int, int], log: Any) -> lis
             write.append(
                 common.ours("fanout", n, BENCH_TRANSPORT="bench.ours.transport.NullTransport")
             )
+            pubsub.append(common.ours("fanout", n, BENCH_CHANNEL_LAYER="pubsub"))
             log(
                 f"fanout n={n} run {i + 1}/{runs}: ours {n / ours[-1]['seconds']:,.0f}/s"
                 + (f", peer {n / peer[-1]['seconds']:,.0f}/s" if i < len(peer) else "")
                 + f", limit {n / lim[-1]:,.0f}/s"
             )
-        rows.append(_row(n, ours, peer, lim, write))
+        row = _row(n, ours, peer, lim, write)
+        rate = _rates(n, [r["seconds"] for r in pubsub])
+        row["ours_pubsub_per_s"] = rate["median"]
+        row["ours_pubsub_per_s_range"] = [rate["min"], rate["max"]]
+        row["pubsub_vs_peer"] = common.summary(
+            [p["seconds"] / o["seconds"] for o, p in zip(pubsub, peer, strict=False)]
+        )["median"]
+        rows.append(row)
     return rows
 
 

@@ -59,11 +59,16 @@ CHANNEL_LAYERS = {
 }
 
 if os.environ.get("BENCH_CHANNEL_LAYER") == "pubsub":
-    # channels_redis's pub/sub layer: one PUBLISH per group_send, pushed to the server.
+    # The opt-in fast path: channels_redis's pub/sub layer + the pipelined transport.
     CHANNEL_LAYERS["default"] = {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
         "CONFIG": {
-            "hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")],
+            "hosts": [
+                {
+                    "address": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+                    "socket_timeout": 10,
+                }
+            ],
             "prefix": os.environ.get("BENCH_REDIS_PREFIX", "bench-ours"),
         },
     }
@@ -84,6 +89,8 @@ EVENTS = [
 ]
 
 NOTIFICATIONS = {}
+if os.environ.get("BENCH_CHANNEL_LAYER") == "pubsub":
+    NOTIFICATIONS["TRANSPORT"] = "notifications.transports.redis.RedisPubSubTransport"
 if os.environ.get("BENCH_TRANSPORT"):
     NOTIFICATIONS["TRANSPORT"] = os.environ["BENCH_TRANSPORT"]
 
