@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -62,8 +63,19 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=subprotocol)
 
     async def disconnect(self, code: int) -> None:
-        if self.group is not None and self.channel_layer is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.group is None or self.channel_layer is None:
+            return
+        # A burst of disconnects can exhaust the layer's connection pool for a moment
+        # (redis-py 8 raises instead of waiting): retry, else the membership would
+        # stay in Redis until group_expiry.
+        for delay in (0.05, 0.25, 1.0, None):
+            try:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                return
+            except DELIVERY_ERRORS:
+                if delay is None:
+                    raise
+                await asyncio.sleep(delay)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Client frames are ignored (they cannot change what the socket hears)."""
@@ -81,5 +93,13 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def notifications_push(self, message: dict[str, Any]) -> None:
-        """Forward a frame serialised once by the transport."""
-        await self.send(text_data=message["text"])
+        """Forward a frame serialised once by the transport.
+
+        A batched message carries the frames of every socket of this worker in
+        ``texts``, keyed by channel name.
+        """
+        if "text" in message:
+            await self.send(text_data=message["text"])
+            return
+        for text in message["texts"][self.channel_name]:
+            await self.send(text_data=text)
