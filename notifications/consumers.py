@@ -93,5 +93,13 @@ class NotificationsConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
 
     async def notifications_push(self, message: dict[str, Any]) -> None:
-        """Forward a frame serialised once by the transport."""
-        await self.send(text_data=message["text"])
+        """Forward a frame serialised once by the transport.
+
+        A batched message carries the frames of every socket of this worker in
+        ``texts``, keyed by channel name.
+        """
+        if "text" in message:
+            await self.send(text_data=message["text"])
+            return
+        for text in message["texts"][self.channel_name]:
+            await self.send(text_data=text)
