@@ -26,6 +26,51 @@ def check_events(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     ]
 
 
+REDIS_HOST_HINT = (
+    'Give each host as a dict: {"address": "redis://…", "max_connections": 1000, '
+    '"socket_timeout": 10} (see the README, production deployment).'
+)
+
+
+@register()
+def check_redis_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """notifications.W003: a channels_redis layer without the settings redis-py 8 needs.
+
+    redis-py 8 caps its asyncio pool at 100 connections and raises instead of
+    waiting, and times reads out after 5 s, which tears down every socket that
+    stays idle that long: each host needs ``max_connections`` and ``socket_timeout``.
+    """
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    config = layers.get(notifications_settings.CHANNEL_LAYER) or {}
+    if not str(config.get("BACKEND", "")).startswith("channels_redis."):
+        return []
+    try:
+        import redis
+    except ImportError:
+        return []
+    if int(redis.__version__.split(".")[0]) < 8:
+        return []
+    hosts = (config.get("CONFIG") or {}).get("hosts") or ["redis://localhost:6379"]
+    missing = sorted(
+        {
+            key
+            for host in hosts
+            for key in ("max_connections", "socket_timeout")
+            if not isinstance(host, dict) or key not in host
+        }
+    )
+    if not missing:
+        return []
+    return [
+        Warning(
+            f"The channels_redis layer's hosts lack {' and '.join(missing)}: with redis-py 8 "
+            "bursts of sockets fail with MaxConnectionsError and idle sockets drop every 5 s.",
+            hint=REDIS_HOST_HINT,
+            id="notifications.W003",
+        )
+    ]
+
+
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W001: unknown NOTIFICATIONS keys; W002: the layer alias is missing; I001: fallback layer."""
