@@ -25,9 +25,7 @@ def _reject_constant(name: str) -> None:
 class BoundedJSONParser(JSONParser):
     """Reads at most ``MAX_BODY_BYTES`` once; deep nesting and bad JSON are a 400."""
 
-    def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = int(notifications_settings.MAX_BODY_BYTES)
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None

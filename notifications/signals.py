@@ -21,4 +21,3 @@ notifications_read = Signal()
 #: A user deleted a notification. Arguments: ``sender`` (the Notification class),
 #: ``user``, ``notification_id``.
 notification_deleted = Signal()
-
