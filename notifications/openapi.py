@@ -82,7 +82,7 @@ except ImportError:  # pragma: no cover - exercised only without the extra
 
 else:
 
-    class EventTypeNameFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[misc]
+    class EventTypeNameFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
         """An event type name: one of the names declared in ``settings.EVENTS``."""
 
         target_class = "notifications.serializers.EventTypeNameField"
@@ -94,7 +94,7 @@ else:
                 schema["enum"] = names
             return schema
 
-    class ReadStateFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[misc]
+    class ReadStateFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
         """``true`` marks read, ``null`` marks unread; ``false`` is refused."""
 
         target_class = "notifications.serializers.ReadStateField"
@@ -102,7 +102,7 @@ else:
         def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
             return {"type": "boolean", "enum": [True, None], "nullable": True}
 
-    class NotificationFilterExtension(OpenApiSerializerExtension):  # type: ignore[misc]
+    class NotificationFilterExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
         """The filter body is a whole replacement, also on PATCH: ``event_types`` is required."""
 
         target_class = "notifications.serializers.NotificationFilterSerializer"
