@@ -74,12 +74,26 @@ def run(n: int, rounds: int, log: Any, layer: str = "core") -> dict[str, Any]:
                 client.kill()
                 client.wait(timeout=10)
             stop.unlink(missing_ok=True)
+    _forget_redis_keys(prefix)
     frames = json.loads(out.read_text())
     out.unlink(missing_ok=True)
     result = _merge(n, sent, frames)
     # CPU per delivery is far less disturbed by other processes than deliveries/s.
     result["server_cpu_us_per_delivery"] = server_cpu * 1e6 / max(len(frames), 1)
     return result
+
+
+def _forget_redis_keys(prefix: str) -> None:
+    """Delete whatever the run left under its Redis prefix (group memberships, inboxes)."""
+    import redis
+
+    client = redis.Redis.from_url(common.REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(keys), 1000):
+            client.delete(*keys[start : start + 1000])
+    finally:
+        client.close()
 
 
 def _python() -> Any:

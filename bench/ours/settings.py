@@ -46,6 +46,9 @@ CHANNEL_LAYERS = {
                 {
                     "address": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
                     "max_connections": 1000,
+                    # redis-py 8 times reads out after 5 s, as long as channels_redis's
+                    # blocking receive: idle sockets were closed with 1011 without this.
+                    "socket_timeout": 10,
                 }
             ],
             "prefix": os.environ.get("BENCH_REDIS_PREFIX", "bench-ours"),

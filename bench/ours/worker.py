@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import sys
 import time
@@ -27,6 +28,21 @@ from notifications.helpers import send_notification  # noqa: E402
 from notifications.models import Event, EventType, Notification  # noqa: E402
 
 TITLE = "Ann liked your post"
+
+
+class _ErrorCounter(logging.Handler):
+    """Counts the package's error logs (a failed push transport logs one and stops)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+ERRORS = _ErrorCounter()
+logging.getLogger("notifications").addHandler(ERRORS)
 
 
 def setup(users: str) -> dict[str, Any]:
@@ -85,6 +101,7 @@ def fanout(n: str) -> dict[str, Any]:
         "seconds": finished - started,
         "write_seconds": committed[0] - started,
         "push_seconds": finished - committed[0],
+        "transport_errors": ERRORS.count,
         "cpu_seconds": time.process_time() - cpu,
         "statements": count[0],
         "peak_rss_growth_mib": peak_rss_mib() - baseline,
@@ -196,6 +213,7 @@ def memory(n: str) -> dict[str, Any]:
         "peak_rss_mib": peak,
         "rss_growth_mib": peak - baseline,
         "seconds": seconds,
+        "transport_errors": ERRORS.count,
         # False: the kernel refused to reset VmHWM, so growth is over the setup's peak.
         "hwm_reset": hwm_reset,
     }
