@@ -53,6 +53,7 @@ class WsStats:
     frames_expected: int = 0
     frames_received: int = 0
     rss_after_first_wave: int = 0
+    rss_by_wave: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -223,8 +224,9 @@ async def ws_phase(
     try:
         while time.monotonic() < deadline:
             await ws_wave(server, tokens, sender, clients, stats)
+            stats.rss_by_wave.append(rss_kib(server.process.pid))
             if stats.waves == 1:
-                stats.rss_after_first_wave = rss_kib(server.process.pid)
+                stats.rss_after_first_wave = stats.rss_by_wave[0]
             await asyncio.sleep(0.5)
     finally:
         await sender.aclose()
@@ -302,6 +304,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "frames_expected": ws.frames_expected,
             "frames_received": ws.frames_received,
             "errors": len(ws.errors),
+            "rss_mib_by_wave": [round(kib / 1024) for kib in ws.rss_by_wave],
         }
         errors += ws.errors[:20]
         warm = ws.rss_after_first_wave or baseline
