@@ -113,7 +113,7 @@ class ChannelLayerTransport(BaseTransport):
             _log_dropped(dropped, len(pushes))
 
 
-def _sends_groups_like(layer: Any, base: type) -> bool:
+def _sends_groups_like(layer: Any, base: type[Any]) -> bool:
     """``layer`` is a ``base`` whose group_send is not overridden (so the fast path is equal)."""
     return isinstance(layer, base) and type(layer).group_send is base.group_send
 
