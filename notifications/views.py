@@ -67,6 +67,12 @@ class NotificationsAPIView(GenericAPIView):
         rows: QuerySet[Notification] = Notification.objects.for_user(self.request.user).with_event()
         return rows
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # Another user's notification and a missing one answer the same 404.
+        if isinstance(exc, Notification.DoesNotExist):
+            exc = NotFound()
+        return super().handle_exception(exc)
+
 
 class NotificationsListView(NotificationsAPIView):
     """The requesting user's notifications (GET) and batch mark-as-read (PATCH)."""
@@ -129,10 +135,7 @@ class NotificationDetailView(NotificationsAPIView):
         responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request, notification_id: int) -> Response:
-        try:
-            row = services.get_notification(request.user, self._id())
-        except Notification.DoesNotExist:
-            raise NotFound from None
+        row = services.get_notification(request.user, self._id())
         return Response(NotificationSerializer(row).data)
 
     @extend_schema(
@@ -146,16 +149,13 @@ class NotificationDetailView(NotificationsAPIView):
         body = ReadStateSerializer(data=request.data)  # no body parses as {}; null is a 400
         body.is_valid(raise_exception=True)
         notification_id = self._id()
-        try:
-            if "readed" in body.validated_data and body.validated_data["readed"] is None:
-                row = services.mark_unread(request.user, notification_id)
-            else:
-                rows = services.mark_read(request.user, [notification_id])
-                if not rows:
-                    raise Notification.DoesNotExist
-                row = rows[0]
-        except Notification.DoesNotExist:
-            raise NotFound from None
+        if "readed" in body.validated_data and body.validated_data["readed"] is None:
+            row = services.mark_unread(request.user, notification_id)
+        else:
+            rows = services.mark_read(request.user, [notification_id])
+            if not rows:
+                raise NotFound
+            row = rows[0]
         return Response(NotificationSerializer(row).data)
 
     @extend_schema(
@@ -164,10 +164,7 @@ class NotificationDetailView(NotificationsAPIView):
         responses={204: None, **ERRORS, **NOT_FOUND},
     )
     def delete(self, request: Request, notification_id: int) -> Response:
-        try:
-            services.delete_notification(request.user, self._id())
-        except Notification.DoesNotExist:
-            raise NotFound from None
+        services.delete_notification(request.user, self._id())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
