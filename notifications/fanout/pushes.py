@@ -1,8 +1,11 @@
 """Build the ``new`` frames of a fan-out from the committed rows, a batch at a time.
 
-The event payload is built once; each batch of recipients costs one query that
-also reads every recipient's unread count (plus one boundary query on the user
-table for large events), so memory stays flat and no query runs per recipient.
+The event payload is built once. Each batch of recipients costs one query for
+its rows (plus one boundary query on the user table for large events); the
+transport then says which of them may have an open socket, and one more query
+reads the unread counts of those only. Frames are built for them alone, so a
+send to a million mostly offline users stays cheap, memory stays flat and no
+query runs per recipient.
 """
 
 from __future__ import annotations
@@ -11,24 +14,12 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Max, Min, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from notifications.models import Event, Notification
 from notifications.payloads import event_payload, notification_payload, push_message
-from notifications.transports import Push
-
-
-def unread_count_subquery(user_ref: str = "user_id") -> Coalesce:
-    """The unread count of the user in column ``user_ref`` of the outer query."""
-    counts = (
-        Notification.objects.filter(user_id=OuterRef(user_ref), readed__isnull=True)
-        .order_by()
-        .values("user_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+from notifications.transports import Push, get_transport
 
 
 def new_notification_pushes(
@@ -40,27 +31,47 @@ def new_notification_pushes(
     rows = Notification.objects.filter(event_id=event_id)
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
+    transport = get_transport()
     for batch in _batches(rows, batch_size):
+        online = transport.online([user_id for _, user_id, _ in batch])
+        if online is not None:
+            present = set(online)
+            batch = [row for row in batch if row[1] in present]
+        if not batch:
+            continue
+        unread = unread_counts([user_id for _, user_id, _ in batch])
         yield [
             Push(
                 user_id,
                 push_message(
                     "new",
-                    unread=unread,
+                    unread=unread.get(user_id, 0),
                     notification=notification_payload(
                         notification_id=pk, user_id=user_id, readed=readed, event=shared_event
                     ),
                 ),
             )
-            for pk, user_id, readed, unread in batch
+            for pk, user_id, readed in batch
         ]
 
 
-Row = tuple[int, Any, Any, int]
+def unread_counts(user_ids: Collection[int]) -> dict[int, int]:
+    """Each user's unread count, in one query on the partial index."""
+    counts = (
+        Notification.objects.filter(user_id__in=user_ids, readed__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    return dict(counts)
+
+
+Row = tuple[int, Any, Any]
 
 
 def _batches(rows: QuerySet[Notification], size: int) -> Iterator[list[Row]]:
-    """``rows`` (pk, user_id, readed, unread count) by ranges of at most ``size`` users.
+    """``rows`` (pk, user_id, readed) by ranges of at most ``size`` users.
 
     Right after a fan-out the planner has no statistics for the new event, so
     "the next ``size`` rows after user X" (ORDER BY ... LIMIT) may sort all the
@@ -68,8 +79,8 @@ def _batches(rows: QuerySet[Notification], size: int) -> Iterator[list[Row]]:
     range of the (event, user) index whose upper end is read, in the same
     statement, on the user table's primary key.
     """
-    columns = ("pk", "user_id", "readed", "unread")
-    rows = rows.annotate(unread=unread_count_subquery()).order_by("user_id")
+    columns = ("pk", "user_id", "readed")
+    rows = rows.order_by("user_id")
     if next(iter(rows.values_list("pk", flat=True)[size : size + 1]), None) is None:
         if small := list(rows.values_list(*columns)):
             yield small  # at most ``size`` rows: one query

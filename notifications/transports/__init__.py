@@ -39,12 +39,11 @@ def deliver(batches: Iterable[Sequence[Push]]) -> None:
     that missed a push catch up through the REST list, so nothing is raised.
     """
     transport = get_transport()
-    for batch in batches:
-        try:
+    try:
+        for batch in batches:  # building a batch may ask the transport who is online
             transport.send(batch)
-        except TransportError:
-            logger.exception(
-                "Push transport failed; the notifications are saved and clients will "
-                "catch up through the REST API."
-            )
-            return
+    except TransportError:
+        logger.exception(
+            "Push transport failed; the notifications are saved and clients will "
+            "catch up through the REST API."
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -53,6 +53,22 @@ class ChannelLayerTransport(BaseTransport):
         if layer is None or not pushes:
             return
         async_to_sync(self.send_async)(layer, pushes)
+
+    def online(self, user_ids: Sequence[int]) -> Collection[int] | None:
+        """Users whose group has members, where the layer can tell (in-memory, Redis)."""
+        layer = get_channel_layer(notifications_settings.CHANNEL_LAYER)
+        if layer is None:
+            return ()
+        if _sends_groups_like(layer, InMemoryChannelLayer):
+            return [user_id for user_id in user_ids if layer.groups.get(group_name(user_id))]
+        if not redis_groups.supports(layer):
+            return None
+        groups = {group_name(user_id): user_id for user_id in user_ids}
+        try:
+            in_use = async_to_sync(redis_groups.groups_in_use)(layer, list(groups))
+        except DELIVERY_ERRORS as error:
+            raise TransportError(f"could not read the groups of {len(groups)} users") from error
+        return [groups[group] for group in in_use]
 
     async def send_async(self, layer: Any, pushes: Sequence[Push]) -> None:
         """Send ``pushes`` concurrently on ``layer``; raise TransportError if any failed."""

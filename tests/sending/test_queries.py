@@ -14,9 +14,10 @@ AUDIENCE = 60
 BATCH = 10
 # Type lookup, savepoints, the Event INSERT and UPDATE of its count: a constant.
 FIXED = 8
-# Per chunk: find the chunk boundary (QuerySets), the INSERT ... SELECT, and the
-# query that reads the committed rows to build the pushes.
-PER_CHUNK = 3
+# Per chunk: find the chunk boundary (QuerySets), the INSERT ... SELECT, the
+# query that reads the committed rows to build the pushes, and the unread
+# counts of the recipients who are online.
+PER_CHUNK = 4
 
 
 @pytest.fixture
