@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from rest_framework import serializers
 
-from notifications.models import Event, EventType, Notification
+if TYPE_CHECKING:  # not at run time: notifications.routing must import before django.setup()
+    from notifications.models import Event, EventType, Notification
 
 _datetime_field = serializers.DateTimeField()
 
