@@ -72,6 +72,21 @@ def check_redis_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 
 @register()
+def check_time_zone(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """notifications.W004: USE_TZ = False makes the API's timestamps naive."""
+    if settings.USE_TZ:
+        return []
+    return [
+        Warning(
+            "USE_TZ is False: notification timestamps are rendered without a UTC offset, "
+            "which clients of the API cannot place in time.",
+            hint="Set USE_TZ = True (Django's default since 5.0).",
+            id="notifications.W004",
+        )
+    ]
+
+
+@register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W001: unknown NOTIFICATIONS keys; W002: the layer alias is missing; I001: fallback layer."""
     found: list[CheckMessage] = []

@@ -8,6 +8,7 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
@@ -49,7 +50,9 @@ class ReadedField(forms.CharField):
             moment = datetime.datetime.fromisoformat(text)
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
-            return moment.astimezone(datetime.UTC)
+            utc = moment.astimezone(datetime.UTC)
+            # With USE_TZ = False the database holds naive local times.
+            return utc if settings.USE_TZ else timezone.make_naive(utc)
         except ValueError as error:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
         except OverflowError as error:
