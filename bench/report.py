@@ -142,8 +142,8 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             "ours = `send_notification` as shipped, including the after-commit pushes to "
             "channels_redis's core layer (nobody connected); write only = the same call with a "
-            "transport that drops the frames; pub/sub = the opt-in RedisPubSubTransport on "
-            "channels_redis's pub/sub layer.",
+            "transport that drops the frames; pub/sub = the same call on channels_redis's "
+            "pub/sub layer.",
             "",
         ]
     if "list" in results:
@@ -177,7 +177,7 @@ def markdown(results: dict[str, Any]) -> str:
         ]
     for key, title in (
         ("ws", "core layer + ChannelLayerTransport (the default)"),
-        ("ws_pubsub", "pub/sub layer + RedisPubSubTransport (opt-in)"),
+        ("ws_pubsub", "pub/sub layer + ChannelLayerTransport (the default)"),
     ):
         if key not in results:
             continue

@@ -15,8 +15,7 @@ from bench import common
 def run(n: int, rounds: int, log: Any, layer: str = "core") -> dict[str, Any]:
     """Server, clients and sender in three processes; latencies merged from their clocks.
 
-    ``layer="pubsub"`` runs channels_redis's pub/sub layer with the package's
-    ``RedisPubSubTransport`` instead of the core layer and ``ChannelLayerTransport``.
+    ``layer="pubsub"`` runs channels_redis's pub/sub layer instead of the core layer.
     """
     results = common.BENCH / "results"
     out = results / "ws-frames.json.tmp"

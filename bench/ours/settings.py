@@ -92,8 +92,6 @@ EVENTS = [
 ]
 
 NOTIFICATIONS = {}
-if os.environ.get("BENCH_CHANNEL_LAYER") == "pubsub":
-    NOTIFICATIONS["TRANSPORT"] = "notifications.transports.redis.RedisPubSubTransport"
 if os.environ.get("BENCH_TRANSPORT"):
     NOTIFICATIONS["TRANSPORT"] = os.environ["BENCH_TRANSPORT"]
 

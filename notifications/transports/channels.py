@@ -15,7 +15,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from notifications.conf import notifications_settings
 from notifications.exceptions import TransportError
 from notifications.payloads import encode
-from notifications.transports import redis_groups
+from notifications.transports import redis_groups, redis_pubsub
 from notifications.transports.base import BaseTransport, Push
 
 logger = logging.getLogger("notifications")
@@ -42,9 +42,12 @@ def group_name(user_id: int) -> str:
 
 
 class ChannelLayerTransport(BaseTransport):
-    """Sends each push to its user's group, ``PUSH_CONCURRENCY`` at a time.
+    """Sends each push to its user's group on the configured channel layer.
 
     The frame is serialised here, once, and the consumer forwards the text.
+    channels_redis's two layers and Channels' in-memory layer get a batched
+    path (a few pipelined Redis requests per batch; no per-call expiry scan);
+    any other layer gets ``group_send``, ``PUSH_CONCURRENCY`` at a time.
     Without a configured channel layer there is nobody to push to: nothing is sent.
     """
 
@@ -74,6 +77,9 @@ class ChannelLayerTransport(BaseTransport):
         """Send ``pushes`` concurrently on ``layer``; raise TransportError if any failed."""
         if redis_groups.supports(layer):
             await self._send_pipelined(layer, pushes)
+            return
+        if redis_pubsub.supports(layer):
+            await self._publish(layer, pushes)
             return
         if _sends_groups_like(layer, InMemoryChannelLayer):
             await self._send_in_memory(layer, pushes)
@@ -117,6 +123,14 @@ class ChannelLayerTransport(BaseTransport):
                     dropped += 1
         if dropped:
             _log_dropped(dropped, len(pushes))
+
+    async def _publish(self, layer: Any, pushes: Sequence[Push]) -> None:
+        """channels_redis's pub/sub layer: one pipelined publish per batch and shard."""
+        texts = [(group_name(push.user_id), encode(push.message)) for push in pushes]
+        try:
+            await redis_pubsub.publish_texts(layer, PUSH_TYPE, texts)
+        except DELIVERY_ERRORS as error:
+            raise TransportError(f"{len(pushes)} pushes failed: {error!r}") from error
 
     async def _send_pipelined(self, layer: Any, pushes: Sequence[Push]) -> None:
         """channels_redis's core layer: the whole batch in a few pipelined requests."""

@@ -9,11 +9,10 @@ One process holds ``--recipients`` channels, each alone in its user's group
 the transport, called from a worker thread the way views call it, and waits
 until every channel has received its frame (or 2 s pass without one: frames a
 layer dropped count as lost). It reports the pushes handed over per second and
-the frames received per second, for ChannelLayerTransport, for
-RedisPubSubTransport on the pub/sub layer, and for the naive way: one awaited
-``group_send`` per user. ``--capacity`` sets the layer's capacity:
-channels_redis's RedisChannelLayer shares it among all the sockets of a process
-and drops what does not fit.
+the frames received per second, for ChannelLayerTransport (the package's
+batched paths) and for the naive way: one awaited ``group_send`` per user.
+``--capacity`` sets the layer's capacity: channels_redis's RedisChannelLayer
+shares it among all the sockets of a process and drops what does not fit.
 """
 
 from __future__ import annotations
@@ -130,7 +129,6 @@ async def measure(kind: str, recipients: int, rounds: int, redis_url: str, capac
 
     from notifications.payloads import encode
     from notifications.transports.channels import PUSH_TYPE, ChannelLayerTransport, group_name
-    from notifications.transports.redis import RedisPubSubTransport
 
     layer = build_layer(kind, redis_url, capacity)
     channel_layers.set("default", layer)
@@ -144,11 +142,6 @@ async def measure(kind: str, recipients: int, rounds: int, redis_url: str, capac
     async def via_transport() -> None:
         await database_sync_to_async(transport.send)(pushes)
 
-    pipelined = RedisPubSubTransport()
-
-    async def via_pipeline() -> None:
-        await database_sync_to_async(pipelined.send)(pushes)
-
     async def one_by_one() -> None:
         for push in pushes:
             await layer.group_send(
@@ -157,8 +150,6 @@ async def measure(kind: str, recipients: int, rounds: int, redis_url: str, capac
 
     try:
         ways = [("ChannelLayerTransport.send", via_transport), ("group_send per user", one_by_one)]
-        if kind == "redis-pubsub":
-            ways.insert(0, ("RedisPubSubTransport.send", via_pipeline))
         for label, send in ways:
             results = [await round_trip(layer, channels, send, wait=2) for _ in range(rounds)]
             send_s = statistics.median(r[0] for r in results)

@@ -1,4 +1,4 @@
-"""RedisPubSubTransport: pipelined publishes on channels_redis's pub/sub layer, same frames."""
+"""channels_redis's pub/sub layer: the default transport publishes batches, same frames."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ from typing import Any
 import pytest
 
 from notifications.models import Notification
-from notifications.transports import redis as redis_transport
+from notifications.transports import redis_pubsub
 from tests.servers import free_port
 from tests.ws.conftest import Opener
 from tests.ws.support import in_thread, receive_frame, send, silent
 
 SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-TRANSPORT = "notifications.transports.redis.RedisPubSubTransport"
 
 pytestmark = pytest.mark.django_db(transaction=True)
 services_only = pytest.mark.skipif(not SERVICES, reason="needs Redis (the services leg)")
@@ -37,9 +36,8 @@ def pubsub_layers(url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def pubsub(settings: Any) -> None:
-    """The pub/sub layer and the pipelined transport (before the ``layer`` fixture)."""
+    """The pub/sub layer (before the ``layer`` fixture)."""
     settings.CHANNEL_LAYERS = pubsub_layers(REDIS_URL)
-    settings.NOTIFICATIONS = {"TRANSPORT": TRANSPORT}
 
 
 @services_only
@@ -72,16 +70,16 @@ async def test_many_recipients_over_several_batches_and_pipelines(
     open_socket: Opener,
     make_user: Any,
 ) -> None:
-    settings.NOTIFICATIONS = {"TRANSPORT": TRANSPORT, "FANOUT_BATCH_SIZE": 16}
-    monkeypatch.setattr(redis_transport, "PIPELINE_SIZE", 7)
+    settings.NOTIFICATIONS = {"FANOUT_BATCH_SIZE": 16}
+    monkeypatch.setattr(redis_pubsub, "PIPELINE_SIZE", 7)
     published: list[int] = []
-    publish = redis_transport.RedisPubSubTransport._publish
+    publish = redis_pubsub._publish
 
-    async def spy(self: Any, shard: Any, messages: list[Any]) -> None:
+    async def spy(shard: Any, messages: list[Any]) -> None:
         published.append(len(messages))
-        await publish(self, shard, messages)
+        await publish(shard, messages)
 
-    monkeypatch.setattr(redis_transport.RedisPubSubTransport, "_publish", spy)
+    monkeypatch.setattr(redis_pubsub, "_publish", spy)
     users = [await in_thread(make_user)(f"user{i}") for i in range(60)]
     sockets = [await open_socket(user) for user in users]
 
@@ -100,30 +98,9 @@ async def test_dead_redis_keeps_rows_and_logs_once(
     settings: Any, caplog: pytest.LogCaptureFixture, ann: Any, bob: Any
 ) -> None:
     settings.CHANNEL_LAYERS = pubsub_layers(f"redis://127.0.0.1:{free_port()}/0")
-    settings.NOTIFICATIONS = {"TRANSPORT": TRANSPORT}
 
     event = await send([ann, bob])
 
     assert await in_thread(Notification.objects.filter(event_id=event.pk).count)() == 2
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert [r.name for r in errors] == ["notifications"]
-
-
-async def test_other_layers_fall_back_to_group_send(
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    open_socket: Opener,
-    ann: Any,
-) -> None:
-    settings.NOTIFICATIONS = {"TRANSPORT": TRANSPORT}
-    monkeypatch.setattr(redis_transport.RedisPubSubTransport, "_warned", False)
-    socket = await open_socket(ann)
-
-    await send([ann], title="One")
-    await send([ann], title="Two")
-
-    assert (await receive_frame(socket))["notification"]["event"]["title"] == "One"
-    assert (await receive_frame(socket))["notification"]["event"]["title"] == "Two"
-    warnings = [r for r in caplog.records if "RedisPubSubTransport" in r.getMessage()]
-    assert len(warnings) == 1
