@@ -123,3 +123,17 @@ def demo_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def demo_token(env: dict[str, str], username: str) -> str:
+    """A DRF token for a demo user (``manage.py drf_create_token``)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "drf_create_token", username],
+        cwd=EXAMPLE,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.split()[2]  # "Generated token <key> for user ann"

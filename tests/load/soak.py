@@ -21,7 +21,6 @@ import os
 import random
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +31,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
-from tests.servers import EXAMPLE, DemoServer, demo_server, prepare_demo_db
+from tests.servers import DemoServer, demo_server, demo_token, prepare_demo_db
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 USERS = ("ann", "bob")
@@ -68,20 +67,6 @@ def rss_kib(pid: int) -> int:
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
-
-
-def make_token(env: dict[str, str], username: str) -> str:
-    """A DRF token for a demo user (``manage.py drf_create_token``)."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "drf_create_token", username],
-        cwd=EXAMPLE,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.split()[2]
 
 
 def seed(server: DemoServer) -> dict[str, list[int]]:
@@ -268,7 +253,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.redis:
         extra.update({"DEMO_REDIS_URL": REDIS_URL, "DEMO_REDIS_PREFIX": prefix})
     env = prepare_demo_db(workdir / "demo.sqlite3", extra)
-    tokens = {name: make_token(env, name) for name in USERS}
+    tokens = {name: demo_token(env, name) for name in USERS}
     figures: dict[str, Any] = {"layer": "channels_redis" if args.redis else "in-memory"}
     errors: list[str] = []
     with demo_server(env, workdir / "server.log") as server:

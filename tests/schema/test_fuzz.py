@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SERVICES
-from tests.servers import EXAMPLE, demo_server, prepare_demo_db
+from tests.servers import demo_server, demo_token, prepare_demo_db
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("NOTIFICATIONS_FUZZ_EXAMPLES", "100")
@@ -34,23 +34,10 @@ def _demo_env(tmp_path: Path) -> dict[str, str]:
     return prepare_demo_db(tmp_path / "demo.sqlite3", extra)
 
 
-def _token(env: dict[str, str], username: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "drf_create_token", username],
-        cwd=EXAMPLE,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.split()[2]  # "Generated token <key> for user ann"
-
-
 @pytest.mark.timeout(300)
 def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
     env = _demo_env(tmp_path)
-    token = _token(env, "ann")
+    token = demo_token(env, "ann")
     with demo_server(env, tmp_path / "server.log") as server:
         ann = server.login("ann")
         for index in range(5):  # something to list, read and delete
