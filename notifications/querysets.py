@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
-    """Queries used by the services, the views and the consumer."""
+    """Queries used by the services and the views (``Notification.objects``)."""
 
     def for_user(self, user: Any) -> NotificationQuerySet:
         """Only ``user``'s notifications."""
@@ -21,9 +21,6 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(readed__isnull=True)
-
-    def read(self) -> NotificationQuerySet:
-        return self.filter(readed__isnull=False)
 
     def with_event(self) -> NotificationQuerySet:
         """Join what the wire JSON needs, so a page costs one query."""
