@@ -9,8 +9,8 @@ from notifications.views import (
     NotificationsListView,
 )
 
-urlpatterns = [
-    # The seed's explicit form (these names and the `notification_id` kwarg).
+#: The seed's explicit form (these names and the `notification_id` kwarg).
+seed_urlpatterns = [
     path("notifications", NotificationsListView.as_view(), name="notifications"),
     path(
         "notifications<int:notification_id>",
@@ -18,7 +18,8 @@ urlpatterns = [
         name="notification",
     ),
     path("notifications/filter", NotificationFilterView.as_view(), name="notification_filter"),
-    # The include() form, mounted under another prefix.
-    path("api/notifications/", include("notifications.urls")),
-    path("admin/", admin.site.urls),
 ]
+#: The include() form, mounted under another prefix.
+include_urlpatterns = [path("api/notifications/", include("notifications.urls"))]
+
+urlpatterns = [*seed_urlpatterns, *include_urlpatterns, path("admin/", admin.site.urls)]

@@ -11,7 +11,7 @@ from notifications.helpers import send_notification
 from notifications.models import Event, Notification
 from notifications.transports import BaseTransport
 from notifications.transports.base import Push
-from tests.conftest import client_for
+from tests.support import client_for
 
 
 class Boom(Exception):
