@@ -1,4 +1,8 @@
-"""Both URL forms of API.md: the seed's explicit paths and include()."""
+"""Both URL forms of API.md: the seed's explicit paths and include().
+
+Each form is also a list of its own (a project uses one of them): the URL
+and schema tests reverse and generate each form alone.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
