@@ -17,9 +17,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from notifications.bus import locmem, reset_bus
 from notifications.helpers import send_notification
 from notifications.models import Event
-from notifications.transports import locmem, reset_transport
 from tests.support import SERVICES, client_for
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -107,15 +107,12 @@ def bob(make_user: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def outbox(settings: Any) -> Iterator[list[Any]]:
-    """Record pushes in memory instead of sending them (the package's locmem transport)."""
-    settings.NOTIFICATIONS = {
-        **getattr(settings, "NOTIFICATIONS", {}),
-        "TRANSPORT": "notifications.transports.locmem.LocmemTransport",
-    }
+    """Record pushes in memory instead of sending them (the package's locmem bus)."""
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "BUS": "locmem"}
     locmem.outbox.clear()
     yield locmem.outbox
     locmem.outbox.clear()
-    reset_transport()
+    reset_bus()
 
 
 @pytest.fixture
