@@ -9,7 +9,7 @@ them, exits at once when a service is down, and under ``CI=true`` reports a
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from notifications.bus import locmem, reset_bus
 from notifications.helpers import send_notification
+from notifications.hub import close_hubs
 from notifications.models import Event
 from tests.support import SERVICES, client_for
 
@@ -79,6 +80,16 @@ def pytest_runtest_makereport(
         report.outcome = "failed"
         report.longrepr = f"{item.nodeid} skipped on the services leg in CI: {report.longrepr}"
     return report
+
+
+@pytest.fixture(autouse=True)
+async def fresh_bus() -> AsyncIterator[None]:
+    """Every test starts with a new bus and ends with this loop's hub closed (its bus
+    listener stopped and its database connection released)."""
+    reset_bus()
+    yield
+    await close_hubs()
+    reset_bus()
 
 
 @pytest.fixture
