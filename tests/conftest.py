@@ -83,13 +83,19 @@ def pytest_runtest_makereport(
 
 
 @pytest.fixture(autouse=True)
-async def fresh_bus() -> AsyncIterator[None]:
-    """Every test starts with a new bus and ends with this loop's hub closed (its bus
-    listener stopped and its database connection released)."""
+def fresh_bus() -> Iterator[None]:
+    """Every test starts and ends with a new bus (async tests that open sockets also
+    close their loop's hub: see ``closing_hubs``)."""
     reset_bus()
     yield
-    await close_hubs()
     reset_bus()
+
+
+@pytest.fixture
+async def closing_hubs() -> AsyncIterator[None]:
+    """Close this loop's hub at the end (its bus listener and database connection)."""
+    yield
+    await close_hubs()
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ def hosts(settings: Any) -> None:
 
 
 @pytest.fixture
-async def opened() -> AsyncIterator[list[WebsocketCommunicator]]:
+async def opened(closing_hubs: None) -> AsyncIterator[list[WebsocketCommunicator]]:
     sockets: list[WebsocketCommunicator] = []
     yield sockets
     for socket in sockets:

@@ -16,7 +16,7 @@ Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 
 
 @pytest.fixture
-async def sockets() -> AsyncIterator[list[WebsocketCommunicator]]:
+async def sockets(closing_hubs: None) -> AsyncIterator[list[WebsocketCommunicator]]:
     """Communicators opened by the test; every one is disconnected at the end."""
     opened: list[WebsocketCommunicator] = []
     yield opened
