@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-services test-all lint format bench bench-quick clean
+.PHONY: venv demo test test-js test-services test-all lint format bench bench-quick clean
 
 venv: $(STAMP)
 
@@ -18,16 +18,27 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	cd example && ../$(BIN)/python manage.py migrate --noinput
-	cd example && ../$(BIN)/python manage.py seed_demo
+	cd example && HOST=$(HOST) PORT=$(PORT) ../$(BIN)/python manage.py seed_demo
 	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
-test: venv
+# -rs: say why each skipped test was skipped.
+test: venv test-js
 	scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -rs
 
-test-services: venv
+# client.js unit tests (Node's test runner) and axe-core for the browser tests'
+# accessibility checks, from tests/js/package-lock.json.
+test-js:
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error && npm test --prefix tests/js; \
+	else \
+	  echo "npm is missing: the client.js unit tests and the accessibility checks are skipped (install Node.js >= 20)"; \
+	  test "$${CI:-}" != "true"; \
+	fi
+
+test-services: venv test-js
 	scripts/ensure-chromium.sh
-	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
+	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest -rs
 
 lint: venv
 	$(BIN)/ruff check notifications tests example bench
