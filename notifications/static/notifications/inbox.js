@@ -132,8 +132,10 @@ const STYLE = `
 }
 .head { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem .75rem; padding: .75rem 1rem .5rem; }
 :host([inline]) .head { padding: 0 0 .5rem; }
-.head h2 { margin: 0; font-size: 1.05rem; line-height: 1.3; flex: 1 1 auto; min-width: 0; }
-:host([inline]) .head h2 { font-size: 1.35rem; }
+.head h1, .head h2 { margin: 0; font-size: 1.05rem; line-height: 1.3; flex: 1 1 auto; min-width: 0; outline: none; }
+:host([inline]) .head h1 { font-size: 1.35rem; }
+.toolbar { display: flex; flex: 1 1 100%; align-items: center; justify-content: space-between; gap: .5rem; }
+:host([inline]) .toolbar { flex: 0 1 auto; gap: .75rem; }
 .status { display: inline-flex; align-items: center; gap: .35rem; font-size: .8rem; color: var(--_muted); }
 .status::before { content: ""; width: .5rem; height: .5rem; border-radius: 50%; background: var(--_muted); }
 .status[data-connected="true"]::before { background: #2e9d5b; }
@@ -489,9 +491,13 @@ export class NotificationsInbox extends NotificationsElement {
         "div",
         { class: "head", part: "header" },
         el(this.inline ? "h1" : "h2", { id: "heading", tabindex: "-1", text: this._t("title") }),
-        el("span", { class: "status", part: "status", id: "status", "data-connected": "false", text: this._t("connecting") }),
-        el("button", { type: "button", class: "secondary", part: "button mark-all", id: "mark-all", text: this._t("markAllRead") }),
         this.inline ? null : el("button", { type: "button", class: "link close", part: "button close", "aria-label": this._t("close"), text: "×" }),
+        el(
+          "div",
+          { class: "toolbar" },
+          el("span", { class: "status", part: "status", id: "status", "data-connected": "false", text: this._t("connecting") }),
+          el("button", { type: "button", class: "secondary", part: "button mark-all", id: "mark-all", text: this._t("markAllRead") }),
+        ),
       ),
       el(
         "div",
