@@ -33,8 +33,11 @@ def badge(page: Any) -> int:
 
 
 def wait_badge(page: Any, count: int) -> None:
+    """Wait until the page's bell element reflects ``count`` unread."""
     page.wait_for_function(
-        "count => document.getElementById('bell').dataset.unread === String(count)", arg=count
+        "count => document.querySelector('notifications-bell, notifications-inbox:not([inline])')"
+        ".getAttribute('unread') === String(count)",
+        arg=count,
     )
 
 
@@ -254,7 +257,9 @@ def test_load_more_pages_through_older_notifications(demo: Demo, open_inbox: Any
     more = page.get_by_role("button", name="Load more")
     more.click()
     page.wait_for_function(
-        "n => document.querySelectorAll('li.notification').length === n", arg=min(total, 40)
+        "n => document.getElementById('inbox').shadowRoot"
+        ".querySelectorAll('li.notification').length === n",
+        arg=min(total, 40),
     )
     ids = [
         int(i)

@@ -180,7 +180,7 @@ button.secondary {
   font: inherit; cursor: pointer; border-radius: 8px; border: 1px solid var(--_accent);
   background: transparent; color: var(--_accent); padding: .35rem .75rem; font-weight: 550;
 }
-button:disabled { opacity: .5; cursor: default; }
+button:disabled, button[aria-disabled="true"] { opacity: .5; cursor: default; }
 button:focus-visible, a:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; }
 .close { font-size: 1.2rem; line-height: 1; padding: .1rem .4rem; color: var(--_muted); }
 .empty { color: var(--_muted); text-align: center; padding: 2rem 1rem 1.5rem; margin: 0; }
@@ -569,14 +569,14 @@ export class NotificationsInbox extends NotificationsElement {
   }
 
   _run(button, action) {
-    button.disabled = true;
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus.
+    if (button.getAttribute("aria-disabled") === "true") return;
+    button.setAttribute("aria-disabled", "true");
     this._fail(null);
     Promise.resolve()
       .then(action)
       .catch((error) => this._fail(error))
-      .finally(() => {
-        button.disabled = false;
-      });
+      .finally(() => button.removeAttribute("aria-disabled"));
   }
 
   _key(event) {
@@ -697,7 +697,9 @@ export class NotificationsInbox extends NotificationsElement {
     if (current) this._rove(current);
     if (focus) {
       const row = list.querySelector(`li[data-id="${focus.id}"]`) || current;
-      const target = row && ((focus.action && row.querySelector(`[data-action="${focus.action}"]`)) || row);
+      // The same action, else the button in its place (Mark read became Mark unread), else the row.
+      const same = focus.action && row && row.querySelector(`[data-action="${focus.action}"]`);
+      const target = same || (focus.action && row && row.querySelector("[data-action]")) || row;
       if (target) target.focus();
     }
     for (const row of rows) this._seen.add(row.id);
