@@ -161,7 +161,7 @@ def test_two_tabs_share_one_socket_and_the_next_tab_takes_over(
         page.locator(f"{POPOVER} li.notification", has_text=title).wait_for()
 
     # Marking read in the follower reaches the leader through the server's frame.
-    second.get_by_role("button", name=f'Mark "{title}" read').click()
+    second.get_by_role("button", name=f"Mark read: {title}").click()
     first.wait_for_selector(f'{POPOVER} li.notification.read:has-text("{title}")')
     wait_unread(first, count)
 
@@ -312,7 +312,7 @@ def test_element_shows_unseen_grouped_and_archive_states_when_the_api_offers_the
     assert order == ["10", "30", "20"]
     assert "bob and 1 other" in page.locator(f'{POPOVER} li[data-id="10"]').inner_text()
 
-    page.get_by_role("button", name='Archive "Bob commented"').click()
+    page.get_by_role("button", name="Archive: Bob commented").click()
     page.locator(f'{POPOVER} li.notification[data-id="20"]').wait_for(state="detached")
     assert "POST 20/archive" in api.calls
 
@@ -320,7 +320,7 @@ def test_element_shows_unseen_grouped_and_archive_states_when_the_api_offers_the
     assert tabs.is_visible()
     page.get_by_role("tab", name="Archive").click()
     page.locator(f"{POPOVER} li.notification", has_text="Archived long ago").wait_for()
-    assert page.get_by_role("button", name='Restore "Archived long ago"').is_visible()
+    assert page.get_by_role("button", name="Restore: Archived long ago").is_visible()
     assert page.errors == []
 
 

@@ -99,14 +99,14 @@ def test_marking_read_in_one_page_updates_the_other_live(demo: Demo, open_inbox:
     count = unread_count(demo, "ann")
     wait_badge(second, count)
 
-    first.get_by_role("button", name=f'Mark "{title}" read').click()
+    first.get_by_role("button", name=f"Mark read: {title}").click()
 
     second.wait_for_selector(f'li.notification.read:has-text("{title}")')
     wait_badge(second, count - 1)
     wait_badge(first, count - 1)
     assert unread_count(demo, "ann") == count - 1
     # And back: mark unread in the second page, the first follows.
-    second.get_by_role("button", name=f'Mark "{title}" unread').click()
+    second.get_by_role("button", name=f"Mark unread: {title}").click()
     first.wait_for_selector(f'li.notification.unread:has-text("{title}")')
     wait_badge(first, count)
 
@@ -211,7 +211,7 @@ def test_send_form_delete_mark_all_read_and_screenshot(demo: Demo, open_inbox: A
     )
     demo.send("bob", "admin", "Bob mentioned you in #releases", message="@admin can you review?")
     item(page, "Bob mentioned you").wait_for()
-    page.get_by_role("button", name='Mark "Bob liked your post" read').click()
+    page.get_by_role("button", name="Mark read: Bob liked your post").click()
     page.wait_for_selector('li.notification.read:has-text("Bob liked your post")')
 
     # The page's own form: a notification to "me" comes back through the socket.
@@ -233,7 +233,7 @@ def test_send_form_delete_mark_all_read_and_screenshot(demo: Demo, open_inbox: A
     doomed = unique("Delete me")
     demo.send("bob", "admin", doomed)
     item(page, doomed).wait_for()
-    page.get_by_role("button", name=f'Delete "{doomed}"').click()
+    page.get_by_role("button", name=f"Delete: {doomed}").click()
     item(page, doomed).wait_for(state="detached")
     page.get_by_role("button", name="Mark all read").click()
     wait_badge(page, 0)

@@ -20,6 +20,7 @@ import { NotificationsClient } from "./client.js";
 
 /** The default (English) strings; `{name}` placeholders are filled in. */
 export const STRINGS = Object.freeze({
+  // Button names start with the button's visible text (WCAG 2.5.3, label in name).
   bell: "Notifications",
   bellNone: "Notifications, no unread",
   bellUnread: "Notifications, {count} unread",
@@ -29,15 +30,15 @@ export const STRINGS = Object.freeze({
   archived: "Archive",
   markAllRead: "Mark all read",
   markRead: "Mark read",
-  markReadLabel: 'Mark "{title}" read',
+  markReadLabel: "Mark read: {title}",
   markUnread: "Mark unread",
-  markUnreadLabel: 'Mark "{title}" unread',
+  markUnreadLabel: "Mark unread: {title}",
   archive: "Archive",
-  archiveLabel: 'Archive "{title}"',
+  archiveLabel: "Archive: {title}",
   unarchive: "Restore",
-  unarchiveLabel: 'Restore "{title}"',
+  unarchiveLabel: "Restore: {title}",
   remove: "Delete",
-  removeLabel: 'Delete "{title}"',
+  removeLabel: "Delete: {title}",
   close: "Close",
   loadMore: "Load more",
   loading: "Loading…",
