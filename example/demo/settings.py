@@ -111,10 +111,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Per-user notifications: REST API (WebSocket at ws/notifications).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    # Swagger UI and Redoc from the drf-spectacular-sidecar package, not a CDN.
+    # Swagger UI from the drf-spectacular-sidecar package, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 EVENTS = [
