@@ -31,8 +31,8 @@ def active(page: Any) -> dict[str, str | None]:
     """What has the keyboard focus inside the element."""
     return shadow(
         page,
-        "(e => e && {id: e.id || null, row: e.dataset.id || null, action: e.dataset.action || null})"
-        "(root.activeElement)",
+        "(e => e && {id: e.id || null, row: e.dataset.id || null,"
+        " action: e.dataset.action || null})(root.activeElement)",
     )
 
 
@@ -59,9 +59,7 @@ def open_settings(context: Any, demo: Demo) -> Any:
     return page
 
 
-def test_bell_opens_the_panel_and_the_keyboard_drives_it(
-    demo: Demo, logged_in: Callable[..., Any]
-):
+def test_bell_opens_the_panel_and_the_keyboard_drives_it(demo: Demo, logged_in: Callable[..., Any]):
     titles = [unique(f"Keyboard {number}") for number in range(3)]
     for title in titles:
         demo.send("ann", "bob", title)
@@ -238,8 +236,14 @@ class InboxApi:
 
     def __init__(self) -> None:
         self.rows = [
-            fake_row(30, "Your post got likes", seen=None, group="post:7:likes", count=4,
-                     authors=[{"id": 9, "name": "ann"}, {"id": 8, "name": "cy"}]),
+            fake_row(
+                30,
+                "Your post got likes",
+                seen=None,
+                group="post:7:likes",
+                count=4,
+                authors=[{"id": 9, "name": "ann"}, {"id": 8, "name": "cy"}],
+            ),
             fake_row(20, "Bob commented", authors=[{"id": 2, "name": "bob"}]),
             fake_row(10, "Older one", readed="2026-11-24T11:00:00Z"),
         ]
@@ -301,12 +305,18 @@ def test_element_shows_unseen_grouped_and_archive_states_when_the_api_offers_the
     assert "from bob" in page.locator(f'{POPOVER} li.notification[data-id="20"]').inner_text()
 
     # A grouped send folded into row 10 moves it to the top.
-    sockets[-1].send(json.dumps({
-        "action": "updated",
-        "notification": fake_row(10, "Older one, now grouped", count=2,
-                                 authors=[{"id": 2, "name": "bob"}]),
-        "unread": 2, "unseen": 0,
-    }))
+    sockets[-1].send(
+        json.dumps(
+            {
+                "action": "updated",
+                "notification": fake_row(
+                    10, "Older one, now grouped", count=2, authors=[{"id": 2, "name": "bob"}]
+                ),
+                "unread": 2,
+                "unseen": 0,
+            }
+        )
+    )
     page.locator(f"{POPOVER} li.notification", has_text="now grouped").wait_for()
     order = shadow(page, "[...root.querySelectorAll('li.notification')].map(li => li.dataset.id)")
     assert order == ["10", "30", "20"]

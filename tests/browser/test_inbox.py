@@ -11,6 +11,7 @@ from tests.browser.conftest import ARTIFACTS, Demo, wait_live
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
+
 def unique(title: str) -> str:
     return f"{title} {uuid.uuid4().hex[:6]}"
 
