@@ -489,6 +489,8 @@ export class NotificationsClient extends EventTarget {
       .request(this.channelName, { signal: this._lockAbort.signal }, () => {
         if (this._closed) return undefined;
         this._leader = true;
+        // The previous leader's socket is gone (its tab closed): offline until ours opens.
+        if (this._connected) this._onClosed(undefined, {});
         this._post({ type: "leader" });
         this._connect();
         // Held until close() or until the tab goes away (the browser releases it).
