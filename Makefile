@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-js test-services test-all lint format bench bench-quick clean
+.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean
 
 venv: $(STAMP)
 
@@ -27,16 +27,19 @@ test: venv test-js
 	$(BIN)/python -m pytest -rs
 
 # client.js unit tests (Node's test runner) and axe-core for the browser tests'
-# accessibility checks, from tests/js/package-lock.json.
-test-js:
-	@if command -v npm >/dev/null 2>&1; then \
-	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error && npm test --prefix tests/js; \
-	else \
-	  echo "npm is missing: the client.js unit tests and the accessibility checks are skipped (install Node.js >= 20)"; \
-	  test "$${CI:-}" != "true"; \
-	fi
+# accessibility checks, from tests/js/package-lock.json. Without npm both are
+# skipped with a note (an error with CI=true).
+NPM_MISSING = echo "npm is missing: the client.js unit tests and the accessibility checks are skipped (install Node.js >= 20)"; test "$${CI:-}" != "true"
 
-test-services: venv test-js
+js-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
+	else $(NPM_MISSING); fi
+
+test-js: js-deps
+	@if command -v npm >/dev/null 2>&1; then npm test --prefix tests/js; else $(NPM_MISSING); fi
+
+test-services: venv js-deps
 	scripts/ensure-chromium.sh
 	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest -rs
 
