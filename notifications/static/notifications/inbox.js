@@ -415,10 +415,15 @@ export class NotificationsInbox extends NotificationsElement {
   connectedCallback() {
     super.connectedCallback();
     document.addEventListener("pointerdown", this._onOutside);
+    // Relative times ("5 minutes ago") move on without a re-render.
+    this._clock = setInterval(() => {
+      for (const time of this.shadowRoot.querySelectorAll("time")) time.textContent = this._ago(time.dateTime);
+    }, 30000);
   }
 
   disconnectedCallback() {
     super.disconnectedCallback();
+    clearInterval(this._clock);
     document.removeEventListener("pointerdown", this._onOutside);
     window.removeEventListener("resize", this._onViewport);
     if (this._client) this._client.removeEventListener("notification", this._onNotification);
