@@ -128,6 +128,7 @@ def test_no_serious_accessibility_violations_in_both_colour_schemes(
     demo: Demo, logged_in: Callable[..., Any], scheme: str
 ):
     axe_source()
+    demo.send("bob", "ann", f"Badge showing {uuid.uuid4().hex[:6]}")  # the badge is checked too
     context = logged_in("ann", color_scheme=scheme)
     settings = open_page(demo, context, "/settings/")
     settings.locator("notifications-inbox #bell").click()

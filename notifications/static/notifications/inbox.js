@@ -88,7 +88,7 @@ const STYLE = `
   --_muted: var(--notifications-muted, #a3acbd);
   --_line: var(--notifications-line, #2c3340);
   --_unread-bg: var(--notifications-unread-bg, #232c45);
-  --_badge-bg: var(--notifications-badge-bg, #e5484d);
+  --_badge-bg: var(--notifications-badge-bg, #d13438);
   --_danger: var(--notifications-danger, #ff8a80);
 }
 @media (prefers-color-scheme: dark) {
@@ -99,7 +99,7 @@ const STYLE = `
     --_muted: var(--notifications-muted, #a3acbd);
     --_line: var(--notifications-line, #2c3340);
     --_unread-bg: var(--notifications-unread-bg, #232c45);
-    --_badge-bg: var(--notifications-badge-bg, #e5484d);
+    --_badge-bg: var(--notifications-badge-bg, #d13438);
     --_danger: var(--notifications-danger, #ff8a80);
   }
 }
