@@ -40,6 +40,8 @@ MISSING_CHROMIUM = (
     "`sudo apt-get install -y chromium` (or run scripts/ensure-chromium.sh as root). "
     "Do not use `playwright install`."
 )
+#: How long the demo server may take to start (s): long on a loaded 2-core machine.
+START_TIMEOUT = 120
 #: How long a page may take to show a live change (ms).
 LIVE_TIMEOUT = 10_000
 
@@ -61,7 +63,9 @@ class Demo:
         self.env = env
         self.log_path = log_path
         self._stack = ExitStack()
-        self.server: DemoServer = self._stack.enter_context(demo_server(env, log_path))
+        self.server: DemoServer = self._stack.enter_context(
+            demo_server(env, log_path, timeout=START_TIMEOUT)
+        )
         self.url = self.server.url
         self._ids: dict[str, int] = {}
         self._clients: dict[str, httpx.Client] = {}
@@ -122,7 +126,9 @@ class Demo:
         self._stack.close()
         while_down()
         self._stack = ExitStack()
-        self.server = self._stack.enter_context(demo_server(self.env, self.log_path, port=port))
+        self.server = self._stack.enter_context(
+            demo_server(self.env, self.log_path, timeout=START_TIMEOUT, port=port)
+        )
 
     def close(self) -> None:
         for client in self._clients.values():

@@ -10,7 +10,9 @@ import pytest
 
 from tests.browser.conftest import Demo
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
+# 180 s: the first test also pays for the package's demo server (migrate, seed, start),
+# which takes over a minute on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
 def fake_notification(notification_id: int, user: int, title: str) -> dict[str, Any]:

@@ -13,7 +13,9 @@ import pytest
 from tests.browser.conftest import Demo, new_page, wait_live
 from tests.servers import EXAMPLE
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+# 180 s: the first test also pays for the package's demo server (migrate, seed, start),
+# which takes over a minute on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 LOCAL = {"127.0.0.1", "localhost", "[::1]", "::1"}
 

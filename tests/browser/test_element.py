@@ -11,7 +11,9 @@ import pytest
 
 from tests.browser.conftest import Demo, new_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+# 180 s: the first test also pays for the package's demo server (migrate, seed, start),
+# which takes over a minute on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 POPOVER = "notifications-inbox:not([inline])"
 

@@ -9,7 +9,9 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS, Demo, wait_live
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
+# 180 s: the first test also pays for the package's demo server (migrate, seed, start),
+# which takes over a minute on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
 def unique(title: str) -> str:

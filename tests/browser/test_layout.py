@@ -12,7 +12,9 @@ import pytest
 
 from tests.browser.conftest import Demo, new_page, wait_live
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+# 180 s: the first test also pays for the package's demo server (migrate, seed, start),
+# which takes over a minute on a loaded 2-core machine.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
 MISSING_AXE = "axe-core is not installed: run `npm ci --prefix tests/js` (make test does)."
