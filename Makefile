@@ -21,10 +21,10 @@ demo: venv
 	cd example && HOST=$(HOST) PORT=$(PORT) ../$(BIN)/python manage.py seed_demo
 	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
-# -rs: say why each skipped test was skipped.
+# Skip reasons are printed (-rs in pyproject's addopts).
 test: venv test-js
 	scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest -rs
+	$(BIN)/python -m pytest
 
 # client.js unit tests (Node's test runner) and axe-core for the browser tests'
 # accessibility checks, from tests/js/package-lock.json. Without npm both are
@@ -41,7 +41,7 @@ test-js: js-deps
 
 test-services: venv js-deps
 	scripts/ensure-chromium.sh
-	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest -rs
+	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
 
 lint: venv
 	$(BIN)/ruff check notifications tests example bench
