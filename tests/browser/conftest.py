@@ -136,13 +136,6 @@ class Demo:
         self._stack.close()
 
 
-@pytest.fixture(autouse=True)
-def fresh_bus() -> None:
-    """Overrides the suite's async ``fresh_bus``: the demo runs in its own process, so
-    there is no in-process bus to reset, and an asyncio fixture cannot run beside
-    Playwright's sync API (it holds a running event loop)."""
-
-
 @pytest.fixture(scope="package")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A fresh demo database (ann, bob, admin) under uvicorn; Redis layer on the services leg."""
