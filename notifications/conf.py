@@ -69,7 +69,3 @@ notifications_settings = NotificationsSettings()
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
     if setting in {"NOTIFICATIONS", "EVENTS", "CHANNEL_LAYERS"}:
         notifications_settings.reload()
-        if setting == "NOTIFICATIONS":
-            from notifications.transports import reset_transport
-
-            reset_transport()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from notifications.conf import notifications_settings
@@ -30,6 +33,12 @@ def reset_transport() -> None:
     """Forget the transport (called when the setting changes)."""
     global _transport
     _transport = None
+
+
+@receiver(setting_changed)
+def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "NOTIFICATIONS":
+        reset_transport()
 
 
 def deliver(batches: Iterable[Sequence[Push]]) -> None:
