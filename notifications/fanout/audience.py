@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F
 from django.db.models.query import ModelIterable
 
+from notifications.exceptions import InvalidAudience
+
 Users = models.QuerySet[Any] | Iterable[Any] | models.Model | int | None
 
 
@@ -114,7 +116,7 @@ def resolve_audience(users: Users) -> Audience:
     if isinstance(users, int):
         return Audience(ids=[_user_id(users)])
     if isinstance(users, str | bytes):
-        raise TypeError("users must be users, ids, a QuerySet or None, not a string")
+        raise InvalidAudience("users must be users, ids, a QuerySet or None, not a string")
     if isinstance(users, Collection):
         return Audience(ids=[_user_id(user) for user in users])
     return Audience(ids=(_user_id(user) for user in users))
@@ -127,7 +129,7 @@ def _as_audience(users: models.QuerySet[Any]) -> Audience:
     fields: tuple[str, ...] = tuple(getattr(users, "_fields", None) or ())
     if users._iterable_class is ModelIterable or len(fields) != 1:
         if users.model is not user_model:
-            raise TypeError(
+            raise InvalidAudience(
                 f"users must be a QuerySet of {user_model.__name__} or one column of "
                 f"user ids, not {users.model.__name__} rows"
             )
@@ -144,5 +146,5 @@ def _user_id(user: Any) -> int:
     if isinstance(user, models.Model):
         return int(user.pk)
     if isinstance(user, bool) or not isinstance(user, int):
-        raise TypeError(f"users must hold users or integer ids, not {user!r}")
+        raise InvalidAudience(f"users must hold users or integer ids, not {user!r}")
     return user
