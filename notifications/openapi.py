@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from notifications.serializers import MAX_ID
+from notifications.models import MAX_ID
 
 #: The ``readed`` query parameter: a keyword or an RFC 3339 timestamp.
 READED_SCHEMA: dict[str, Any] = {

@@ -12,10 +12,8 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
-from notifications.models import Event, EventType, Notification
+from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
-
-MAX_ID = 2**63 - 1
 
 
 class EventTypeSerializer(serializers.ModelSerializer):

@@ -44,7 +44,9 @@ def send_notification(
     the type are skipped, in SQL.
 
     ``key`` makes the call idempotent: a second call with the same ``type`` and
-    ``key`` creates nothing and returns the first Event. ``background=True``
+    ``key`` creates nothing and returns the first Event. The returned Event's
+    ``created`` attribute says which happened: True when this call wrote it,
+    False when ``key`` matched an existing one. ``background=True``
     (or an audience above ``ASYNC_FANOUT_THRESHOLD``) returns once the Event is
     committed and fans out on the task queue; ``background=False`` never does.
 
@@ -77,15 +79,19 @@ def send_notification(
         if key is not None:
             existing = Event.objects.filter(type=event_type, key=key).first()
             if existing is not None:
+                existing.created = False
                 return existing
             try:
                 with transaction.atomic():
                     event = Event.objects.create(key=key, **fields)
             except IntegrityError:
                 # A concurrent call with the same key won the race.
-                return Event.objects.get(type=event_type, key=key)
+                existing = Event.objects.get(type=event_type, key=key)
+                existing.created = False
+                return existing
         else:
             event = Event.objects.create(**fields)
+        event.created = True
 
         if background:
             # Not robust: if the fan-out cannot be queued, the caller must know.

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from notifications import services
 from notifications.exceptions import UnknownEventType
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
-from notifications.models import Notification
+from notifications.models import MAX_ID, Notification
 from notifications.openapi import (
     ID_SCHEMA,
     TYPE_NAME_SCHEMA,
@@ -27,7 +27,6 @@ from notifications.openapi import (
 from notifications.pagination import pagination_class
 from notifications.parsers import BoundedJSONParser
 from notifications.serializers import (
-    MAX_ID,
     ErrorDetailSerializer,
     EventTypeChoiceSerializer,
     MarkAllReadSerializer,
