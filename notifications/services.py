@@ -226,17 +226,14 @@ def event_type_catalogue(user: Any) -> list[tuple[EventType, bool]]:
 
 
 def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
-    """Receive exactly the sendable types in ``names`` from now on.
+    """Receive exactly the sendable types in ``names`` from now on; return them.
 
     Stored as the set of excluded types, so a type added to ``settings.EVENTS``
-    later is received by everyone. Raises :class:`UnknownEventType` for a name
-    that is not sendable.
+    later is received by everyone. The caller validates ``names``
+    (:class:`~notifications.serializers.NotificationFilterSerializer` does);
+    a name that is not sendable, such as a type removed meanwhile, selects nothing.
     """
     sendable = list(EventType.objects.sendable())
-    known = {event_type.name for event_type in sendable}
-    for name in names:
-        if name not in known:
-            raise UnknownEventType(name)
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
     with transaction.atomic():
