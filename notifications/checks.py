@@ -6,8 +6,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning, register
+from django.utils.module_loading import import_string
 
-from notifications.conf import notifications_settings
+from notifications.conf import check_dotted_path, check_values, notifications_settings
 from notifications.event_types import problems, raw_events
 
 EVENTS_HINT = (
@@ -41,7 +42,8 @@ def check_redis_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     stays idle that long: each host needs ``max_connections`` and ``socket_timeout``.
     """
     layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
-    config = layers.get(notifications_settings.CHANNEL_LAYER) or {}
+    alias = notifications_settings.CHANNEL_LAYER
+    config = (layers.get(alias) if isinstance(alias, str) else None) or {}
     if not str(config.get("BACKEND", "")).startswith("channels_redis."):
         return []
     try:
@@ -88,8 +90,10 @@ def check_time_zone(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W001: unknown NOTIFICATIONS keys; W002: the layer alias is missing; I001: fallback layer."""
-    found: list[CheckMessage] = []
+    """E006: a bad value; E007: a path that does not import; W001: unknown NOTIFICATIONS keys;
+    W002: the layer alias is missing; I001: fallback layer."""
+    unimportable = check_dotted_path("TRANSPORT")
+    found: list[CheckMessage] = [*check_values(), *unimportable]
     for key in notifications_settings.unknown_keys():
         found.append(
             Warning(
@@ -98,10 +102,17 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="notifications.W001",
             )
         )
-    uses_channels = notifications_settings.TRANSPORT.endswith("ChannelLayerTransport")
-    alias = notifications_settings.CHANNEL_LAYER
-    if not uses_channels:
+    path = notifications_settings.TRANSPORT
+    if unimportable or not isinstance(path, str) or not path:
         return found
+    from notifications.transports.channels import ChannelLayerTransport
+
+    transport = import_string(path)
+    alias = notifications_settings.CHANNEL_LAYER
+    if not (isinstance(transport, type) and issubclass(transport, ChannelLayerTransport)):
+        return found
+    if not isinstance(alias, str) or not alias:
+        return found  # E006
     if not hasattr(settings, "CHANNEL_LAYERS"):
         found.append(
             Info(
