@@ -53,8 +53,10 @@ class StorableJSONField(forms.JSONField):
         return converted
 
     def bound_data(self, data: Any, initial: Any) -> Any:
-        # Redisplaying the form parses the text again: keep it as typed instead.
+        # Redisplaying a refused value shows the text as typed: parsed and dumped
+        # again, a lone surrogate could not even be encoded into the page.
         try:
-            return super().bound_data(data, initial)
+            value = super().bound_data(data, initial)
         except RecursionError:
             return InvalidJSONInput(data)
+        return InvalidJSONInput(data) if unstorable(value) else value

@@ -45,9 +45,13 @@ def find_users(references: list[str]) -> list[int]:
         or (ref not in numbers and ref not in found_logins)
     ]
     if unknown:
-        raise CommandError(f"No such user: {', '.join(unknown)}.")
+        raise CommandError(f"No such user: {', '.join(_shorten(ref) for ref in unknown)}.")
     recipients = [int(ref) if ref in numbers else found_logins[ref] for ref in references]
     return list(dict.fromkeys(recipients))
+
+
+def _shorten(reference: str) -> str:
+    return reference if len(reference) <= 40 else f"{reference[:40]}… ({len(reference)} characters)"
 
 
 def _is_id(reference: str) -> bool:
