@@ -52,6 +52,10 @@ class StorableJSONField(forms.JSONField):
             raise forms.ValidationError(problem, code="unstorable")
         return converted
 
+    def prepare_value(self, value: Any) -> Any:
+        # No data is an empty box, not the text "null" (both mean None).
+        return "" if value is None else super().prepare_value(value)
+
     def bound_data(self, data: Any, initial: Any) -> Any:
         # Redisplaying a refused value shows the text as typed: parsed and dumped
         # again, a lone surrogate could not even be encoded into the page.

@@ -149,6 +149,13 @@ def test_an_event_is_labelled_by_its_id_and_title(staff, ann):
     assert str(event) == f"#{event.pk} Welcome to the demo"
 
 
+def test_the_data_box_starts_empty(staff):
+    box = staff.get(SEND).context["form"]["data"]
+
+    assert box.value() == ""
+    assert "null" not in str(box)
+
+
 def test_the_groups_selector_is_wrapped_after_its_label(staff):
     page = staff.get(SEND).content.decode()
 
