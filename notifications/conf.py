@@ -19,6 +19,14 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
+#: Settings of 0.1 that the delivery engine replaced, with what to use instead.
+REMOVED: dict[str, str] = {
+    "TRANSPORT": 'NOTIFICATIONS["BUS"]',
+    "CHANNEL_LAYER": 'NOTIFICATIONS["BUS"] (the notifications path no longer uses a channel layer)',
+    "PUSH_CONCURRENCY": "nothing (the bus batches on its own)",
+    "GROUP_PREFIX": 'NOTIFICATIONS["REDIS_PREFIX"]',
+}
+
 DEFAULTS: dict[str, Any] = {
     # Largest number of ids a batch mark-read body may carry.
     "MAX_BATCH_IDS": 1000,
@@ -26,18 +34,38 @@ DEFAULTS: dict[str, Any] = {
     "FANOUT_BATCH_SIZE": 5000,
     # Audiences larger than this fan out on the task queue; None: never by default.
     "ASYNC_FANOUT_THRESHOLD": None,
-    # Dotted path of the push transport class.
-    "TRANSPORT": "notifications.transports.channels.ChannelLayerTransport",
-    # Channel layer alias the default transport and the consumer use.
-    "CHANNEL_LAYER": "default",
-    # Pushes sent to the channel layer at once by the default transport.
-    "PUSH_CONCURRENCY": 64,
+    # The bus between processes: "local", "database", "redis" or a dotted path of a
+    # notifications.bus.base.BaseBus subclass. None: "redis" when REDIS_URL is set,
+    # "local" on an in-memory SQLite database, "database" otherwise.
+    "BUS": None,
+    # Redis URL of the redis bus, e.g. "redis://127.0.0.1:6379/0".
+    "REDIS_URL": None,
+    # Prefix of the redis bus's keys and channels.
+    "REDIS_PREFIX": "notifications",
+    # Seconds after which a worker that stopped sending heartbeats is no longer addressed.
+    "PRESENCE_TTL": 10,
+    # Seconds a socket waits for the bus to be connected before it is refused with 1013.
+    "BUS_CONNECT_TIMEOUT": 3.0,
+    # Database bus: seconds between two reads of the log (None: 0.05 on SQLite, 1.0 as a
+    # fallback on PostgreSQL, which wakes the workers with NOTIFY), how long its rows
+    # are kept, and how long an id that may commit late is waited for.
+    "BUS_POLL_INTERVAL": None,
+    "BUS_RETENTION": 300,
+    "BUS_GAP_TIMEOUT": 60,
+    # Audiences up to this size carry their rendered frames; larger ones a pointer that
+    # each worker renders for its own connected recipients.
+    "PUSH_INLINE_MAX": 100,
+    # Frames a socket may fall behind before it is closed with 4429.
+    "SOCKET_QUEUE_SIZE": 1000,
+    # Seconds between two checks that each socket's session, token and user are valid.
+    "REVALIDATE_INTERVAL": 60,
+    # Accept ?token=<key> on the socket URL (it lands in access logs); the subprotocol
+    # form ["token", "<key>"] always works.
+    "ALLOW_QUERY_TOKEN": False,
     # Largest request body the package's endpoints read, in bytes (413 beyond).
     "MAX_BODY_BYTES": 64 * 1024,
     # Largest `limit` the list accepts when the package paginates with limit/offset.
     "MAX_PAGE_SIZE": 1000,
-    # Prefix of the per-user channel-layer group names.
-    "GROUP_PREFIX": "notifications",
 }
 
 
@@ -57,9 +85,13 @@ class NotificationsSettings:
             raise AttributeError(f"Unknown NOTIFICATIONS setting {name!r}")
         return self._load()[name]
 
+    def user_keys(self) -> set[str]:
+        """The keys the project's ``settings.NOTIFICATIONS`` sets."""
+        return set(_user_settings())
+
     def unknown_keys(self) -> list[str]:
         """Keys of ``settings.NOTIFICATIONS`` the package does not know (for the checks)."""
-        return sorted(set(_user_settings()) - set(DEFAULTS))
+        return sorted(self.user_keys() - set(DEFAULTS) - set(REMOVED))
 
     def reload(self) -> None:
         """Forget the cached values; the next access reads the settings again."""
@@ -70,7 +102,7 @@ notifications_settings = NotificationsSettings()
 
 
 def _user_settings() -> dict[str, Any]:
-    # Not a dict: check_values() reports it (E006); the defaults apply meanwhile.
+    # Not a dict: check_values() reports it (E007); the defaults apply meanwhile.
     user = getattr(settings, "NOTIFICATIONS", None) or {}
     return user if isinstance(user, dict) else {}
 
@@ -79,34 +111,50 @@ def _is_int(value: Any, minimum: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
 
 
-GROUP_PREFIX = re.compile(r"[A-Za-z0-9_.-]{1,80}")
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 
 #: What each value must be: a test and its description for the error message.
 RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "MAX_BATCH_IDS": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "FANOUT_BATCH_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "ASYNC_FANOUT_THRESHOLD": (lambda v: v is None or _is_int(v, 0), "None or an integer >= 0"),
-    "TRANSPORT": (lambda v: isinstance(v, str) and bool(v), "a dotted path (a string)"),
-    "CHANNEL_LAYER": (lambda v: isinstance(v, str) and bool(v), "a channel layer alias"),
-    "PUSH_CONCURRENCY": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "BUS": (lambda v: v is None or _is_text(v), "None, a bus name or a dotted path"),
+    "REDIS_URL": (lambda v: v is None or _is_text(v), "None or a redis:// URL"),
+    "REDIS_PREFIX": (
+        lambda v: isinstance(v, str) and KEY_PREFIX.fullmatch(v) is not None,
+        "1 to 80 letters, digits, '_', '-', '.' or ':'",
+    ),
+    "PRESENCE_TTL": (_is_seconds, "a number of seconds > 0"),
+    "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
+    "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
+    "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),
+    "BUS_GAP_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
+    "PUSH_INLINE_MAX": (lambda v: _is_int(v, 0), "an integer >= 0"),
+    "SOCKET_QUEUE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "REVALIDATE_INTERVAL": (_is_seconds, "a number of seconds > 0"),
+    "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
     "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "GROUP_PREFIX": (
-        lambda v: isinstance(v, str) and GROUP_PREFIX.fullmatch(v) is not None,
-        "1 to 80 letters, digits, '_', '-' or '.' (channel group names allow no others)",
-    ),
 }
 
 
 def check_values() -> list[CheckMessage]:
-    """notifications.E006: ``NOTIFICATIONS`` is not a dict, or a value's type or range is wrong."""
+    """notifications.E007: ``NOTIFICATIONS`` is not a dict, or a value's type or range is wrong."""
     user = getattr(settings, "NOTIFICATIONS", None) or {}
     if not isinstance(user, dict):
         return [
             Error(
                 f"NOTIFICATIONS must be a dict, not {type(user).__name__}.",
                 hint="NOTIFICATIONS = {...}: see the settings reference in the README.",
-                id="notifications.E006",
+                id="notifications.E007",
             )
         ]
     found: list[CheckMessage] = []
@@ -119,26 +167,22 @@ def check_values() -> list[CheckMessage]:
                 Error(
                     f"NOTIFICATIONS[{key!r}] must be {expected}, not {value!r}.",
                     hint=f"Fix NOTIFICATIONS[{key!r}] or remove it (default: {DEFAULTS[key]!r}).",
-                    id="notifications.E006",
+                    id="notifications.E007",
                 )
             )
     return found
 
 
-def check_dotted_path(setting_name: str) -> list[CheckMessage]:
-    """notifications.E007: ``NOTIFICATIONS[setting_name]`` does not import."""
-    path = getattr(notifications_settings, setting_name)
-    if not isinstance(path, str) or not path:
-        return []  # E006 already says so
+def check_dotted_path(setting_name: str, path: str, hint: str) -> list[CheckMessage]:
+    """notifications.E006: ``path`` (what ``NOTIFICATIONS[setting_name]`` names) won't import."""
     try:
         import_string(path)
     except ImportError as error:
         return [
             Error(
-                f"NOTIFICATIONS[{setting_name!r}] = {path!r} does not import: {error}",
-                hint="Give the full dotted path of the class, and install the package it "
-                "comes from.",
-                id="notifications.E007",
+                f"NOTIFICATIONS[{setting_name!r}] names {path!r}, which does not import: {error}",
+                hint=hint,
+                id="notifications.E006",
             )
         ]
     return []
@@ -146,5 +190,5 @@ def check_dotted_path(setting_name: str) -> list[CheckMessage]:
 
 @receiver(setting_changed)
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"NOTIFICATIONS", "EVENTS", "CHANNEL_LAYERS"}:
+    if setting in {"NOTIFICATIONS", "EVENTS"}:
         notifications_settings.reload()

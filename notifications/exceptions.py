@@ -27,11 +27,12 @@ class InvalidAudience(NotificationsError, TypeError):
     """The ``users`` argument of ``send_notification`` is not a form API.md allows."""
 
 
-class TransportError(NotificationsError):
-    """A push could not be handed to the transport (layer down or full).
+class BusUnavailable(NotificationsError):
+    """The bus between processes is down (Redis unreachable, for example).
 
-    The rows are already committed when this happens: clients catch up through
-    the REST list, so the package logs it and never raises it into callers.
+    Raised by buses to the package, never into callers: the rows are committed,
+    the failure is logged once, sockets are told with close code 1013 and clients
+    catch up through the REST list.
     """
 
 
