@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from notifications import services
+from notifications.bodies import BoundedBodyMixin
 from notifications.exceptions import UnknownEventType
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import Notification
@@ -56,7 +57,7 @@ NOTIFICATION_ID = OpenApiParameter(
 )
 
 
-class NotificationsAPIView(GenericAPIView):
+class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
     """Base of the package's views: authenticated users, bounded JSON bodies."""
 
     permission_classes = [IsAuthenticated]
