@@ -4,8 +4,8 @@ PostgreSQL refuses a NUL character in text and jsonb and a lone surrogate
 (U+D800-U+DFFF) in jsonb and in any UTF-8 text; SQLite stores both. The
 package refuses them everywhere, so code tested on SQLite does not break in
 production. :func:`check_storable` is the rule; the service, the REST views
-and forms call it, and turn its :class:`InvalidNotification` into their own
-error shape.
+(:func:`storable_or_400`) and forms call it, and turn its
+:class:`InvalidNotification` into their own error shape.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+
+from rest_framework.exceptions import ValidationError
 
 from notifications.exceptions import InvalidNotification
 
@@ -48,6 +50,14 @@ def check_storable(value: Any, name: str) -> None:
                 stack.extend((child, depth + 1) for child in item.values())
             else:
                 stack.extend((child, depth + 1) for child in item)
+
+
+def storable_or_400(value: Any, name: str) -> None:
+    """:func:`check_storable` for a REST view: a 400 ``{name: [message]}`` instead."""
+    try:
+        check_storable(value, name)
+    except InvalidNotification as error:
+        raise ValidationError({name: [str(error)]}) from error
 
 
 def _check_text(text: str, name: str) -> None:

@@ -39,6 +39,7 @@ from notifications.serializers import (
     ReadStateSerializer,
     UnreadCountSerializer,
 )
+from notifications.validation import storable_or_400
 
 ERRORS = {
     400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Invalid input; the body says why."),
@@ -219,8 +220,7 @@ class MarkAllReadView(NotificationsAPIView):
     )
     def post(self, request: Request) -> Response:
         raw = request.query_params.get("type")
-        if raw and "\x00" in raw:  # PostgreSQL refuses NUL in strings: a 400, not a 500
-            raise ValidationError({"type": ["Null characters are not allowed."]})
+        storable_or_400(raw, "type")
         types = [name for name in raw.split(",") if name] if raw else None
         updated = services.mark_all_read(request.user, types)
         return Response({"updated": updated, "unread": services.unread_count(request.user)})
