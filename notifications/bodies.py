@@ -2,21 +2,19 @@
 
 Plain DRF reads no body without a ``Content-Length`` (``Transfer-Encoding:
 chunked``), so ``{"readed": null}`` sent chunked would mark a notification
-read; and a body above Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` that
-something reads as a form (the CSRF check of a POST) becomes Django's 400
-page with an error log. :class:`BoundedBodyMixin` closes both for a view;
-the reading itself is :class:`notifications.parsers.BoundedJSONParser`.
+read. And a JSON parser gets ``request.body`` read whole first: every byte up
+to Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE``, beyond it Django's 400 page and an
+error log. :class:`BoundedBodyMixin` closes the first and refuses a declared
+length above the limit up front; the reading itself is
+:class:`notifications.parsers.BoundedJSONParser`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest
-from rest_framework.exceptions import ParseError, UnsupportedMediaType
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from notifications.parsers import body_limit, declared_length, is_chunked, too_large
@@ -40,9 +38,10 @@ class BodyRequest(Request):
 class BoundedBodyMixin(APIView):
     """Mix into an ``APIView`` whose parser is ``BoundedJSONParser``.
 
-    Overrides ``initialize_request`` (a :class:`BodyRequest`), ``initial``
-    (:meth:`check_body` before authentication) and ``handle_exception``
-    (Django's own body errors become JSON 413/400 answers, without an error log).
+    Overrides ``initialize_request`` (a :class:`BodyRequest`) and ``initial``
+    (:meth:`check_body` before authentication). A form body never reaches
+    Django's own parsing (and its 2.5 MB / 1,000-field errors): DRF's CSRF
+    check reads ``request.POST`` through the view's parsers, which refuse it (415).
     """
 
     def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
@@ -59,23 +58,11 @@ class BoundedBodyMixin(APIView):
         super().initial(request, *args, **kwargs)
 
     def check_body(self, request: Request) -> None:
-        """Refuse, before anything reads it, a body that could only be read unbounded.
+        """A declared ``Content-Length`` above ``MAX_BODY_BYTES``: 413, before anything reads.
 
-        A declared ``Content-Length`` above ``MAX_BODY_BYTES``: 413. A chunked
-        body no parser of the view takes: 415 (the CSRF check of a POST would
-        read a form body whole).
+        Before authentication, so the answer is the same 413 whatever the body's
+        media type and whoever sends it (the CSRF check would parse a POST body).
         """
         length = declared_length(request.META)
         if length is not None and length > body_limit():
             raise too_large()
-        if is_chunked(request.META):
-            parser = self.get_content_negotiator().select_parser(request, self.get_parsers())
-            if parser is None:
-                raise UnsupportedMediaType(request.content_type)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, RequestDataTooBig):
-            exc = too_large()
-        elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
-            exc = ParseError(str(exc))
-        return super().handle_exception(exc)
