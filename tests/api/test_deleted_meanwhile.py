@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from notifications.helpers import send_notification
 from notifications.models import Notification
-from tests.conftest import client_for
+from tests.conftest import SERVICES, client_for
 from tests.security.support import FORMS, Form
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,12 +115,11 @@ def wait_for_lock_waiter(deadline: float) -> None:
     raise AssertionError("the request never waited for the row lock")
 
 
+@pytest.mark.skipif(not SERVICES, reason="row locks of two connections: PostgreSQL (services leg)")
 @pytest.mark.parametrize("write", WRITES)
 def test_a_delete_committed_by_another_connection_mid_request(
     write: str, ann: Any, notification: Notification, outbox: list[Any]
 ) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("two connections racing on row locks: PostgreSQL (the services leg)")
     initial_state(write, notification)
     client = client_for(ann)
     failures: list[BaseException] = []
