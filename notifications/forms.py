@@ -13,27 +13,17 @@ from typing import Any
 from django import forms
 from django.forms.fields import InvalidJSONInput
 
+from notifications.exceptions import InvalidNotification
+from notifications.validation import check_storable
+
 
 def unstorable(value: Any) -> str | None:
-    """Why ``value`` (a string or parsed JSON) cannot be stored, or None if it can.
-
-    Looks at every string in it, keys included, without recursion.
-    """
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, str):
-            if "\x00" in item:
-                return "Null characters are not allowed."
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return "Lone surrogate characters are not allowed."
+    """Why ``value`` (a string or parsed JSON) cannot be stored, or None if it can
+    (the service's one rule, :func:`notifications.validation.check_storable`)."""
+    try:
+        check_storable(value, "the value")
+    except InvalidNotification as error:
+        return str(error).capitalize() + "."
     return None
 
 

@@ -6,22 +6,23 @@ after it commits (``transaction.on_commit``); a rolled-back write pushes nothing
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications import signals
 from notifications.conf import notifications_settings
 from notifications.delivery import push_frames, push_new
 from notifications.event_types import declared_events
-from notifications.exceptions import InvalidNotification, UnknownEventType
+from notifications.exceptions import UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, payload_for, push_message
+from notifications.validation import check_storable, validate_notification
 
 
 def send_notification(
@@ -51,14 +52,16 @@ def send_notification(
 
     Raises :class:`UnknownEventType` (a ``ValueError``) for a type not declared
     in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
-    not JSON-serializable or a bad title or key, before anything is written.
+    not JSON-serializable, a bad title or key, or text the database cannot
+    store (:mod:`notifications.validation`), before anything is written.
     """
+    check_storable(type, "type")  # before it reaches a query
     # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
     declared = {event.name for event in declared_events()}
     event_type = EventType.objects.filter(name=type, is_active=True).first()
     if event_type is None or type not in declared:
         raise UnknownEventType(type)
-    _validate(title=title, data=data, message=message, key=key)
+    validate_notification(type=type, title=title, data=data, message=message, key=key)
     audience = resolve_audience(users)
     if background is None:
         threshold = notifications_settings.ASYNC_FANOUT_THRESHOLD
@@ -111,19 +114,6 @@ def send_notification(
     return event
 
 
-def _validate(*, title: Any, data: Any, message: Any, key: Any) -> None:
-    if not isinstance(title, str) or not title or len(title) > 255:
-        raise InvalidNotification("title must be a non-empty string of at most 255 characters")
-    if message is not None and not isinstance(message, str):
-        raise InvalidNotification("message must be a string or None")
-    if key is not None and (not isinstance(key, str) or not key or len(key) > 255):
-        raise InvalidNotification("key must be a non-empty string of at most 255 characters")
-    try:
-        json.dumps(data, allow_nan=False)
-    except (TypeError, ValueError) as error:
-        raise InvalidNotification(f"data is not JSON-serializable: {error}") from error
-
-
 def get_notification(user: Any, notification_id: int) -> Notification:
     """``user``'s notification with that id; ``Notification.DoesNotExist`` otherwise."""
     notification: Notification = (
@@ -157,12 +147,17 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
 
 
 def mark_unread(user: Any, notification_id: int) -> Notification:
-    """Set ``user``'s notification back to unread (pushes ``unread`` if it changed)."""
+    """Set ``user``'s notification back to unread (pushes ``unread`` if it changed).
+
+    ``Notification.DoesNotExist`` if it is not theirs or was deleted meanwhile.
+    """
     with transaction.atomic():
+        # Update first, then read: a delete that commits before the UPDATE leaves
+        # nothing to read (404, no push); one after it waits for this commit.
+        mine = Notification.objects.for_user(user).filter(pk=notification_id)
+        changed = mine.filter(readed__isnull=False).update(readed=None)
         notification = get_notification(user, notification_id)
-        if notification.readed is not None:
-            Notification.objects.filter(pk=notification.pk).update(readed=None)
-            notification.readed = None
+        if changed:
             _push_after_commit(user, "unread", [notification])
     return notification
 
@@ -228,11 +223,14 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     later is received by everyone. The caller validates ``names``
     (:class:`~notifications.serializers.NotificationFilterSerializer` does);
     a name that is not sendable, such as a type removed meanwhile, selects nothing.
+    Concurrent calls for one user are serialised, so the stored set is always the
+    ``names`` of one of them.
     """
     sendable = list(EventType.objects.sendable())
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
     with transaction.atomic():
+        _lock_user(user)
         mine = ExcludedEventType.objects.filter(user_id=user.pk)
         mine.filter(event_type__in=sendable).exclude(event_type__in=excluded).delete()
         ExcludedEventType.objects.bulk_create(
@@ -240,6 +238,21 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
             ignore_conflicts=True,
         )
     return [event_type for event_type in sendable if event_type.name in wanted]
+
+
+def _lock_user(user: Any) -> None:
+    """Serialise this transaction's writes with others for the same user.
+
+    PostgreSQL (and any database with ``SELECT ... FOR UPDATE``) locks the
+    user's row; ``NO KEY`` where available, so inserts that reference the user
+    do not wait. SQLite has one writer at a time: the caller's first statement
+    must be a write (a plain SELECT first would make two transactions deadlock
+    when they both upgrade to writing, which SQLite answers "database is locked").
+    """
+    features = connection.features
+    if features.has_select_for_update:
+        users = get_user_model().objects.filter(pk=user.pk)
+        list(users.select_for_update(no_key=features.has_select_for_no_key_update).values("pk"))
 
 
 def _push_after_commit(user: Any, action: Action, rows: list[Notification]) -> None:

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from notifications import payloads, services
+from notifications.bodies import BoundedBodyMixin
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import MAX_ID, Notification
 from notifications.openapi import (
@@ -39,7 +40,7 @@ from notifications.serializers import (
 )
 
 
-class NotificationsAPIView(GenericAPIView):
+class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
     """Base of the package's views: authenticated users, bounded JSON bodies."""
 
     permission_classes = [IsAuthenticated]
