@@ -32,6 +32,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PAGE_SIZE": 1000,
     # Prefix of the per-user channel-layer group names.
     "GROUP_PREFIX": "notifications",
+    # Recent authors a grouped notification keeps (newest first).
+    "GROUP_AUTHORS": 5,
+    # Dotted path of ``fn(user) -> str`` naming an author in the JSON; None: get_username().
+    "AUTHOR_NAME": None,
 }
 
 

@@ -18,7 +18,12 @@ from django.db.models import Count, Max, Min, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from notifications.models import Event, Notification
-from notifications.payloads import event_payload, notification_payload, push_message
+from notifications.payloads import (
+    event_authors,
+    event_payload,
+    notification_payload,
+    push_message,
+)
 from notifications.transports import Push, get_transport
 
 
@@ -28,6 +33,7 @@ def new_notification_pushes(
     """``new`` pushes for the event's notifications (of ``user_ids`` if given)."""
     event = Event.objects.select_related("type").get(pk=event_id)
     shared_event = event_payload(event)
+    shared_authors = event_authors(event)
     rows = Notification.objects.filter(event_id=event_id)
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
@@ -40,14 +46,20 @@ def new_notification_pushes(
         if not batch:
             continue
         unread = unread_counts([user_id for _, user_id, _ in batch])
+        unseen = unseen_counts([user_id for _, user_id, _ in batch])
         yield [
             Push(
                 user_id,
                 push_message(
                     "new",
                     unread=unread.get(user_id, 0),
+                    unseen=unseen.get(user_id, 0),
                     notification=notification_payload(
-                        notification_id=pk, user_id=user_id, readed=readed, event=shared_event
+                        notification_id=pk,
+                        user_id=user_id,
+                        readed=readed,
+                        event=shared_event,
+                        authors=shared_authors,
                     ),
                 ),
             )
@@ -61,7 +73,15 @@ def unread_counts(user_ids: Collection[int]) -> dict[int, int]:
     Dense ids (most users of a range, as in a fan-out to everyone) are counted
     over the range, which is much cheaper than thousands of ``IN`` values.
     """
-    unread = Notification.objects.filter(readed__isnull=True)
+    return _counts(Notification.objects.counted().unread(), user_ids)
+
+
+def unseen_counts(user_ids: Collection[int]) -> dict[int, int]:
+    """Each user's unseen count, like :func:`unread_counts` (on the unseen index)."""
+    return _counts(Notification.objects.counted().unseen(), user_ids)
+
+
+def _counts(unread: QuerySet[Notification], user_ids: Collection[int]) -> dict[int, int]:
     low, high = min(user_ids), max(user_ids)
     if high - low < 2 * len(user_ids):
         unread = unread.filter(user_id__gte=low, user_id__lte=high)

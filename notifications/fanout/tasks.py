@@ -4,10 +4,15 @@ The request writes the Event and returns; after commit one task per chunk of
 ``FANOUT_BATCH_SIZE`` user ids inserts that chunk's notifications and pushes
 them. Task arguments are ids only. A chunk that runs twice inserts nothing
 twice (one notification per user and event), so retries are safe.
+
+Scheduled sends (``send_at``) are one :func:`send_scheduled` task enqueued
+with ``run_after``; it needs a backend that defers (django-tasks-db's
+``DatabaseBackend`` and its ``db_worker``, or any other with ``supports_defer``).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +23,7 @@ from django.db.models import F
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
-from notifications.fanout.pushes import new_notification_pushes
+from notifications.fanout.groups import event_pushes
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
 from notifications.transports import deliver
@@ -53,10 +58,17 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
             )
             batch_size = notifications_settings.FANOUT_BATCH_SIZE
             transaction.on_commit(
-                lambda: deliver(new_notification_pushes(event_id, batch_size, created_ids)),
+                lambda: deliver(event_pushes(event_id, batch_size, created_ids)),
                 robust=True,
             )
     return created
+
+
+def send_scheduled(event_id: int, user_ids: list[int] | None) -> int:
+    """Fan out a scheduled send now (None: every user); a cancelled one does nothing."""
+    from notifications.services import run_scheduled
+
+    return run_scheduled(event_id, user_ids)
 
 
 _as_task = _task_decorator()
@@ -64,6 +76,7 @@ _as_task = _task_decorator()
 # attribute must be the Task itself (a plain function without a Tasks package).
 if _as_task is not None:
     fan_out_chunk = _as_task(fan_out_chunk)
+    send_scheduled = _as_task(send_scheduled)
 
 
 def require_tasks() -> None:
@@ -73,6 +86,23 @@ def require_tasks() -> None:
             "Background fan-out needs Django's Tasks API: use Django >= 6.0 or "
             "pip install 'django-rest-notifications[tasks]'."
         )
+
+
+def require_scheduling() -> None:
+    """Raise NotificationsImproperlyConfigured unless the task backend can run tasks later."""
+    require_tasks()
+    backend = send_scheduled.get_backend()  # type: ignore[attr-defined]
+    if not backend.supports_defer:
+        raise NotificationsImproperlyConfigured(
+            f"send_at needs a task backend that runs tasks later (supports_defer); "
+            f"{type(backend).__name__} does not. Use django_tasks_db.DatabaseBackend "
+            f"and run manage.py db_worker."
+        )
+
+
+def enqueue_scheduled(event_id: int, user_ids: list[int] | None, run_at: datetime.datetime) -> None:
+    """Queue :func:`send_scheduled` of ``event_id`` to run at ``run_at``."""
+    send_scheduled.using(run_after=run_at).enqueue(event_id, user_ids)  # type: ignore[attr-defined]
 
 
 def enqueue_fan_out(event_id: int, audience: Audience) -> None:

@@ -29,7 +29,7 @@ def unread(client) -> int:
 
 
 def test_unread_count(ann, ann_client, bob_client, mixed):
-    assert ann_client.get(BASE + "unread-count").json() == {"unread": 3}
+    assert ann_client.get(BASE + "unread-count").json() == {"unread": 3, "unseen": 3}
     ann_client.patch(BASE, ids_of(ann)[:1], format="json")
     assert unread(ann_client) == 2
     assert unread(bob_client) == 1
