@@ -22,7 +22,7 @@ def titles(response) -> list[str]:
 def test_archive_one_answers_it_and_hides_it_from_the_list_and_counts(ann, ann_client, send):
     send([ann], title="keep")
     send([ann], title="archive me")
-    newest, older = ids_of(ann)
+    newest, _ = ids_of(ann)
 
     response = ann_client.post(f"{BASE}{newest}/archive")
 

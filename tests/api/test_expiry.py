@@ -1,4 +1,4 @@
-"""Expiry: ``send_notification(expires=...)`` hides notifications everywhere at once; prune removes."""
+"""Expiry: ``send_notification(expires=...)`` hides them everywhere at once; prune removes them."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def test_seen_all_is_one_update(ann, ann_client, send):
 def test_reading_also_sees(urls, ann, ann_client, send):
     send([ann], title="a")
     send([ann], title="b")
-    newest, older = ids_of(ann)
+    newest, _ = ids_of(ann)
 
     ann_client.patch(urls.detail(newest))
 
