@@ -60,7 +60,12 @@ class Event(models.Model):
     # What the event is about (any model instance): its content type and primary
     # key as text, so every kind of key fits and deleting the target keeps the rows.
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # covered by notifications_event_target
     )
     target_id = models.CharField(max_length=255, null=True, blank=True)
     # Its notifications disappear from every list and count after this moment.

@@ -118,7 +118,9 @@ def _fold_sql(vendor: str, table: str, quote: Any) -> str:
         )
     return (
         f"ON CONFLICT ({q['user_id']}, {q['group_type_id']}, {q['group']}) "
-        f"WHERE {q['group']} IS NOT NULL AND {q['readed']} IS NULL AND {q['archived']} IS NULL "
+        # SQLite matches a partial index by comparing expressions: the same
+        # terms in the same order as the index (Django sorts the Q's keywords).
+        f"WHERE ({q['archived']} IS NULL AND {q['group']} IS NOT NULL AND {q['readed']} IS NULL) "
         f"DO UPDATE SET event_id = EXCLUDED.event_id, delivered = EXCLUDED.delivered, "
         f"expires = EXCLUDED.expires, seen = NULL, "
         f"{quote('count')} = {table}.{quote('count')} + 1, authors = {merged}"

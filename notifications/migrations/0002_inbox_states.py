@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 blank=True,
                 null=True,
+                db_index=False,
                 on_delete=django.db.models.deletion.SET_NULL,
                 related_name="+",
                 to="contenttypes.contenttype",
