@@ -61,7 +61,7 @@ def test_authors_are_newest_first_distinct_and_capped(ann, people):
 
     assert item["count"] == 9
     assert names(item) == [p.get_username() for p in [people[0], *people[:0:-1]][:5]]
-    assert [a["id"] for a in item["authors"]][0] == people[0].pk
+    assert item["authors"][0]["id"] == people[0].pk
 
 
 def test_the_cap_is_a_setting(ann, people, settings):
@@ -175,7 +175,9 @@ def test_one_statement_per_chunk(crowd_of, settings, people, outbox):
     assert Notification.objects.filter(count=1, event__group=GROUP).count() == 20
 
 
-def test_background_fan_out_groups_too(ann, bob, people, outbox, django_capture_on_commit_callbacks):
+def test_background_fan_out_groups_too(
+    ann, bob, people, outbox, django_capture_on_commit_callbacks
+):
     like([ann], author=people[0])
     outbox.clear()
 
@@ -239,7 +241,7 @@ def test_two_concurrent_grouped_sends_end_in_one_row_with_count_2(ann, people):
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def send(author: Any) -> None:
+        def send(author: Any, barrier: Any = barrier, errors: list[Any] = errors) -> None:
             try:
                 barrier.wait()
                 like([ann], author=author)
