@@ -215,17 +215,21 @@ def push_message(
 
 
 def regrouped(
-    message: PushMessage, group: str, count: int, authors: list[AuthorPayload]
+    message: PushMessage, group: str, count: int, authors: list[AuthorPayload] | None
 ) -> PushMessage:
-    """A fan-out frame of a grouped event: ``updated`` when the row folded events in."""
-    notification: Any = {**message["notification"]}
-    notification.update(group=group, count=count, authors=authors)
-    return push_message(
-        "updated" if count > 1 else "new",
-        unread=message["unread"],
-        unseen=message["unseen"],
-        notification=notification,
-    )
+    """Turn a fresh fan-out frame into a grouped event's, in place (the frame is new).
+
+    Sets the group, and for a row that folded events in (``count`` > 1) the
+    action ``updated``, the count and ``authors`` (None: keep the event's).
+    """
+    notification: Any = message["notification"]
+    notification["group"] = group
+    if count > 1:
+        message["action"] = "updated"
+        notification["count"] = count
+        if authors is not None:
+            notification["authors"] = authors
+    return message
 
 
 def encode(message: PushMessage) -> str:

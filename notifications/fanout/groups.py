@@ -2,9 +2,9 @@
 
 Ungrouped events are pushed by :func:`notifications.fanout.pushes.new_notification_pushes`
 as they are. For a grouped event each of its batches (already narrowed to
-users who may be online) costs one more query, for the rows' count and
-authors; a row that points at the event with a count above 1 is one the
-event folded into, so its frame says ``updated``.
+users who may be online) costs one more query, for the count and authors of
+the rows the event folded into: a row that points at the event with a count
+above 1 is one of those, so its frame says ``updated``.
 """
 
 from __future__ import annotations
@@ -27,14 +27,13 @@ def event_pushes(
         yield from batches
         return
     for batch in batches:
-        ids = [push.message["notification"]["id"] for push in batch]
-        rows = Notification.objects.filter(pk__in=ids).values_list("pk", "count", "authors")
-        shapes = {pk: (count, authors or []) for pk, count, authors in rows}
-        yield [
-            Push(
-                push.user_id,
-                regrouped(push.message, group, *shapes[push.message["notification"]["id"]]),
-            )
-            for push in batch
-            if push.message["notification"]["id"] in shapes
-        ]
+        # Rows this event created have count 1 and its author alone: only the
+        # folded ones need their count and authors read.
+        folded = Notification.objects.filter(
+            event_id=event_id, count__gt=1, user_id__in=[push.user_id for push in batch]
+        ).values_list("pk", "count", "authors")
+        shapes = {pk: (count, authors or []) for pk, count, authors in folded}
+        for push in batch:
+            count, authors = shapes.get(push.message["notification"]["id"], (1, None))
+            regrouped(push.message, group, count, authors)
+        yield batch
