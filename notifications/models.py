@@ -160,9 +160,10 @@ class Notification(models.Model):
         indexes = [
             # The catch-up cursor (``after_id``): a user's rows by id.
             models.Index(fields=["user", "-id"], name="notifications_user_page"),
-            # A user's inbox page, newest first, archived ones left out.
+            # A user's inbox page, newest first, archived ones left out; the
+            # expiry last so the page's COUNT is answered from the index alone.
             models.Index(
-                fields=["user", "-delivered", "-id"],
+                fields=["user", "-delivered", "-id", "expires"],
                 condition=Q(archived__isnull=True),
                 name="notifications_user_inbox",
             ),

@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
             model_name="notification",
             index=models.Index(
                 condition=models.Q(("archived__isnull", True)),
-                fields=["user", "-delivered", "-id"],
+                fields=["user", "-delivered", "-id", "expires"],
                 name="notifications_user_inbox",
             ),
         ),
