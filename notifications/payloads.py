@@ -78,6 +78,13 @@ class DeletedPayload(TypedDict):
     id: int
 
 
+class Counts(TypedDict):
+    """The counts every frame carries (and ``GET unread-count`` answers)."""
+
+    unread: int
+    unseen: int
+
+
 class PushMessage(TypedDict):
     action: Action
     notification: NotRequired[NotificationPayload | DeletedPayload]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Collection, Iterable
-from typing import Any, TypedDict
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,14 +18,13 @@ from django.utils import timezone
 
 from notifications import signals
 from notifications.conf import notifications_settings
+from notifications.delivery import push_frames, push_new
 from notifications.event_types import declared_events
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Audience, Users, resolve_audience
-from notifications.fanout.groups import event_pushes
 from notifications.models import Event, EventType, ExcludedEventType, Notification
-from notifications.payloads import Action, payload_for, push_message
-from notifications.transports import Push, deliver
+from notifications.payloads import Action, Counts, payload_for, push_message
 
 
 def send_notification(
@@ -148,11 +147,7 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     event.notifications_count = inline.fan_out(event, audience)
     if event.notifications_count:
         Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
-        batch_size = notifications_settings.FANOUT_BATCH_SIZE
-        transaction.on_commit(
-            lambda: deliver(event_pushes(event.pk, batch_size)),
-            robust=True,
-        )
+        push_new(event.pk, created=event.notifications_count)
     return event.notifications_count
 
 
@@ -351,11 +346,6 @@ def unseen_count(user: Any) -> int:
     return Notification.objects.unseen_count(user)
 
 
-class Counts(TypedDict):
-    unread: int
-    unseen: int
-
-
 def counts(user: Any) -> Counts:
     """``{"unread": n, "unseen": m}`` for ``user`` (two index-only queries)."""
     return {"unread": unread_count(user), "unseen": unseen_count(user)}
@@ -477,20 +467,14 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
 
 
 def _push_after_commit(user: Any, action: Action, rows: list[Notification]) -> None:
-    """After commit, push ``action`` for each row, with the user's unread and unseen counts."""
-
-    def push() -> None:
-        now = counts(user)
-        frames = [push_message(action, **now, notification=payload_for(r)) for r in rows]
-        deliver([[Push(user.pk, frame) for frame in frames]])
-
-    transaction.on_commit(push, robust=True)
+    """Push ``action`` for each row once committed, with the user's unread and unseen counts."""
+    payloads = [payload_for(row) for row in rows]
+    push_frames(
+        user.pk,
+        lambda now: [push_message(action, **now, notification=p) for p in payloads],
+    )
 
 
 def _push_frame_after_commit(user: Any, action: Action, **parts: Any) -> None:
-    """After commit, push one ``action`` frame with the user's unread and unseen counts."""
-
-    def push() -> None:
-        deliver([[Push(user.pk, push_message(action, **counts(user), **parts))]])
-
-    transaction.on_commit(push, robust=True)
+    """Push one ``action`` frame once committed, with the user's unread and unseen counts."""
+    push_frames(user.pk, lambda now: [push_message(action, **now, **parts)])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from notifications.transports import locmem, reset_transport
+from notifications.bus import locmem, reset_bus
+from notifications.hub import close_hubs
 
 SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
 
@@ -49,6 +50,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+async def fresh_bus() -> AsyncIterator[None]:
+    """Every test starts with a new bus and ends with this loop's hub closed (its bus
+    listener stopped and its database connection released)."""
+    reset_bus()
+    yield
+    await close_hubs()
+    reset_bus()
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """Create a user of whatever AUTH_USER_MODEL is: ``make_user("ann")``."""
@@ -75,15 +86,12 @@ def bob(make_user: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def outbox(settings: Any) -> Iterator[list[Any]]:
-    """Record pushes in memory instead of sending them (the package's locmem transport)."""
-    settings.NOTIFICATIONS = {
-        **getattr(settings, "NOTIFICATIONS", {}),
-        "TRANSPORT": "notifications.transports.locmem.LocmemTransport",
-    }
+    """Record pushes in memory instead of sending them (the package's locmem bus)."""
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "BUS": "locmem"}
     locmem.outbox.clear()
     yield locmem.outbox
     locmem.outbox.clear()
-    reset_transport()
+    reset_bus()
 
 
 def client_for(user: Any) -> APIClient:

@@ -21,12 +21,11 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications.conf import notifications_settings
+from notifications.delivery import push_new
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
-from notifications.fanout.groups import event_pushes
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
-from notifications.transports import deliver
 
 
 def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -56,11 +55,7 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
             Event.objects.filter(pk=event_id).update(
                 notifications_count=F("notifications_count") + created
             )
-            batch_size = notifications_settings.FANOUT_BATCH_SIZE
-            transaction.on_commit(
-                lambda: deliver(event_pushes(event_id, batch_size, created_ids)),
-                robust=True,
-            )
+            push_new(event_id, created=created, user_ids=created_ids)
     return created
 
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import close_old_connections
 
@@ -16,17 +15,7 @@ Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 
 
 @pytest.fixture
-async def layer() -> AsyncIterator[Any]:
-    """The configured channel layer, flushed before and after the test."""
-    channel_layer = get_channel_layer()
-    assert channel_layer is not None
-    await channel_layer.flush()
-    yield channel_layer
-    await channel_layer.flush()
-
-
-@pytest.fixture
-async def sockets(layer: Any) -> AsyncIterator[list[WebsocketCommunicator]]:
+async def sockets() -> AsyncIterator[list[WebsocketCommunicator]]:
     """Communicators opened by the test; every one is disconnected at the end."""
     opened: list[WebsocketCommunicator] = []
     yield opened

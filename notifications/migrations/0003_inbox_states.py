@@ -16,7 +16,7 @@ def read_means_seen(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("notifications", "0001_initial"),
+        ("notifications", "0002_bus_message"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
