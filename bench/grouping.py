@@ -236,7 +236,9 @@ def listing(users: int, events: int, samples: int) -> dict[str, Any]:
 
         result[f"{name}_count_sql"] = {"p50_us": _p50_us(samples, count, users)}
         counted = Notification.objects.filter(user_id=users // 2).counted()
-        plan = _plan((counted.unread() if name == "unread" else counted.unseen()).order_by())
+        # The columns COUNT(*) needs: answered from the index alone or not.
+        rows = counted.unread() if name == "unread" else counted.unseen()
+        plan = _plan(rows.order_by().values_list("user_id", "expires"))
         result[f"{name}_count_sql"]["plan"] = plan
         result[f"{name}_count_sql"]["index_only"] = "Index Only Scan" in plan
     log(
