@@ -42,9 +42,10 @@ def _constants(event: Event) -> dict[str, tuple[Any, models.Field[Any, Any]]]:
     columns: dict[str, tuple[Any, models.Field[Any, Any]]] = {
         "event": (event.pk, models.BigIntegerField()),
         "delivered": (timezone.now(), opts.get_field("delivered")),
-        "expires": (event.expires, opts.get_field("expires")),
         "count": (1, models.IntegerField()),
     }
+    if event.expires is not None:  # else the column's NULL (an untyped NULL breaks DISTINCT)
+        columns["expires"] = (event.expires, opts.get_field("expires"))
     if event.group is not None:
         cap = notifications_settings.GROUP_AUTHORS
         authors = [] if event.author_id is None or cap < 1 else [author_payload(event.author)]

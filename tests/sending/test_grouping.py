@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import threading
 from typing import Any
 
@@ -278,3 +279,16 @@ def test_the_list_shows_grouped_rows_without_extra_queries(ann, people):
     assert len(response.json()["results"]) == len(people)
     assert len(one.captured_queries) == len(all_of_them.captured_queries)
     assert services.counts(ann) == {"unread": len(people), "unseen": len(people)}
+
+
+def test_a_column_audience_with_repeats_and_an_expiry(ann, bob, people):
+    """``values_list`` audiences are SELECT DISTINCT: typed constants only (PostgreSQL)."""
+    like([ann, bob], author=people[0])
+    repeated = Notification.objects.values_list("user_id", flat=True)  # ann and bob
+
+    event = like(repeated, author=people[1], expires=datetime.timedelta(hours=1))
+
+    assert event.notifications_count == 2
+    rows = Notification.objects.filter(group=GROUP)
+    assert sorted(rows.values_list("count", flat=True)) == [2, 2]
+    assert set(rows.values_list("expires", flat=True)) == {event.expires}
