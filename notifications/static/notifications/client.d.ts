@@ -17,6 +17,15 @@ export interface NotificationEvent {
   title: string;
   message: string | null;
   data: unknown;
+  /** What the event is about, e.g. {type: "blog.post", id: "7"}; null without a target. */
+  target: { type: string; id: string } | null;
+  /** After this moment (ISO 8601) it is gone from lists and counts; null: never. */
+  expires: string | null;
+}
+
+export interface Author {
+  id: number;
+  name: string;
 }
 
 export interface Notification {
@@ -26,6 +35,16 @@ export interface Notification {
   /** When it was marked read (ISO 8601), or null while unread. */
   readed: string | null;
   event: NotificationEvent;
+  /** When the inbox was opened over it (ISO 8601), or null while unseen. */
+  seen: string | null;
+  /** When it was archived (ISO 8601), or null. */
+  archived: string | null;
+  /** The group key it was sent with, or null. */
+  group: string | null;
+  /** Events folded into it (1 when not grouped). */
+  count: number;
+  /** Recent authors, newest first ("ann and 3 others": authors[0].name, count - 1). */
+  authors: Author[];
 }
 
 /** One entry of `GET types`. */
@@ -37,7 +56,16 @@ export interface EventTypeChoice {
   enabled: boolean;
 }
 
-export type Action = "new" | "readed" | "unread" | "deleted" | "readed_all";
+export type Action =
+  | "new"
+  | "readed"
+  | "unread"
+  | "deleted"
+  | "readed_all"
+  | "seen_all"
+  | "archived"
+  | "unarchived"
+  | "updated";
 
 export interface ChangeDetail {
   reason: Action | "load" | "more" | "catch-up" | "local";
