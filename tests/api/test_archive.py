@@ -9,8 +9,7 @@ from django.db import close_old_connections, connection
 
 from notifications import services
 from notifications.models import Notification
-from tests.api.support import ISO_UTC, ids_of
-from tests.conftest import SERVICES
+from tests.support import ISO_UTC, ids_of
 
 BASE = "/api/notifications/"
 
@@ -177,7 +176,7 @@ def test_anonymous_cannot_archive(client):
     assert client.post(BASE + "1/archive").status_code == 403
 
 
-@pytest.mark.skipif(not SERVICES, reason="threads need PostgreSQL (the services leg)")
+@pytest.mark.services  # threads need PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_archive_racing_read_keeps_both(ann, send):
     """Archive and mark-read of the same rows at once: each change lands, the counts agree."""

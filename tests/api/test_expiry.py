@@ -13,7 +13,7 @@ from django.utils import timezone
 from notifications import services
 from notifications.exceptions import InvalidNotification
 from notifications.models import Event, Notification
-from tests.api.support import ISO_UTC, ids_of
+from tests.support import ISO_UTC, ids_of
 
 BASE = "/api/notifications/"
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
-from tests.api.support import ISO_UTC, ids_of
+from tests.support import ISO_UTC, ids_of
 
 BASE = "/api/notifications/"
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from notifications import services
 from notifications.exceptions import InvalidNotification
 from notifications.models import Event, EventType, Notification
-from tests.api.support import ids_of
+from tests.support import ids_of
 
 BASE = "/api/notifications/"
 

@@ -15,7 +15,7 @@ from notifications import services
 from notifications.exceptions import InvalidNotification
 from notifications.helpers import send_notification
 from notifications.models import Event, Notification
-from tests.conftest import SERVICES, client_for
+from tests.support import client_for
 
 BASE = "/api/notifications/"
 GROUP = "post:7:likes"
@@ -234,7 +234,7 @@ def test_a_bad_group_is_refused_before_anything_is_written(ann, group):
     assert not Event.objects.exists()
 
 
-@pytest.mark.skipif(not SERVICES, reason="threads need PostgreSQL (the services leg)")
+@pytest.mark.services  # threads need PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_grouped_sends_end_in_one_row_with_count_2(ann, people):
     for attempt in range(5):
