@@ -180,10 +180,29 @@ class SendNotificationForm(forms.Form):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
-    list_display = ["id", "type", "title", "author", "timestamp", "notifications_count"]
-    list_filter = ["type", "timestamp"]
-    list_select_related = ["type", "author"]
-    search_fields = ["title", "type__name", "key"]
+    list_display = [
+        "id",
+        "type",
+        "title",
+        "author",
+        "timestamp",
+        "notifications_count",
+        "group",
+        "target_type",
+        "target_id",
+        "expires",
+        "send_at",
+    ]
+    list_filter = [
+        "type",
+        "timestamp",
+        ("send_at", admin.EmptyFieldListFilter),
+        ("expires", admin.EmptyFieldListFilter),
+        ("group", admin.EmptyFieldListFilter),
+        "target_type",
+    ]
+    list_select_related = ["type", "author", "target_type"]
+    search_fields = ["title", "type__name", "key", "group"]
     raw_id_fields = ["author"]
     # Written by send_notification: the count of rows it created and the idempotency key.
     readonly_fields = ["notifications_count", "key"]
@@ -262,8 +281,14 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "event", "readed"]
-    list_filter = [ReadStateFilter, "event__type"]
+    list_display = ["id", "user", "event", "readed", "seen", "archived", "group", "count"]
+    list_filter = [
+        ReadStateFilter,
+        ("seen", admin.EmptyFieldListFilter),
+        ("archived", admin.EmptyFieldListFilter),
+        ("group", admin.EmptyFieldListFilter),
+        "event__type",
+    ]
     list_select_related = ["user", "event", "event__type"]
     raw_id_fields = ["user", "event"]
 

@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_BODY_BYTES": 64 * 1024,
     # Largest `limit` the list accepts when the package paginates with limit/offset.
     "MAX_PAGE_SIZE": 1000,
+    # Recent authors a grouped notification keeps (newest first).
+    "GROUP_AUTHORS": 5,
+    # Dotted path of ``fn(user) -> str`` naming an author in the JSON; None: get_username().
+    "AUTHOR_NAME": None,
 }
 
 

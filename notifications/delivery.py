@@ -22,11 +22,14 @@ from notifications.bus.base import Frames, Message, NewRows
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
 from notifications.payloads import (
+    Counts,
     PushMessage,
     encode,
+    event_authors,
     event_payload,
     notification_payload,
     push_message,
+    regrouped,
 )
 
 logger = logging.getLogger("notifications")
@@ -67,12 +70,15 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
         transaction.on_commit(send, robust=True)
 
 
-def push_frames(user_id: int, build: Callable[[int], list[PushMessage]]) -> None:
-    """Publish the frames ``build(unread)`` returns to every socket of ``user_id``."""
+def push_frames(user_id: int, build: Callable[[Counts], list[PushMessage]]) -> None:
+    """Publish the frames ``build({"unread", "unseen"})`` returns to every socket of ``user_id``."""
 
     def messages() -> list[Message]:
-        unread = unread_counts([user_id]).get(user_id, 0)
-        return [Frames(tuple((user_id, encode(frame)) for frame in build(unread)))]
+        counts: Counts = {
+            "unread": unread_counts([user_id]).get(user_id, 0),
+            "unseen": unseen_counts([user_id]).get(user_id, 0),
+        }
+        return [Frames(tuple((user_id, encode(frame)) for frame in build(counts)))]
 
     publish(messages)
 
@@ -114,40 +120,47 @@ def render_new_rows(
 ) -> list[tuple[int, str]]:
     """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None).
 
-    Three queries whatever the number of rows: the event, the rows, the unread counts.
+    Four queries whatever the number of rows: the event, the rows, the unread and the
+    unseen counts. For a grouped event a row with a count above 1 is one the event
+    folded into: its frame says ``updated`` and carries its count and authors.
     """
     from notifications.models import Event, Notification
 
-    event = Event.objects.select_related("type").filter(pk=event_id).first()
+    event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
     if event is None:
         return []
     shared = event_payload(event)
+    authors = event_authors(event)
     rows = Notification.objects.filter(event_id=event_id)
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
     if ids is not None:
         rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
-    found: list[tuple[int, int, Any]] = list(
-        rows.order_by("user_id").values_list("pk", "user_id", "readed")
+    # Rows an ungrouped event created all have count 1 and no stored authors.
+    shape = ("count", "authors") if event.group is not None else ()
+    found: list[tuple[Any, ...]] = list(
+        rows.order_by("user_id").values_list("pk", "user_id", "readed", *shape)
     )
     if not found:
         return []
-    unread = unread_counts([user_id for _, user_id, _ in found])
-    return [
-        (
-            user_id,
-            encode(
-                push_message(
-                    "new",
-                    unread=unread.get(user_id, 0),
-                    notification=notification_payload(
-                        notification_id=pk, user_id=user_id, readed=readed, event=shared
-                    ),
-                )
+    recipients = [row[1] for row in found]
+    unread = unread_counts(recipients)
+    unseen = unseen_counts(recipients)
+    frames = []
+    for pk, user_id, readed, *grouped in found:
+        frame = push_message(
+            "new",
+            unread=unread.get(user_id, 0),
+            unseen=unseen.get(user_id, 0),
+            notification=notification_payload(
+                notification_id=pk, user_id=user_id, readed=readed, event=shared, authors=authors
             ),
         )
-        for pk, user_id, readed in found
-    ]
+        if event.group is not None:
+            count, stored = grouped
+            frame = regrouped(frame, event.group, count, stored)
+        frames.append((user_id, encode(frame)))
+    return frames
 
 
 def unread_counts(user_ids: Collection[int]) -> dict[int, int]:
@@ -158,7 +171,17 @@ def unread_counts(user_ids: Collection[int]) -> dict[int, int]:
     """
     from notifications.models import Notification
 
-    unread = Notification.objects.filter(readed__isnull=True)
+    return _counts(Notification.objects.counted().unread(), user_ids)
+
+
+def unseen_counts(user_ids: Collection[int]) -> dict[int, int]:
+    """Each user's unseen count, like :func:`unread_counts` (on the unseen partial index)."""
+    from notifications.models import Notification
+
+    return _counts(Notification.objects.counted().unseen(), user_ids)
+
+
+def _counts(unread: Any, user_ids: Collection[int]) -> dict[int, int]:
     low, high = min(user_ids), max(user_ids)
     if len(user_ids) == 1:
         unread = unread.filter(user_id=low)

@@ -1,4 +1,5 @@
-"""Query parameters of the list: ``readed``, ``after_id`` (catch-up cursor) and ``type``."""
+"""Query parameters of the list: ``readed``, ``seen``, ``archived``, ``target``, ``after_id``
+(catch-up cursor) and ``type``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ from rest_framework.exceptions import ValidationError
 from notifications.models import MAX_ID
 from notifications.openapi import (
     AFTER_ID_SCHEMA,
+    ARCHIVED_SCHEMA,
     READED_SCHEMA,
+    SEEN_SCHEMA,
+    TARGET_SCHEMA,
     TYPE_NAME_SCHEMA,
     extend_schema_field,
 )
@@ -69,6 +73,91 @@ class ReadedFilter(django_filters.Filter):
         if value is True or value is False:
             return qs.filter(readed__isnull=not value)
         return qs.filter(readed__gte=value)
+
+
+class WordField(forms.CharField):
+    """One of a few lowercase words (``""`` is the same as no parameter)."""
+
+    words: tuple[str, ...] = ()
+    name = ""
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        if text is None or text in self.empty_values:
+            return None
+        if text not in self.words:
+            choices = ", ".join(f"'{word}'" for word in self.words)
+            raise forms.ValidationError(f"{self.name} must be one of {choices}.", code="invalid")
+        return text
+
+
+class SeenField(WordField):
+    words = ("true", "false")
+    name = "seen"
+
+
+class ArchivedField(WordField):
+    words = ("false", "true", "all")
+    name = "archived"
+
+
+@extend_schema_field(SEEN_SCHEMA)
+class SeenFilter(django_filters.Filter):
+    field_class = SeenField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        return qs.filter(seen__isnull=value == "false")
+
+
+@extend_schema_field(ARCHIVED_SCHEMA)
+class ArchivedFilter(django_filters.Filter):
+    """Called without a value too: the default list leaves archived notifications out."""
+
+    field_class = ArchivedField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value == "all":
+            return qs
+        return qs.filter(archived__isnull=value != "true")
+
+
+class TargetField(forms.CharField):
+    """``app_label.model:pk``, resolved to (content type id, pk text) from Django's cache."""
+
+    default_error_messages = {
+        "invalid": "target must look like 'app_label.model:pk', e.g. 'blog.post:7'.",
+        "unknown": "target names no installed model.",
+    }
+
+    def to_python(self, value: Any) -> Any:
+        from django.contrib.contenttypes.models import ContentType
+
+        text = super().to_python(value)
+        if text is None or text in self.empty_values:
+            return None
+        label, _, object_id = text.partition(":")
+        app_label, _, model = label.partition(".")
+        if not (app_label and model and object_id) or "\x00" in text or len(object_id) > 255:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        try:
+            content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
+        except ContentType.DoesNotExist as error:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown") from error
+        return content_type.pk, object_id
+
+
+@extend_schema_field(TARGET_SCHEMA)
+class TargetFilter(django_filters.Filter):
+    field_class = TargetField
+
+    def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
+        if value is None:
+            return qs
+        content_type_id, object_id = value
+        about: QuerySet[Any] = qs.for_target_key(content_type_id, object_id)  # type: ignore[attr-defined]
+        return about
 
 
 @extend_schema_field(AFTER_ID_SCHEMA)
@@ -127,3 +216,8 @@ class NotificationFilterSet(django_filters.FilterSet):
     type = CharInFilter(
         field_name="event__type__name", help_text="Comma-separated event type names."
     )
+    seen = SeenFilter(help_text="'true': seen only; 'false': unseen only.")
+    archived = ArchivedFilter(
+        help_text="'true': archived only; 'all': both; default: archived ones left out."
+    )
+    target = TargetFilter(help_text="Only notifications about 'app_label.model:pk'.")

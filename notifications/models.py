@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -59,6 +60,23 @@ class Event(models.Model):
     notifications_count = models.PositiveIntegerField(default=0)
     # Idempotency key given by the sender: one event per (type, key).
     key = models.CharField(max_length=255, null=True, blank=True)
+    # What the event is about (any model instance): its content type and primary
+    # key as text, so every kind of key fits and deleting the target keeps the rows.
+    target_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # covered by notifications_event_target
+    )
+    target_id = models.CharField(max_length=255, null=True, blank=True)
+    # Its notifications disappear from every list and count after this moment.
+    expires = models.DateTimeField(null=True, blank=True)
+    # Notifications of the same type and group fold into one unread row per user.
+    group = models.CharField(max_length=255, null=True, blank=True)
+    # A scheduled send not yet fanned out goes out at this time; None once it has.
+    send_at = models.DateTimeField(null=True, blank=True)
 
     #: Set on the Event that ``send_notification`` returns (not a column): True
     #: when that call wrote it, False when its idempotency ``key`` matched an existing one.
@@ -71,6 +89,13 @@ class Event(models.Model):
                 fields=["type", "key"],
                 condition=Q(key__isnull=False),
                 name="notifications_event_unique_key",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["target_type", "target_id"],
+                condition=Q(target_id__isnull=False),
+                name="notifications_event_target",
             ),
         ]
 
@@ -100,23 +125,66 @@ class Notification(models.Model):
         db_constraint=False,
     )
     readed = models.DateTimeField(null=True, blank=True)
+    # When the user opened the inbox over it (``seen-all``); reading implies seeing.
+    seen = models.DateTimeField(null=True, blank=True)
+    archived = models.DateTimeField(null=True, blank=True)
+    # When it last received an event: its creation, or the latest event folded
+    # into it. The inbox is newest first by this time.
+    delivered = models.DateTimeField(default=timezone.now)
+    # Copy of the event's expiry, so counts filter it from their own index.
+    expires = models.DateTimeField(null=True, blank=True)
+    # A grouped row: its event's group and type (the folding key), how many
+    # events it holds and their recent authors, newest first:
+    # ``[{"id": 9, "name": "ann"}, ...]``. Ungrouped rows keep count 1, no authors.
+    group = models.CharField(max_length=255, null=True, blank=True)
+    group_type = models.ForeignKey(
+        EventType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    count = models.PositiveIntegerField(default=1)
+    authors = models.JSONField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-pk"]
+        ordering = ["-delivered", "-pk"]
         constraints = [
             # One notification per user and event; also makes fan-out retries idempotent.
             models.UniqueConstraint(fields=["event", "user"], name="notifications_one_per_user"),
+            # At most one open (unread, unarchived) row per user, type and group:
+            # the row a grouped send folds into (INSERT ... ON CONFLICT DO UPDATE).
+            models.UniqueConstraint(
+                fields=["user", "group_type", "group"],
+                condition=Q(group__isnull=False, readed__isnull=True, archived__isnull=True),
+                name="notifications_open_group",
+            ),
         ]
         indexes = [
-            # A user's page, newest first.
+            # The catch-up cursor (``after_id``): a user's rows by id.
             models.Index(fields=["user", "-id"], name="notifications_user_page"),
-            # A user's unread rows (partial where the database supports it).
+            # A user's inbox page, newest first, archived ones left out; the
+            # expiry last so the page's COUNT is answered from the index alone.
             models.Index(
-                fields=["user"],
-                condition=Q(readed__isnull=True),
-                name="notifications_user_unread",
+                fields=["user", "-delivered", "-id", "expires"],
+                condition=Q(archived__isnull=True),
+                name="notifications_user_inbox",
+            ),
+            # Unread and unseen counts: partial, with the expiry in the key so
+            # expired rows are skipped without reading the table.
+            models.Index(
+                fields=["user", "expires"],
+                condition=Q(readed__isnull=True, archived__isnull=True),
+                name="notifications_user_unread_live",
+            ),
+            models.Index(
+                fields=["user", "expires"],
+                condition=Q(seen__isnull=True, archived__isnull=True),
+                name="notifications_user_unseen",
             ),
         ]
 

@@ -35,6 +35,25 @@ TYPE_NAME_SCHEMA: dict[str, Any] = {
     "pattern": "^[^\\x00]*$",
     "description": "Comma-separated event type names.",
 }
+#: The ``seen`` list filter.
+SEEN_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "enum": ["", "true", "false"],
+    "description": "'true': seen only; 'false': unseen only.",
+}
+#: The ``archived`` list filter (the default list leaves archived ones out).
+ARCHIVED_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "enum": ["", "false", "true", "all"],
+    "description": "'true': archived only; 'all': archived or not; default: not archived.",
+}
+#: The ``target`` list filter: ``app_label.model:pk``.
+TARGET_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": "^[A-Za-z0-9_]+\\.[A-Za-z0-9_]+:[^\\x00]+$",
+    "maxLength": 512,
+    "description": "Only notifications about this object: 'app_label.model:pk' (e.g. blog.post:7).",
+}
 #: Error bodies of DRF: ``{"detail": "..."}`` or ``{"<field>": ["..."]}``.
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -139,12 +158,15 @@ NOTIFICATION_ID = OpenApiParameter(
 
 __all__ = [
     "AFTER_ID_SCHEMA",
+    "ARCHIVED_SCHEMA",
     "BODY_ERRORS",
     "ERRORS",
     "ID_SCHEMA",
     "NOTIFICATION_ID",
     "NOT_FOUND",
     "READED_SCHEMA",
+    "SEEN_SCHEMA",
+    "TARGET_SCHEMA",
     "TYPE_NAME_SCHEMA",
     "VALIDATION_ERROR_SCHEMA",
     "OpenApiParameter",

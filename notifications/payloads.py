@@ -14,14 +14,27 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
+from django.utils.module_loading import import_string
 from rest_framework import serializers
+
+from notifications.conf import notifications_settings
 
 if TYPE_CHECKING:  # not at run time: notifications.routing must import before django.setup()
     from notifications.models import Event, EventType, Notification
 
 _datetime_field = serializers.DateTimeField()
 
-Action = Literal["new", "readed", "unread", "deleted", "readed_all"]
+Action = Literal[
+    "new",
+    "readed",
+    "unread",
+    "deleted",
+    "readed_all",
+    "seen_all",
+    "archived",
+    "unarchived",
+    "updated",
+]
 
 
 class EventTypePayload(TypedDict):
@@ -29,6 +42,16 @@ class EventTypePayload(TypedDict):
     name: str
     title: str
     description: str | None
+
+
+class TargetPayload(TypedDict):
+    type: str  # "app_label.model"
+    id: str  # the primary key as text
+
+
+class AuthorPayload(TypedDict):
+    id: int
+    name: str
 
 
 class EventPayload(TypedDict):
@@ -39,6 +62,8 @@ class EventPayload(TypedDict):
     title: str
     message: str | None
     data: Any
+    target: TargetPayload | None
+    expires: str | None
 
 
 class NotificationPayload(TypedDict):
@@ -46,10 +71,22 @@ class NotificationPayload(TypedDict):
     user: int
     readed: str | None
     event: EventPayload
+    seen: str | None
+    archived: str | None
+    group: str | None
+    count: int
+    authors: list[AuthorPayload]
 
 
 class DeletedPayload(TypedDict):
     id: int
+
+
+class Counts(TypedDict):
+    """The counts every frame carries (and ``GET unread-count`` answers)."""
+
+    unread: int
+    unseen: int
 
 
 class PushMessage(TypedDict):
@@ -58,6 +95,7 @@ class PushMessage(TypedDict):
     before: NotRequired[str]
     types: NotRequired[list[str]]
     unread: int
+    unseen: int
 
 
 def format_datetime(value: datetime.datetime | None) -> str | None:
@@ -77,6 +115,33 @@ def event_type_payload(event_type: EventType) -> EventTypePayload:
     }
 
 
+def target_payload(content_type_id: int | None, object_id: str | None) -> TargetPayload | None:
+    """``{"type": "app_label.model", "id": "7"}``; content types come from Django's cache."""
+    if content_type_id is None or object_id is None:
+        return None
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_id(content_type_id)
+    return {"type": f"{content_type.app_label}.{content_type.model}", "id": object_id}
+
+
+def author_name(user: Any) -> str:
+    """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
+    path = notifications_settings.AUTHOR_NAME
+    if path is None:
+        return str(user.get_username())
+    return str(import_string(path)(user))
+
+
+def author_payload(user: Any) -> AuthorPayload:
+    return {"id": user.pk, "name": author_name(user)}
+
+
+def event_authors(event: Event) -> list[AuthorPayload]:
+    """The ``authors`` of an ungrouped notification: its event's author, if any."""
+    return [] if event.author_id is None else [author_payload(event.author)]
+
+
 def event_payload(event: Event) -> EventPayload:
     """The ``event`` part of a notification (``event.type`` should be loaded)."""
     return {
@@ -87,6 +152,8 @@ def event_payload(event: Event) -> EventPayload:
         "title": event.title,
         "message": event.message,
         "data": event.data,
+        "target": target_payload(event.target_type_id, event.target_id),
+        "expires": format_datetime(event.expires),
     }
 
 
@@ -96,23 +163,43 @@ def notification_payload(
     user_id: int,
     readed: datetime.datetime | None,
     event: EventPayload,
+    authors: list[AuthorPayload],
+    seen: datetime.datetime | None = None,
+    archived: datetime.datetime | None = None,
+    group: str | None = None,
+    count: int = 1,
 ) -> NotificationPayload:
-    """A notification from its own columns and its (shared) event payload."""
+    """A notification from its own columns and its (shared) event payload.
+
+    The defaults are those of a row a fan-out has just created.
+    """
     return {
         "id": notification_id,
         "user": user_id,
         "readed": format_datetime(readed),
         "event": event,
+        "seen": format_datetime(seen),
+        "archived": format_datetime(archived),
+        "group": group,
+        "count": count,
+        "authors": authors,
     }
 
 
 def payload_for(notification: Notification) -> NotificationPayload:
     """A notification's JSON from a model instance (REST, single pushes)."""
+    event = notification.event
+    stored = notification.authors
     return notification_payload(
         notification_id=notification.pk,
         user_id=notification.user_id,
         readed=notification.readed,
-        event=event_payload(notification.event),
+        event=event_payload(event),
+        authors=event_authors(event) if stored is None else stored,
+        seen=notification.seen,
+        archived=notification.archived,
+        group=notification.group,
+        count=notification.count,
     )
 
 
@@ -164,11 +251,12 @@ def push_message(
     action: Action,
     *,
     unread: int,
+    unseen: int,
     notification: NotificationPayload | DeletedPayload | None = None,
     before: datetime.datetime | None = None,
     types: list[str] | None = None,
 ) -> PushMessage:
-    """A WebSocket frame: ``{"action", "notification", "unread"}`` (``before``, ``types``)."""
+    """A WebSocket frame: ``{"action", "notification", "unread", "unseen"}`` (+ before, types)."""
     message: dict[str, Any] = {"action": action}
     if notification is not None:
         message["notification"] = notification
@@ -177,7 +265,26 @@ def push_message(
     if types is not None:
         message["types"] = types
     message["unread"] = unread
+    message["unseen"] = unseen
     return message  # type: ignore[return-value]
+
+
+def regrouped(
+    message: PushMessage, group: str, count: int, authors: list[AuthorPayload] | None
+) -> PushMessage:
+    """Turn a fresh fan-out frame into a grouped event's, in place (the frame is new).
+
+    Sets the group, and for a row that folded events in (``count`` > 1) the
+    action ``updated``, the count and ``authors`` (None: keep the event's).
+    """
+    notification: Any = message["notification"]
+    notification["group"] = group
+    if count > 1:
+        message["action"] = "updated"
+        notification["count"] = count
+        if authors is not None:
+            notification["authors"] = authors
+    return message
 
 
 def encode(message: PushMessage) -> str:

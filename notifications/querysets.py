@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 if TYPE_CHECKING:
     from notifications.models import Notification  # noqa: F401 (the base's type argument)
@@ -16,25 +19,71 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     """Queries used by the services and the views (``Notification.objects``)."""
 
     def for_user(self, user: Any) -> NotificationQuerySet:
-        """Only ``user``'s notifications."""
-        return self.filter(user_id=user.pk)
+        """``user``'s notifications that have not expired (expired ones are gone everywhere)."""
+        return self.filter(user_id=user.pk).current()
+
+    def current(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
+        """Rows whose expiry has not passed (at ``now``, default: this moment)."""
+        moment = timezone.now() if now is None else now
+        return self.filter(Q(expires__isnull=True) | Q(expires__gt=moment))
+
+    def expired(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
+        """Rows whose expiry has passed (what ``prune_notifications --expired`` deletes)."""
+        return self.filter(expires__lte=timezone.now() if now is None else now)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(readed__isnull=True)
 
+    def unseen(self) -> NotificationQuerySet:
+        return self.filter(seen__isnull=True)
+
+    def unarchived(self) -> NotificationQuerySet:
+        return self.filter(archived__isnull=True)
+
+    def archived(self) -> NotificationQuerySet:
+        return self.filter(archived__isnull=False)
+
+    def counted(self) -> NotificationQuerySet:
+        """What the badges count: unarchived rows that have not expired."""
+        return self.unarchived().current()
+
     def with_event(self) -> NotificationQuerySet:
         """Join what the wire JSON needs, so a page costs one query."""
-        return self.select_related("event", "event__type")
+        return self.select_related("event", "event__type", "event__author")
 
     def of_types(self, names: Iterable[str]) -> NotificationQuerySet:
         return self.filter(event__type__name__in=list(names))
 
+    def for_target(self, target: models.Model) -> NotificationQuerySet:
+        """Rows whose event is about ``target`` (``send_notification(target=...)``)."""
+        from django.contrib.contenttypes.models import ContentType
+
+        content_type = ContentType.objects.get_for_model(target)
+        return self.for_target_key(content_type.pk, str(target.pk))
+
+    def for_target_key(self, content_type_id: int, object_id: str) -> NotificationQuerySet:
+        """Rows whose event's target is (content type id, primary key as text)."""
+        return self.filter(event__target_type_id=content_type_id, event__target_id=object_id)
+
     def mark_read(self, when: datetime.datetime) -> int:
-        """Set ``readed`` on the unread rows only (the first read time is kept)."""
-        updated: int = self.unread().update(readed=when)
+        """Set ``readed`` on the unread rows only (the first read time is kept).
+
+        Reading a notification also sees it: ``seen`` is set where it was empty.
+        """
+        updated: int = self.unread().update(readed=when, seen=Coalesce("seen", when))
+        return updated
+
+    def mark_seen(self, when: datetime.datetime) -> int:
+        """Set ``seen`` on the unseen rows only (the first seen time is kept)."""
+        updated: int = self.unseen().update(seen=when)
         return updated
 
     def unread_count(self, user: Any) -> int:
-        """Exact unread count of ``user``, answered from the partial index."""
-        count: int = self.for_user(user).unread().count()
+        """Exact unread count of ``user`` (not archived, not expired), from the partial index."""
+        count: int = self.filter(user_id=user.pk).counted().unread().count()
+        return count
+
+    def unseen_count(self, user: Any) -> int:
+        """Exact unseen count of ``user`` (not archived, not expired), from the partial index."""
+        count: int = self.filter(user_id=user.pk).counted().unseen().count()
         return count

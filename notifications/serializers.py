@@ -25,12 +25,37 @@ class EventTypeSerializer(serializers.ModelSerializer):
         read_only_fields = fields  # output only: every key is always present
 
 
+class TargetSerializer(serializers.Serializer):
+    """What an event is about: ``{"type": "app_label.model", "id": "7"}`` (schema only)."""
+
+    type = serializers.CharField(read_only=True, help_text="app_label.model")
+    id = serializers.CharField(read_only=True, help_text="The object's primary key, as text.")
+
+
+class AuthorSerializer(serializers.Serializer):
+    """One of a notification's recent authors (schema only)."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class EventSerializer(serializers.ModelSerializer):
     type = EventTypeSerializer(read_only=True)
+    target = TargetSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Event
-        fields = ["id", "timestamp", "author", "type", "title", "message", "data"]
+        fields = [
+            "id",
+            "timestamp",
+            "author",
+            "type",
+            "title",
+            "message",
+            "data",
+            "target",
+            "expires",
+        ]
         read_only_fields = fields
 
 
@@ -38,10 +63,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     """A notification as API.md shows it (REST and WebSocket alike)."""
 
     event = EventSerializer(read_only=True)
+    authors = AuthorSerializer(
+        many=True, read_only=True, help_text="Recent authors, newest first (at most GROUP_AUTHORS)."
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "user", "readed", "event"]
+        fields = ["id", "user", "readed", "event", "seen", "archived", "group", "count", "authors"]
         read_only_fields = fields
 
     def to_representation(self, instance: Notification) -> Any:
@@ -165,6 +193,12 @@ class ErrorDetailSerializer(serializers.Serializer):
 
 class UnreadCountSerializer(serializers.Serializer):
     unread = serializers.IntegerField(min_value=0)
+    unseen = serializers.IntegerField(min_value=0, help_text="Unseen notifications (the badge).")
+
+
+class SeenAllSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(min_value=0, help_text="Notifications marked seen.")
+    unseen = serializers.IntegerField(min_value=0, help_text="Unseen notifications left.")
 
 
 class MarkAllReadSerializer(serializers.Serializer):

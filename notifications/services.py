@@ -6,22 +6,25 @@ after it commits (``transaction.on_commit``); a rolled-back write pushes nothing
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from notifications import signals
 from notifications.conf import notifications_settings
 from notifications.delivery import push_frames, push_new
 from notifications.event_types import declared_events
-from notifications.exceptions import UnknownEventType
+from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
-from notifications.fanout.audience import Users, resolve_audience
+from notifications.fanout.audience import Audience, Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
-from notifications.payloads import Action, payload_for, push_message
+from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.validation import check_storable, validate_notification
 
 
@@ -35,6 +38,10 @@ def send_notification(
     *,
     key: str | None = None,
     background: bool | None = None,
+    group: str | None = None,
+    target: models.Model | None = None,
+    expires: datetime.datetime | datetime.timedelta | None = None,
+    send_at: datetime.datetime | None = None,
 ) -> Event:
     """Write an Event and one Notification per recipient, then push them after commit.
 
@@ -50,10 +57,20 @@ def send_notification(
     (or an audience above ``ASYNC_FANOUT_THRESHOLD``) returns once the Event is
     committed and fans out on the task queue; ``background=False`` never does.
 
+    ``group`` folds the event into each recipient's unread, unarchived
+    notification of the same type and group (count + 1, newest event and
+    author first, back on top, an ``updated`` frame); others get a new row.
+    ``target`` is any saved model instance the event is about. ``expires``
+    (a datetime, or a timedelta from now) hides the notifications after it.
+    ``send_at`` in the future writes the Event now and fans out at that time
+    on the task queue (cancel it before with :func:`cancel_scheduled`, given a
+    ``key``); in the past or now, the send happens at once.
+
     Raises :class:`UnknownEventType` (a ``ValueError``) for a type not declared
     in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
-    not JSON-serializable, a bad title or key, or text the database cannot
-    store (:mod:`notifications.validation`), before anything is written.
+    not JSON-serializable, a bad title, key, group, target or time, or text the
+    database cannot store (:mod:`notifications.validation`), before anything is
+    written.
     """
     check_storable(type, "type")  # before it reaches a query
     # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
@@ -62,8 +79,17 @@ def send_notification(
     if event_type is None or type not in declared:
         raise UnknownEventType(type)
     validate_notification(type=type, title=title, data=data, message=message, key=key)
+    _validate_group(group)
+    now = timezone.now()
+    expires_at = _moment("expires", expires, now)
+    run_at = _moment("send_at", send_at, now)
+    scheduled = run_at is not None and run_at > now
+    target_fields = _target_fields(target)
     audience = resolve_audience(users)
-    if background is None:
+    if scheduled:
+        tasks.require_scheduling()
+        background = False
+    elif background is None:
         threshold = notifications_settings.ASYNC_FANOUT_THRESHOLD
         size = audience.size() if threshold is not None else None
         background = size is not None and size > threshold
@@ -77,7 +103,12 @@ def send_notification(
             "message": message,
             "data": data,
             "author": author,
+            "group": group,
+            "expires": expires_at,
+            **target_fields,
         }
+        if scheduled:
+            fields.update(send_at=run_at, timestamp=run_at)
         if key is not None:
             existing = Event.objects.filter(type=event_type, key=key).first()
             if existing is not None:
@@ -95,16 +126,18 @@ def send_notification(
             event = Event.objects.create(**fields)
         event.created = True
 
+        if scheduled:
+            # Fixed now, except "everyone", which is whoever exists when it runs.
+            ids = None if users is None else [i for c in audience.id_chunks(10_000) for i in c]
+            when = run_at
+            assert when is not None
+            transaction.on_commit(lambda: tasks.enqueue_scheduled(event.pk, ids, when))
+            return event
         if background:
             # Not robust: if the fan-out cannot be queued, the caller must know.
             transaction.on_commit(lambda: tasks.enqueue_fan_out(event.pk, audience))
         else:
-            event.notifications_count = inline.fan_out(event, audience)
-            if event.notifications_count:
-                Event.objects.filter(pk=event.pk).update(
-                    notifications_count=event.notifications_count
-                )
-                push_new(event.pk, created=event.notifications_count)
+            fan_out_now(event, audience)
         transaction.on_commit(
             lambda: signals.notifications_sent.send_robust(
                 Event, event=event, count=event.notifications_count
@@ -112,6 +145,91 @@ def send_notification(
             robust=True,
         )
     return event
+
+
+def fan_out_now(event: Event, audience: Audience) -> int:
+    """Write ``event``'s rows for ``audience`` in this transaction; push them after commit.
+
+    Sets ``event.notifications_count`` (rows created, plus open rows a grouped
+    event folded into) and returns it.
+    """
+    event.notifications_count = inline.fan_out(event, audience)
+    if event.notifications_count:
+        Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
+        push_new(event.pk, created=event.notifications_count)
+    return event.notifications_count
+
+
+def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
+    """Fan out a scheduled Event now, once; return how many rows it wrote.
+
+    Does nothing (returns 0) when the send was cancelled or has already run:
+    claiming the Event (clearing ``send_at``) and the fan-out commit together.
+    """
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
+            send_at=None, timestamp=now
+        )
+        if not claimed:
+            return 0
+        event = Event.objects.select_related("type", "author").get(pk=event_id)
+        audience = resolve_audience(None if user_ids is None else user_ids)
+        count = fan_out_now(event, audience)
+        transaction.on_commit(
+            lambda: signals.notifications_sent.send_robust(Event, event=event, count=count),
+            robust=True,
+        )
+    return count
+
+
+def cancel_scheduled(type: str, key: str) -> bool:
+    """Cancel the scheduled send of ``type`` with ``key`` if it has not run yet.
+
+    Deletes its Event; returns True if there was one to cancel, False if it
+    already went out (or never existed).
+    """
+    pending = Event.objects.filter(type__name=type, key=key, send_at__isnull=False)
+    deleted, _ = pending.delete()
+    return bool(deleted)
+
+
+def _validate_group(group: Any) -> None:
+    if group is None:
+        return
+    if not isinstance(group, str) or not group or len(group) > 255 or "\x00" in group:
+        raise InvalidNotification(
+            "group must be a non-empty string of at most 255 characters, without NUL"
+        )
+
+
+def _moment(
+    name: str, value: datetime.datetime | datetime.timedelta | None, now: datetime.datetime
+) -> datetime.datetime | None:
+    """A datetime or a timedelta from ``now`` as a datetime the database stores."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta) and name == "expires":
+        return now + value
+    if not isinstance(value, datetime.datetime):
+        kinds = "a datetime or a timedelta" if name == "expires" else "a datetime"
+        raise InvalidNotification(f"{name} must be {kinds}, not {value!r}")
+    if settings.USE_TZ and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    if not settings.USE_TZ and timezone.is_aware(value):
+        return timezone.make_naive(value)
+    return value
+
+
+def _target_fields(target: Any) -> dict[str, Any]:
+    if target is None:
+        return {}
+    if not isinstance(target, models.Model) or target.pk is None:
+        raise InvalidNotification(f"target must be a saved model instance, not {target!r}")
+    object_id = str(target.pk)
+    if len(object_id) > 255:
+        raise InvalidNotification("target's primary key is longer than 255 characters")
+    return {"target_type": ContentType.objects.get_for_model(target), "target_id": object_id}
 
 
 def get_notification(user: Any, notification_id: int) -> Notification:
@@ -133,7 +251,7 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     with transaction.atomic():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.mark_read(now)
-        rows = list(mine.with_event().order_by("-pk"))
+        rows = list(mine.with_event().order_by("-delivered", "-pk"))
         changed = [row for row in rows if row.readed == now]
         if changed:
             _push_after_commit(user, "readed", changed)
@@ -154,12 +272,34 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
     with transaction.atomic():
         # Update first, then read: a delete that commits before the UPDATE leaves
         # nothing to read (404, no push); one after it waits for this commit.
-        mine = Notification.objects.for_user(user).filter(pk=notification_id)
-        changed = mine.filter(readed__isnull=False).update(readed=None)
+        mine = Notification.objects.for_user(user).filter(pk=notification_id, readed__isnull=False)
+        try:
+            with transaction.atomic():
+                changed = mine.update(readed=None)
+        except IntegrityError:  # another open row of its group exists: this one leaves it
+            changed = mine.update(readed=None, group=None)
         notification = get_notification(user, notification_id)
         if changed:
             _push_after_commit(user, "unread", [notification])
     return notification
+
+
+def _reopen(notification: Notification, **changes: Any) -> None:
+    """Apply ``changes`` (``readed=None`` or ``archived=None``) to one row.
+
+    A grouped row that becomes open again while a newer open row of its group
+    exists leaves the group (``group`` becomes None, count and authors kept):
+    new events keep folding into one row only.
+    """
+    rows = Notification.objects.filter(pk=notification.pk)
+    try:
+        with transaction.atomic():
+            rows.update(**changes)
+    except IntegrityError:  # notifications_open_group: another open row of the group
+        changes["group"] = None
+        rows.update(**changes)
+    for name, value in changes.items():
+        setattr(notification, name, value)
 
 
 def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
@@ -200,8 +340,100 @@ def delete_notification(user: Any, notification_id: int) -> None:
 
 
 def unread_count(user: Any) -> int:
-    """Exact number of ``user``'s unread notifications (one index-only query)."""
+    """Exact number of ``user``'s unread notifications (one index-only query).
+
+    Archived and expired notifications are not counted.
+    """
     return Notification.objects.unread_count(user)
+
+
+def unseen_count(user: Any) -> int:
+    """Exact number of ``user``'s unseen notifications (the bell's badge), like unread."""
+    return Notification.objects.unseen_count(user)
+
+
+def counts(user: Any) -> Counts:
+    """``{"unread": n, "unseen": m}`` for ``user`` (two index-only queries)."""
+    return {"unread": unread_count(user), "unseen": unseen_count(user)}
+
+
+def mark_all_seen(user: Any) -> int:
+    """Mark every unseen notification of ``user`` seen in one statement (opening the bell).
+
+    Pushes one ``seen_all`` frame with the time used and the new counts when
+    anything changed. Returns how many rows changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        changed = Notification.objects.for_user(user).mark_seen(now)
+        if changed:
+            _push_frame_after_commit(user, "seen_all", before=now)
+    return changed
+
+
+def archive(user: Any, ids: Collection[int]) -> list[Notification]:
+    """Archive ``user``'s notifications among ``ids``; return them, newest first.
+
+    Others' and unknown ids are skipped; an archived row keeps its first
+    archive time and pushes nothing; each row that changed pushes ``archived``.
+    Archived rows leave the default list and the counts, and no longer take
+    grouped events (the next one starts a new row).
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        mine = Notification.objects.for_user(user).filter(pk__in=ids)
+        mine.unarchived().update(archived=now)
+        rows = list(mine.with_event().order_by("-delivered", "-pk"))
+        changed = [row for row in rows if row.archived == now]
+        if changed:
+            _push_after_commit(user, "archived", changed)
+    return rows
+
+
+def unarchive(user: Any, ids: Collection[int]) -> list[Notification]:
+    """Bring ``user``'s archived notifications among ``ids`` back; return them, newest first.
+
+    Each row that changed pushes ``unarchived``. One UPDATE, unless a grouped
+    row comes back beside a newer open row of its group (see :func:`mark_unread`).
+    """
+    with transaction.atomic():
+        mine = Notification.objects.for_user(user).filter(pk__in=ids)
+        doomed = list(mine.archived().values_list("pk", flat=True))
+        if doomed:
+            rows = Notification.objects.filter(pk__in=doomed)
+            try:
+                with transaction.atomic():
+                    rows.update(archived=None)
+            except IntegrityError:  # some grouped rows collide with open ones: row by row
+                for row in rows:
+                    _reopen(row, archived=None)
+        rows_after = list(mine.with_event().order_by("-delivered", "-pk"))
+        changed = [row for row in rows_after if row.pk in set(doomed)]
+        if changed:
+            _push_after_commit(user, "unarchived", changed)
+    return rows_after
+
+
+def mark_target_read(user: Any, target: models.Model) -> int:
+    """Mark ``user``'s unread notifications about ``target`` read, in one UPDATE.
+
+    Each row that changed pushes ``readed`` (like :func:`mark_read`). Returns
+    how many changed.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        about = Notification.objects.for_user(user).for_target(target)
+        changed = about.mark_read(now)
+        if changed:
+            rows = list(about.filter(readed=now).with_event().order_by("-delivered", "-pk"))
+            _push_after_commit(user, "readed", rows)
+            transaction.on_commit(
+                lambda: signals.notifications_read.send_robust(
+                    Notification, user=user, ids=[row.pk for row in rows]
+                ),
+                robust=True,
+            )
+    return changed
 
 
 def received_types(user: Any) -> list[EventType]:
@@ -256,14 +488,14 @@ def _lock_user(user: Any) -> None:
 
 
 def _push_after_commit(user: Any, action: Action, rows: list[Notification]) -> None:
-    """Push ``action`` for each row once committed, with the user's unread count then."""
+    """Push ``action`` for each row once committed, with the user's unread and unseen counts."""
     payloads = [payload_for(row) for row in rows]
     push_frames(
         user.pk,
-        lambda unread: [push_message(action, unread=unread, notification=p) for p in payloads],
+        lambda now: [push_message(action, **now, notification=p) for p in payloads],
     )
 
 
 def _push_frame_after_commit(user: Any, action: Action, **parts: Any) -> None:
-    """Push one ``action`` frame once committed, with the user's unread count then."""
-    push_frames(user.pk, lambda unread: [push_message(action, unread=unread, **parts)])
+    """Push one ``action`` frame once committed, with the user's unread and unseen counts."""
+    push_frames(user.pk, lambda now: [push_message(action, **now, **parts)])

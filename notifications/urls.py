@@ -3,11 +3,16 @@
 from django.urls import path
 
 from notifications.views import (
+    BatchArchiveView,
+    BatchUnarchiveView,
     EventTypesView,
     MarkAllReadView,
+    MarkAllSeenView,
+    NotificationArchiveView,
     NotificationDetailView,
     NotificationFilterView,
     NotificationsListView,
+    NotificationUnarchiveView,
     UnreadCountView,
 )
 
@@ -18,4 +23,17 @@ urlpatterns = [
     path("unread-count", UnreadCountView.as_view(), name="notifications_unread_count"),
     path("read-all", MarkAllReadView.as_view(), name="notifications_read_all"),
     path("types", EventTypesView.as_view(), name="notification_types"),
+    path("seen-all", MarkAllSeenView.as_view(), name="notifications_seen_all"),
+    path("archive", BatchArchiveView.as_view(), name="notifications_archive"),
+    path("unarchive", BatchUnarchiveView.as_view(), name="notifications_unarchive"),
+    path(
+        "<int:notification_id>/archive",
+        NotificationArchiveView.as_view(),
+        name="notification_archive",
+    ),
+    path(
+        "<int:notification_id>/unarchive",
+        NotificationUnarchiveView.as_view(),
+        name="notification_unarchive",
+    ),
 ]

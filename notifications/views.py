@@ -36,6 +36,7 @@ from notifications.serializers import (
     NotificationIdsSerializer,
     NotificationSerializer,
     ReadStateSerializer,
+    SeenAllSerializer,
     UnreadCountSerializer,
 )
 
@@ -93,22 +94,32 @@ class NotificationsListView(NotificationsAPIView):
         ),
     )
     def patch(self, request: Request) -> Response:
-        body = NotificationIdsSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        rows = services.mark_read(request.user, body.validated_data)
+        rows = services.mark_read(request.user, batch_ids(request))
         return Response(NotificationSerializer(rows, many=True).data)
 
 
-class NotificationDetailView(NotificationsAPIView):
-    """One notification: read it (GET), mark it read or unread (PATCH), delete it (DELETE)."""
+def batch_ids(request: Request) -> list[int]:
+    """The JSON array of ids of a batch body (400 ``{"ids": [...]}`` otherwise)."""
+    body = NotificationIdsSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    ids: list[int] = body.validated_data
+    return ids
 
-    serializer_class = NotificationSerializer
+
+class NotificationIdMixin:
+    kwargs: dict[str, object]
 
     def _id(self) -> int:
-        notification_id = int(self.kwargs["notification_id"])
+        notification_id = int(str(self.kwargs["notification_id"]))
         if notification_id > MAX_ID:
             raise NotFound
         return notification_id
+
+
+class NotificationDetailView(NotificationIdMixin, NotificationsAPIView):
+    """One notification: read it (GET), mark it read or unread (PATCH), delete it (DELETE)."""
+
+    serializer_class = NotificationSerializer
 
     @extend_schema(
         operation_id="notification_retrieve",
@@ -180,7 +191,93 @@ class UnreadCountView(NotificationsAPIView):
 
     @extend_schema(responses={200: UnreadCountSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(payloads.unread_count_payload(services.unread_count(request.user)))
+        return Response(services.counts(request.user))
+
+
+class MarkAllSeenView(NotificationsAPIView):
+    """Mark every unseen notification seen (the user opened the inbox)."""
+
+    serializer_class = SeenAllSerializer
+
+    @extend_schema(request=None, responses={200: SeenAllSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        updated = services.mark_all_seen(request.user)
+        return Response({"updated": updated, "unseen": services.unseen_count(request.user)})
+
+
+class NotificationArchiveView(NotificationIdMixin, NotificationsAPIView):
+    """Archive one notification (POST ``<id>/archive``)."""
+
+    serializer_class = NotificationSerializer
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.archive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notification_archive",
+        request=None,
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        rows = self.change(request, [self._id()])
+        if not rows:
+            raise NotFound
+        return Response(NotificationSerializer(rows[0]).data)
+
+
+class NotificationUnarchiveView(NotificationArchiveView):
+    """Bring one archived notification back (POST ``<id>/unarchive``)."""
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.unarchive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notification_unarchive",
+        request=None,
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        return super().post(request, notification_id)
+
+
+class BatchArchiveView(NotificationsAPIView):
+    """Archive the listed notifications (a JSON array of ids, like batch mark-read)."""
+
+    serializer_class = NotificationSerializer
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.archive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notifications_archive",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        description=(
+            "A JSON array of at most MAX_BATCH_IDS ids; answers the requester's ones among "
+            "them. Others' and unknown ids are skipped."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        rows = self.change(request, batch_ids(request))
+        return Response(NotificationSerializer(rows, many=True).data)
+
+
+class BatchUnarchiveView(BatchArchiveView):
+    """Bring the listed archived notifications back (a JSON array of ids)."""
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.unarchive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notifications_unarchive",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        description="A JSON array of at most MAX_BATCH_IDS ids, like archive.",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
 
 
 class MarkAllReadView(NotificationsAPIView):

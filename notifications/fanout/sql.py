@@ -3,6 +3,13 @@
 Each chunk of recipients is inserted by the database itself, with the users'
 filters applied in the same statement and duplicates skipped by the
 one-per-user constraint, so a retried chunk inserts nothing twice.
+
+A grouped event (``send_notification(group=...)``) uses ``INSERT ... SELECT
+... ON CONFLICT ... DO UPDATE`` against the partial unique index of open
+groups (``notifications_open_group``): a recipient who has an unread,
+unarchived row of the same type and group gets that row updated (count + 1,
+the new event, its author first in ``authors``, unseen again, moved to the
+top); everyone else gets a new row. PostgreSQL and SQLite >= 3.35 only.
 """
 
 from __future__ import annotations
@@ -13,8 +20,14 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Value
 from django.db.models.constants import OnConflict
+from django.utils import timezone
 
+from notifications.conf import notifications_settings
+from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.models import Event, ExcludedEventType, Notification
+from notifications.payloads import author_payload
+
+GROUPING_VENDORS = {"postgresql", "sqlite"}
 
 
 def recipients(event: Event, users: models.QuerySet[Any]) -> models.QuerySet[Any]:
@@ -23,32 +36,104 @@ def recipients(event: Event, users: models.QuerySet[Any]) -> models.QuerySet[Any
     return users.order_by().exclude(Exists(excluded))
 
 
+def _constants(event: Event) -> dict[str, tuple[Any, models.Field[Any, Any]]]:
+    """The columns every new row of ``event`` gets, beside ``user``: value and field."""
+    opts = Notification._meta
+    columns: dict[str, tuple[Any, models.Field[Any, Any]]] = {
+        "event": (event.pk, models.BigIntegerField()),
+        "delivered": (timezone.now(), opts.get_field("delivered")),
+        "count": (1, models.IntegerField()),
+    }
+    if event.expires is not None:  # else the column's NULL (an untyped NULL breaks DISTINCT)
+        columns["expires"] = (event.expires, opts.get_field("expires"))
+    if event.group is not None:
+        cap = notifications_settings.GROUP_AUTHORS
+        authors = [] if event.author_id is None or cap < 1 else [author_payload(event.author)]
+        columns["group"] = (event.group, opts.get_field("group"))
+        columns["group_type"] = (event.type_id, models.BigIntegerField())
+        columns["authors"] = (authors, opts.get_field("authors"))
+    return columns
+
+
 def insert_sql(
     event: Event, users: models.QuerySet[Any], using: str = "default"
 ) -> tuple[str, Any]:
-    """The ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` of one chunk, and its params."""
+    """The ``INSERT ... SELECT ... ON CONFLICT`` of one chunk, and its params."""
     connection = connections[using]
-    select = (
-        recipients(event, users)
-        .annotate(notification_event_id=Value(event.pk, output_field=models.BigIntegerField()))
-        .values_list("pk", "notification_event_id")
-    )
+    grouped = event.group is not None
+    if grouped and connection.vendor not in GROUPING_VENDORS:
+        raise NotificationsImproperlyConfigured(
+            f"Grouped notifications need PostgreSQL or SQLite >= 3.35, not {connection.vendor}."
+        )
+    constants = _constants(event)
+    chosen = recipients(event, users)
+    if grouped:
+        # A retried chunk must not fold the same event in twice.
+        done = Notification.objects.filter(event_id=event.pk, user_id=OuterRef("pk"))
+        chosen = chosen.exclude(Exists(done))
+    select = chosen.annotate(
+        **{
+            f"notification_{name}": Value(value, output_field=field)
+            for name, (value, field) in constants.items()
+        }
+    ).values_list("pk", *(f"notification_{name}" for name in constants))
     # Raises EmptyResultSet for an audience that is empty by construction (.none()).
     select_sql, params = select.query.get_compiler(using=using).as_sql()
     opts = Notification._meta
-    fields: list[Any] = [opts.get_field("user"), opts.get_field("event")]
+    fields: list[Any] = [opts.get_field("user"), *(opts.get_field(name) for name in constants)]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
-    suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])
-    return f"{insert} {quote(opts.db_table)} ({columns}) {select_sql} {suffix}", params
+    table = quote(opts.db_table)
+    if grouped:
+        insert, suffix = "INSERT INTO", _fold_sql(connection.vendor, table, quote)
+    else:
+        insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+        unique = [opts.get_field("user"), opts.get_field("event")]
+        suffix = connection.ops.on_conflict_suffix_sql(unique, OnConflict.IGNORE, [], [])
+    return f"{insert} {table} ({columns}) {select_sql} {suffix}", params
+
+
+def _fold_sql(vendor: str, table: str, quote: Any) -> str:
+    """``ON CONFLICT (open group) DO UPDATE``: fold the new event into the open row."""
+    q = {name: quote(name) for name in ("user_id", "group_type_id", "group", "readed", "archived")}
+    keep = max(notifications_settings.GROUP_AUTHORS - 1, 0)
+    authors = f"{table}.{quote('authors')}"
+    if vendor == "postgresql":
+        # The new author first, then the row's others (without them), capped.
+        merged = (
+            f"CASE WHEN jsonb_array_length(EXCLUDED.authors) = 0 THEN {authors} "
+            f"ELSE EXCLUDED.authors || COALESCE((SELECT jsonb_agg(kept.x ORDER BY kept.o) "
+            f"FROM (SELECT e.x, e.o FROM jsonb_array_elements(COALESCE({authors}, '[]'::jsonb)) "
+            f"WITH ORDINALITY AS e(x, o) WHERE e.x -> 'id' <> EXCLUDED.authors -> 0 -> 'id' "
+            f"ORDER BY e.o LIMIT {keep}) AS kept), '[]'::jsonb) END"
+        )
+    else:
+        merged = (
+            f"CASE WHEN json_array_length(excluded.authors) = 0 THEN {authors} "
+            f"ELSE (SELECT json_group_array(json(merged.v)) FROM ("
+            f"SELECT v FROM (SELECT json_extract(excluded.authors, '$[0]') AS v, -1 AS k "
+            f"UNION ALL SELECT * FROM (SELECT value AS v, key AS k "
+            f"FROM json_each(COALESCE({authors}, '[]')) "
+            f"WHERE json_extract(value, '$.id') IS NOT json_extract(excluded.authors, '$[0].id') "
+            f"ORDER BY key LIMIT {keep})) ORDER BY k) AS merged) END"
+        )
+    return (
+        f"ON CONFLICT ({q['user_id']}, {q['group_type_id']}, {q['group']}) "
+        # SQLite matches a partial index by comparing expressions: the same
+        # terms in the same order as the index (Django sorts the Q's keywords).
+        f"WHERE ({q['archived']} IS NULL AND {q['group']} IS NOT NULL AND {q['readed']} IS NULL) "
+        f"DO UPDATE SET event_id = EXCLUDED.event_id, delivered = EXCLUDED.delivered, "
+        f"expires = EXCLUDED.expires, seen = NULL, "
+        f"{quote('count')} = {table}.{quote('count')} + 1, authors = {merged}"
+    )
 
 
 def insert_notifications(event: Event, users: models.QuerySet[Any], using: str = "default") -> int:
     """Insert one unread notification of ``event`` per user in ``users``; return how many.
 
     Users who already have one for this event are skipped (``ON CONFLICT DO
-    NOTHING`` or the backend's equivalent).
+    NOTHING`` or the backend's equivalent). For a grouped event the count
+    includes the open rows the event folded into.
     """
     try:
         sql, params = insert_sql(event, users, using)
@@ -63,14 +148,14 @@ def insert_notifications(event: Event, users: models.QuerySet[Any], using: str =
 def insert_notifications_returning(
     event: Event, users: models.QuerySet[Any], using: str = "default"
 ) -> list[int]:
-    """Like :func:`insert_notifications`, but return the ids of the users it created rows for.
+    """Like :func:`insert_notifications`, but return the ids of the users it wrote rows for.
 
     Uses ``RETURNING`` where the database has it (PostgreSQL, SQLite >= 3.35,
     MariaDB); elsewhere reads which users already had a row first, which a
     concurrent insert of the same users can fool (then a push may repeat).
     """
     connection = connections[using]
-    if not connection.features.can_return_rows_from_bulk_insert:
+    if not connection.features.can_return_rows_from_bulk_insert and event.group is None:
         users = users.exclude(pk__in=Notification.objects.filter(event=event).values("user_id"))
         ids = list(recipients(event, users).values_list("pk", flat=True))
         insert_notifications(event, _user_model(users).filter(pk__in=ids), using)

@@ -4,10 +4,15 @@ The request writes the Event and returns; after commit one task per chunk of
 ``FANOUT_BATCH_SIZE`` user ids inserts that chunk's notifications and pushes
 them. Task arguments are ids only. A chunk that runs twice inserts nothing
 twice (one notification per user and event), so retries are safe.
+
+Scheduled sends (``send_at``) are one :func:`send_scheduled` task enqueued
+with ``run_after``; it needs a backend that defers (django-tasks-db's
+``DatabaseBackend`` and its ``db_worker``, or any other with ``supports_defer``).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -54,11 +59,19 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     return created
 
 
+def send_scheduled(event_id: int, user_ids: list[int] | None) -> int:
+    """Fan out a scheduled send now (None: every user); a cancelled one does nothing."""
+    from notifications.services import run_scheduled
+
+    return run_scheduled(event_id, user_ids)
+
+
 _as_task = _task_decorator()
 # The worker imports the task by the function's dotted path, so the module
 # attribute must be the Task itself (a plain function without a Tasks package).
 if _as_task is not None:
     fan_out_chunk = _as_task(fan_out_chunk)
+    send_scheduled = _as_task(send_scheduled)
 
 
 def require_tasks() -> None:
@@ -68,6 +81,23 @@ def require_tasks() -> None:
             "Background fan-out needs Django's Tasks API: use Django >= 6.0 or "
             "pip install 'django-rest-notifications[tasks]'."
         )
+
+
+def require_scheduling() -> None:
+    """Raise NotificationsImproperlyConfigured unless the task backend can run tasks later."""
+    require_tasks()
+    backend = send_scheduled.get_backend()  # type: ignore[attr-defined]
+    if not backend.supports_defer:
+        raise NotificationsImproperlyConfigured(
+            f"send_at needs a task backend that runs tasks later (supports_defer); "
+            f"{type(backend).__name__} does not. Use django_tasks_db.DatabaseBackend "
+            f"and run manage.py db_worker."
+        )
+
+
+def enqueue_scheduled(event_id: int, user_ids: list[int] | None, run_at: datetime.datetime) -> None:
+    """Queue :func:`send_scheduled` of ``event_id`` to run at ``run_at``."""
+    send_scheduled.using(run_after=run_at).enqueue(event_id, user_ids)  # type: ignore[attr-defined]
 
 
 def enqueue_fan_out(event_id: int, audience: Audience) -> None:

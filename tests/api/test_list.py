@@ -10,8 +10,29 @@ from django.utils import timezone
 from notifications.models import Event, EventType, Notification
 from tests.support import ISO_OFFSET, ISO_UTC, ids_of
 
-NOTIFICATION_KEYS = {"id", "user", "readed", "event"}
-EVENT_KEYS = {"id", "timestamp", "author", "type", "title", "message", "data"}
+# API.md's keys plus the inbox additions (seen, archived, group, count, authors; target, expires).
+NOTIFICATION_KEYS = {
+    "id",
+    "user",
+    "readed",
+    "event",
+    "seen",
+    "archived",
+    "group",
+    "count",
+    "authors",
+}
+EVENT_KEYS = {
+    "id",
+    "timestamp",
+    "author",
+    "type",
+    "title",
+    "message",
+    "data",
+    "target",
+    "expires",
+}
 TYPE_KEYS = {"id", "name", "title", "description"}
 
 
@@ -50,7 +71,14 @@ def test_exact_json_shape(urls, ann, bob, ann_client, send):
             "title": "Bob liked",
             "message": "Hi",
             "data": {"post": 7, "tags": ["a"]},
+            "target": None,
+            "expires": None,
         },
+        "seen": None,
+        "archived": None,
+        "group": None,
+        "count": 1,
+        "authors": [{"id": bob.pk, "name": bob.get_username()}],
     }
     assert ISO_UTC.match(item["event"]["timestamp"])
     stored = Event.objects.get(pk=event.pk).timestamp

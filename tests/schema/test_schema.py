@@ -79,6 +79,12 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/unread-count"),
     ("POST", "/api/notifications/read-all"),
     ("GET", "/api/notifications/types"),
+    # The inbox states (seen, archive).
+    ("POST", "/api/notifications/seen-all"),
+    ("POST", "/api/notifications/archive"),
+    ("POST", "/api/notifications/unarchive"),
+    ("POST", "/api/notifications/{notification_id}/archive"),
+    ("POST", "/api/notifications/{notification_id}/unarchive"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),
@@ -141,7 +147,16 @@ def _params(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_list_query_parameters(schema: dict[str, Any]) -> None:
     get = schema["paths"][LIST]["get"]
     params = _params(get)
-    assert set(params) == {"limit", "offset", "readed", "after_id", "type"}
+    assert set(params) == {
+        "limit",
+        "offset",
+        "readed",
+        "after_id",
+        "type",
+        "seen",
+        "archived",
+        "target",
+    }
     assert params["limit"]["schema"]["type"] == "integer"
     assert params["after_id"]["schema"] == {
         "type": "integer",
@@ -201,7 +216,17 @@ def test_filter_body_requires_declared_type_names(schema: dict[str, Any]) -> Non
 
 def test_notification_component_requires_every_key(schema: dict[str, Any]) -> None:
     components = schema["components"]["schemas"]
-    assert set(components["Notification"]["required"]) == {"id", "user", "readed", "event"}
+    assert set(components["Notification"]["required"]) == {
+        "id",
+        "user",
+        "readed",
+        "event",
+        "seen",
+        "archived",
+        "group",
+        "count",
+        "authors",
+    }
     assert set(components["Event"]["required"]) == {
         "id",
         "timestamp",
@@ -210,6 +235,8 @@ def test_notification_component_requires_every_key(schema: dict[str, Any]) -> No
         "title",
         "message",
         "data",
+        "target",
+        "expires",
     }
     assert set(components["EventType"]["required"]) == {"id", "name", "title", "description"}
 
@@ -281,7 +308,14 @@ def test_the_validator_is_not_vacuous(schema: dict[str, Any]) -> None:
             "title": "t",
             "message": None,
             "data": None,
+            "target": {"type": "blog.post", "id": "7"},
+            "expires": None,
         },
+        "seen": None,
+        "archived": None,
+        "group": "post:7:likes",
+        "count": 2,
+        "authors": [{"id": 9, "name": "ann"}],
     }
     assert list(validator.iter_errors(good)) == []
     assert list(validator.iter_errors({k: v for k, v in good.items() if k != "readed"}))

@@ -12,12 +12,13 @@ from notifications.models import EventType, ExcludedEventType, Notification
 
 AUDIENCE = 60
 BATCH = 10
-# Type lookup, savepoints, the Event INSERT and UPDATE of its count: a constant.
-FIXED = 8
+# Type lookup, savepoints, the Event INSERT and UPDATE of its count, the
+# event's group when pushing: a constant.
+FIXED = 9
 # Per chunk: find the chunk boundary (QuerySets), the INSERT ... SELECT, the
-# query that reads the committed rows to build the pushes, and the unread
-# counts of the recipients who are online.
-PER_CHUNK = 4
+# query that reads the committed rows to build the pushes, and the unread and
+# unseen counts of the recipients who are online.
+PER_CHUNK = 5
 
 
 @pytest.fixture
