@@ -26,7 +26,7 @@ from django.utils import timezone
 from notifications.helpers import send_notification
 from notifications.models import Notification
 from tests.conftest import SERVICES, client_for
-from tests.security.support import FORMS, Form
+from tests.support import FORMS, Form
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
