@@ -13,7 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications import signals
+from notifications import channels, signals
 from notifications.conf import notifications_settings
 from notifications.event_types import declared_events
 from notifications.exceptions import InvalidNotification, UnknownEventType
@@ -100,6 +100,8 @@ def send_notification(
                 transaction.on_commit(
                     lambda: deliver(new_notification_pushes(event.pk, batch_size)), robust=True
                 )
+                if channels.wants_tasks(type):  # email / Web Push: one enqueue, after commit
+                    transaction.on_commit(lambda: channels.enqueue_for_event(event.pk), robust=True)
         transaction.on_commit(
             lambda: signals.notifications_sent.send_robust(
                 Event, event=event, count=event.notifications_count

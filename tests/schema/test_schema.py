@@ -29,6 +29,11 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/unread-count"),
     ("POST", "/api/notifications/read-all"),
     ("GET", "/api/notifications/types"),
+    ("GET", "/api/notifications/preferences"),
+    ("PATCH", "/api/notifications/preferences"),
+    ("GET", "/api/notifications/push/key"),
+    ("POST", "/api/notifications/push/subscriptions"),
+    ("DELETE", "/api/notifications/push/subscriptions"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),
