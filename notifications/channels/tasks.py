@@ -94,11 +94,11 @@ def _schedule_retries(channel: str, records: list[Delivery]) -> None:
     retry = [r for r in records if r.status == Delivery.FAILED and r.next_attempt_at]
     if not retry:
         return
-    task = deliver_batch.using(  # type: ignore[attr-defined]
-        run_after=min(r.next_attempt_at for r in retry)  # type: ignore[type-var]
-    )
-    if task.get_backend().supports_defer:
-        task.enqueue(channel, [r.notification_id for r in retry])
+    if not deliver_batch.get_backend().supports_defer:  # type: ignore[attr-defined]
+        return
+    when = min(r.next_attempt_at for r in retry)  # type: ignore[type-var]
+    task = deliver_batch.using(run_after=when)  # type: ignore[attr-defined]
+    task.enqueue(channel, [r.notification_id for r in retry])
 
 
 def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:

@@ -109,7 +109,8 @@ def test_project_templates_and_recipient_language(
         "{% load i18n %}{% get_current_language as lang %}{{ event.title }} [{{ lang }}]"
     )
     (folder / "post_like.txt").write_text(
-        '{% load i18n %}{% get_current_language as lang %}{{ lang }}: {{ event.timestamp|date:"F" }}'
+        "{% load i18n %}{% get_current_language as lang %}"
+        '{{ lang }}: {{ event.timestamp|date:"F" }}'
     )
     settings.TEMPLATES = [
         {**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]},
