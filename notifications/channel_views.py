@@ -21,7 +21,7 @@ from notifications.channels.config import EMAIL
 from notifications.channels.email import read_unsubscribe_token
 from notifications.channels.registry import available_channels
 from notifications.exceptions import UnknownChannel, UnknownEventType
-from notifications.openapi import OpenApiResponse, extend_schema
+from notifications.openapi import OpenApiParameter, OpenApiResponse, extend_schema
 from notifications.serializers import (
     ErrorDetailSerializer,
     PreferencesSerializer,
@@ -116,11 +116,23 @@ class PushSubscriptionsView(NotificationsAPIView):
 
     @extend_schema(
         operation_id="notifications_push_unsubscribe",
-        request=PushEndpointSerializer,
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "endpoint",
+                {"type": "string", "maxLength": 2000, "pattern": "^[^\\x00]*$"},
+                OpenApiParameter.QUERY,
+                required=True,
+                description='The subscription\'s endpoint; or a body {"endpoint": "..."}.',
+            )
+        ],
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        body = PushEndpointSerializer(data=request.data)
+        # The body of API-ADDITIONS, or ?endpoint= (OpenAPI has no DELETE bodies).
+        data = request.data
+        given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
+        body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})
         body.is_valid(raise_exception=True)
         web_push.delete_subscription(request.user, body.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -172,3 +172,28 @@ def test_a_push_service_that_is_down_fails_for_retry(
     assert record.status == "failed"
     assert "ConnectionError" in record.error
     assert record.next_attempt_at is not None
+
+
+def test_delete_takes_the_endpoint_as_a_query_parameter_too(
+    member: Any, service: PushService
+) -> None:
+    ann = member("ann")
+    browser = service.browser()
+    subscribe(client_for(ann), browser.to_json())
+    client = client_for(ann)
+    assert client.delete(f"{API}/push/subscriptions").status_code == 400
+    assert (
+        client.delete(
+            f"{API}/push/subscriptions", "[]", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        client.delete(
+            f"{API}/push/subscriptions", '"endpoint"', content_type="application/json"
+        ).status_code
+        == 400
+    )
+    response = client.delete(f"{API}/push/subscriptions?endpoint={browser.endpoint}")
+    assert response.status_code == 204
+    assert not PushSubscription.objects.exists()
