@@ -120,7 +120,7 @@ class PushSubscriptionsView(NotificationsAPIView):
         parameters=[
             OpenApiParameter(
                 "endpoint",
-                {"type": "string", "maxLength": 2000, "pattern": "^[^\\x00]*$"},
+                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "^[^\\x00]*$"},
                 OpenApiParameter.QUERY,
                 required=True,
                 description='The subscription\'s endpoint; or a body {"endpoint": "..."}.',
