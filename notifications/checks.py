@@ -174,7 +174,7 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         if not get_channel("web_push").is_available():
             found.append(
                 Warning(
-                    "Web Push is offered but unavailable: it needs pywebpush and "
+                    "Web Push is offered but unavailable: it needs pywebpush and a valid "
                     "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
                     hint="pip install 'django-rest-notifications[webpush]' and generate a key: "
                     "vapid --gen (docs/channels.md).",

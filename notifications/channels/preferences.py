@@ -15,8 +15,11 @@ from notifications.models import ChannelPreference, EventType, ExcludedEventType
 
 def offered_channels(type_name: str) -> dict[str, ChannelOption]:
     """The channels ``type_name`` offers that are available in this project."""
+    options = offered(type_name)
+    if set(options) == {IN_APP}:  # the common case: no channel to look up
+        return options
     here = available_channels()
-    return {name: option for name, option in offered(type_name).items() if name in here}
+    return {name: option for name, option in options.items() if name in here}
 
 
 def users_with_channel(event_type: EventType, channel: str, user_ids: Collection[int]) -> set[int]:

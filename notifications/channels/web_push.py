@@ -8,6 +8,7 @@ A 404 or 410 from the push service deletes that subscription.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -26,16 +27,21 @@ GONE = {404, 410}
 def vapid() -> Any:
     """The project's VAPID key as a ``py_vapid.Vapid``; None when Web Push is off."""
     key = notifications_settings.WEB_PUSH_VAPID_PRIVATE_KEY
-    if not key:
-        return None
+    return _load_vapid(str(key).strip()) if key else None
+
+
+@functools.lru_cache(maxsize=4)
+def _load_vapid(text: str) -> Any:
     try:
-        from py_vapid import Vapid
+        from py_vapid import Vapid, VapidException
     except ImportError:
         return None
-    text = str(key).strip()
-    if text.startswith("-----BEGIN"):
-        return Vapid.from_pem(text.encode())
-    return Vapid.from_string(text)
+    try:
+        if text.startswith("-----BEGIN"):
+            return Vapid.from_pem(text.encode())
+        return Vapid.from_string(text)
+    except (VapidException, ValueError, TypeError):  # not a key: Web Push stays off (W010)
+        return None
 
 
 def application_server_key() -> str | None:
