@@ -114,7 +114,7 @@ def configure(database: str) -> None:
         EVENTS=EVENTS,
         NOTIFICATIONS={
             "BASE_URL": "https://example.com",
-            "TRANSPORT": "notifications.transports.locmem.LocmemTransport",
+            "BUS": "locmem",
             "WEB_PUSH_VAPID_PRIVATE_KEY": key.private_pem().decode(),
             "WEB_PUSH_CONTACT": "mailto:bench@example.com",
         },
@@ -142,8 +142,8 @@ def timed_send(type_name: str) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django_tasks_db.models import DBTaskResult
 
+    from notifications.bus import locmem
     from notifications.helpers import send_notification
-    from notifications.transports import locmem
 
     before = DBTaskResult.objects.count()
     locmem.outbox.clear()

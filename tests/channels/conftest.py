@@ -50,7 +50,7 @@ def channel_settings(settings: Any, db: Any) -> Any:
     settings.NOTIFICATIONS = {
         **getattr(settings, "NOTIFICATIONS", {}),
         "BASE_URL": "https://example.com",
-        "TRANSPORT": "notifications.transports.locmem.LocmemTransport",
+        "BUS": "locmem",
     }
     sync_event_types()
     return settings
@@ -80,3 +80,19 @@ def member(db: Any) -> Callable[..., Any]:
         return user_model.objects.create_user(**{user_model.USERNAME_FIELD: name}, email=address)
 
     return make
+
+
+@pytest.fixture
+def planned(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The (event id, user ids) of every ``enqueue_for_event`` call, which still runs."""
+    from notifications import channels
+
+    calls: list[Any] = []
+    real = channels.enqueue_for_event
+
+    def spy(event_id: int, user_ids: list[int] | None = None) -> None:
+        calls.append((event_id, user_ids))
+        real(event_id, user_ids)
+
+    monkeypatch.setattr(channels, "enqueue_for_event", spy)
+    return calls

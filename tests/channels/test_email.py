@@ -58,14 +58,15 @@ def test_one_email_per_recipient_after_commit(
 
 
 def test_in_app_only_types_send_no_email(
-    member: Any, django_capture_on_commit_callbacks: Any
+    member: Any, planned: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     ann = member("ann")
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         send_notification(type="post_comment", title="Hi", users=[ann])
-    assert mail.outbox == []
-    assert not Delivery.objects.exists()
-    assert len(callbacks) == 2  # the push and the signal: no channel work queued
+        send_notification(type="post_like", title="Hi", users=[ann])
+    assert [m.subject for m in mail.outbox] == ["Hi"]
+    assert Delivery.objects.get().notification.event.type.name == "post_like"
+    assert len(planned) == 1  # only the type with email queued channel work
 
 
 def test_off_by_default_types_and_opted_out_users_are_skipped(
