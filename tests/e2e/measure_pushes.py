@@ -47,8 +47,9 @@ def configure() -> None:
 
 
 def make_pushes(user_ids: Sequence[int]) -> list[Any]:
-    from notifications.payloads import notification_payload, push_message
     from notifications.transports import Push
+
+    from notifications.payloads import notification_payload, push_message
 
     event = {
         "id": 1,
@@ -126,9 +127,9 @@ async def round_trip(
 async def measure(kind: str, recipients: int, rounds: int, redis_url: str, capacity: int) -> None:
     from channels.db import database_sync_to_async
     from channels.layers import channel_layers
+    from notifications.transports.channels import PUSH_TYPE, ChannelLayerTransport, group_name
 
     from notifications.payloads import encode
-    from notifications.transports.channels import PUSH_TYPE, ChannelLayerTransport, group_name
 
     layer = build_layer(kind, redis_url, capacity)
     channel_layers.set("default", layer)
