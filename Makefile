@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-services test-all lint format bench bench-quick clean
+.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean
 
 venv: $(STAMP)
 
@@ -18,14 +18,28 @@ $(STAMP): pyproject.toml
 
 demo: venv
 	cd example && ../$(BIN)/python manage.py migrate --noinput
-	cd example && ../$(BIN)/python manage.py seed_demo
+	cd example && HOST=$(HOST) PORT=$(PORT) ../$(BIN)/python manage.py seed_demo
 	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
-test: venv
+# Skip reasons are printed (-rs in pyproject's addopts).
+test: venv test-js
 	scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
-test-services: venv
+# client.js unit tests (Node's test runner) and axe-core for the browser tests'
+# accessibility checks, from tests/js/package-lock.json. Without npm both are
+# skipped with a note (an error with CI=true).
+NPM_MISSING = echo "npm is missing: the client.js unit tests and the accessibility checks are skipped (install Node.js >= 20)"; test "$${CI:-}" != "true"
+
+js-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/js --no-audit --no-fund --loglevel=error; \
+	else $(NPM_MISSING); fi
+
+test-js: js-deps
+	@if command -v npm >/dev/null 2>&1; then npm test --prefix tests/js; else $(NPM_MISSING); fi
+
+test-services: venv js-deps
 	scripts/ensure-chromium.sh
 	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
 

@@ -52,7 +52,12 @@ def env_for(engine: str, **extra: str) -> dict[str, str]:
 
 def sender(engine: str, *args: Any, **extra: str) -> Any:
     argv = [sys.executable, "-m", "bench.realtime_sender", *map(str, args)]
-    return common.run_json(argv, env_for(engine, **extra), ROOT, timeout=1800)
+    return common.run_json(argv, env_for(engine, **extra), cwd_for(engine), timeout=1800)
+
+
+def cwd_for(engine: str) -> Path:
+    """Python puts the working directory first on ``sys.path``: 0.1 runs from its copy."""
+    return V01_DIR if engine == "v01" else ROOT
 
 
 def extract_v01() -> None:
@@ -98,7 +103,11 @@ def server(engine: str, workers: int = 1, **extra: str) -> Iterator[tuple[int, l
     logfile = RESULTS / f"server-{engine}.log.tmp"
     with logfile.open("ab") as out:
         process = subprocess.Popen(
-            argv, env=env_for(engine, **extra), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            argv,
+            env=env_for(engine, **extra),
+            cwd=cwd_for(engine),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         common.wait_for_port(port, 60)

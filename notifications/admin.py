@@ -18,8 +18,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.translation import ngettext
 
 from notifications.exceptions import NotificationsError
+from notifications.forms import StorableJSONField
 from notifications.models import (
     ChannelPreference,
     Delivery,
@@ -63,6 +65,8 @@ class EventTypeAdmin(admin.ModelAdmin):
 
 
 USER_ID = re.compile(r"[0-9]{1,18}")
+#: Ids the "Chosen users" box takes at once; groups or "Everyone" reach more.
+MAX_CHOSEN_USERS = 1000
 
 
 def _group_model() -> Any:
@@ -96,7 +100,7 @@ class SendNotificationForm(forms.Form):
     title = forms.CharField(max_length=255)
     message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     # The metaclass moves declared fields off the class, so Form.data is untouched.
-    data = forms.JSONField(  # type: ignore[assignment]
+    data = StorableJSONField(  # type: ignore[assignment]
         required=False, help_text="Optional JSON sent with the notification."
     )
     audience = forms.ChoiceField(widget=forms.RadioSelect, initial=USERS)
@@ -129,7 +133,14 @@ class SendNotificationForm(forms.Form):
         else:
             groups: Any = fields["groups"]
             groups.queryset = group_model._default_manager.all()
-            groups.widget = widgets.FilteredSelectMultiple("groups", is_stacked=False)
+            # Wrapped as the admin wraps its own relation fields: the selector's script
+            # then builds inside the wrapper and the label stays before it.
+            groups.widget = widgets.RelatedFieldWidgetWrapper(
+                widgets.FilteredSelectMultiple("groups", is_stacked=False),
+                cast(Any, get_user_model()._meta.get_field("groups").remote_field),
+                admin_site,
+                can_add_related=False,
+            )
             audience.choices = [
                 (self.USERS, "Chosen users"),
                 (self.GROUPS, "Members of the chosen groups"),
@@ -141,6 +152,10 @@ class SendNotificationForm(forms.Form):
         parts = [part.strip() for part in raw.replace("\n", ",").split(",") if part.strip()]
         if not all(USER_ID.fullmatch(part) for part in parts):
             raise forms.ValidationError("Enter user ids separated by commas.")
+        if len(parts) > MAX_CHOSEN_USERS:
+            raise forms.ValidationError(
+                f"Enter at most {MAX_CHOSEN_USERS} user ids; choose groups or everyone for more."
+            )
         ids = list(dict.fromkeys(int(part) for part in parts))
         known = set(
             get_user_model()._default_manager.filter(pk__in=ids).values_list("pk", flat=True)
@@ -204,16 +219,11 @@ class EventAdmin(admin.ModelAdmin):
             raise PermissionDenied
         data = request.POST if request.method == "POST" else None
         form = SendNotificationForm(data, admin_site=self.admin_site)
-        if form.is_valid():
-            event = self._send(request, form)
-            if event is not None:
-                return HttpResponseRedirect(
-                    reverse(
-                        f"admin:{self._url_name('change')}",
-                        args=[event.pk],
-                        current_app=self.admin_site.name,
-                    )
-                )
+        if form.is_valid() and self._send(request, form):
+            # The changelist, as after Django's own "Save": an Event is not edited once sent.
+            return HttpResponseRedirect(
+                reverse(f"admin:{self._url_name('changelist')}", current_app=self.admin_site.name)
+            )
         fieldsets = [(None, {"fields": list(form.fields)})]
         context = {
             **self.admin_site.each_context(request),
@@ -227,10 +237,10 @@ class EventAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, self.send_template, context)
 
-    def _send(self, request: HttpRequest, form: SendNotificationForm) -> Event | None:
+    def _send(self, request: HttpRequest, form: SendNotificationForm) -> bool:
+        """Send what the form holds and say so; False (and a form error) if the service refused."""
         values = form.cleaned_data
         event_type, key = values["type"], values["key"] or None
-        repeat = key is not None and Event.objects.filter(type=event_type, key=key).exists()
         try:
             event = send_notification(
                 type=event_type.name,
@@ -243,20 +253,20 @@ class EventAdmin(admin.ModelAdmin):
             )
         except NotificationsError as error:
             form.add_error(None, str(error))
-            return None
-        if repeat:
+            return False
+        if not event.created:
             self.message_user(
                 request,
                 f"An event of type {event_type.name} with key {key!r} exists: nothing was sent.",
                 messages.WARNING,
             )
-        else:
-            self.message_user(
-                request,
-                f"Sent event #{event.pk}: {event.notifications_count} notifications created.",
-                messages.SUCCESS,
-            )
-        return event
+            return True
+        count = event.notifications_count
+        created = ngettext(
+            "%(count)d notification created", "%(count)d notifications created", count
+        ) % {"count": count}
+        self.message_user(request, f"Sent event #{event.pk}: {created}.", messages.SUCCESS)
+        return True
 
 
 @admin.register(Notification)

@@ -21,7 +21,13 @@ from notifications.channels.config import EMAIL
 from notifications.channels.email import read_unsubscribe_token
 from notifications.channels.registry import available_channels
 from notifications.exceptions import UnknownChannel, UnknownEventType
-from notifications.openapi import OpenApiParameter, OpenApiResponse, extend_schema
+from notifications.openapi import (
+    BODY_ERRORS,
+    ERRORS,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from notifications.serializers import (
     ErrorDetailSerializer,
     PreferencesSerializer,
@@ -31,7 +37,7 @@ from notifications.serializers import (
     PushKeySerializer,
     PushSubscriptionSerializer,
 )
-from notifications.views import BODY_ERRORS, ERRORS, NotificationsAPIView
+from notifications.views import NotificationsAPIView
 
 WEB_PUSH_OFF = {404: OpenApiResponse(ErrorDetailSerializer, description="Web Push is not enabled.")}
 

@@ -3,15 +3,21 @@
 Projects configure the package with a ``NOTIFICATIONS`` dict in their settings;
 every key is optional. Read values through :data:`notifications_settings`,
 which is lazy and reloads when ``override_settings`` changes the dict.
+:func:`check_values` and :func:`check_dotted_path` validate them for the
+system checks (:mod:`notifications.checks`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.checks import CheckMessage, Error
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.module_loading import import_string
 
 #: Settings of 0.1 that the delivery engine replaced, with what to use instead.
 REMOVED: dict[str, str] = {
@@ -102,8 +108,7 @@ class NotificationsSettings:
 
     def _load(self) -> dict[str, Any]:
         if self._cache is None:
-            user = getattr(settings, "NOTIFICATIONS", None) or {}
-            self._cache = {**DEFAULTS, **user}
+            self._cache = {**DEFAULTS, **_user_settings()}
         return self._cache
 
     def __getattr__(self, name: str) -> Any:
@@ -113,7 +118,7 @@ class NotificationsSettings:
 
     def user_keys(self) -> set[str]:
         """The keys the project's ``settings.NOTIFICATIONS`` sets."""
-        return set(getattr(settings, "NOTIFICATIONS", None) or {})
+        return set(_user_settings())
 
     def unknown_keys(self) -> list[str]:
         """Keys of ``settings.NOTIFICATIONS`` the package does not know (for the checks)."""
@@ -125,6 +130,93 @@ class NotificationsSettings:
 
 
 notifications_settings = NotificationsSettings()
+
+
+def _user_settings() -> dict[str, Any]:
+    # Not a dict: check_values() reports it (E007); the defaults apply meanwhile.
+    user = getattr(settings, "NOTIFICATIONS", None) or {}
+    return user if isinstance(user, dict) else {}
+
+
+def _is_int(value: Any, minimum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _is_seconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+
+#: What each value must be: a test and its description for the error message.
+RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "MAX_BATCH_IDS": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "FANOUT_BATCH_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "ASYNC_FANOUT_THRESHOLD": (lambda v: v is None or _is_int(v, 0), "None or an integer >= 0"),
+    "BUS": (lambda v: v is None or _is_text(v), "None, a bus name or a dotted path"),
+    "REDIS_URL": (lambda v: v is None or _is_text(v), "None or a redis:// URL"),
+    "REDIS_PREFIX": (
+        lambda v: isinstance(v, str) and KEY_PREFIX.fullmatch(v) is not None,
+        "1 to 80 letters, digits, '_', '-', '.' or ':'",
+    ),
+    "PRESENCE_TTL": (_is_seconds, "a number of seconds > 0"),
+    "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
+    "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
+    "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),
+    "BUS_GAP_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
+    "PUSH_INLINE_MAX": (lambda v: _is_int(v, 0), "an integer >= 0"),
+    "SOCKET_QUEUE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "REVALIDATE_INTERVAL": (_is_seconds, "a number of seconds > 0"),
+    "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
+    "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+}
+
+
+def check_values() -> list[CheckMessage]:
+    """notifications.E007: ``NOTIFICATIONS`` is not a dict, or a value's type or range is wrong."""
+    user = getattr(settings, "NOTIFICATIONS", None) or {}
+    if not isinstance(user, dict):
+        return [
+            Error(
+                f"NOTIFICATIONS must be a dict, not {type(user).__name__}.",
+                hint="NOTIFICATIONS = {...}: see the settings reference in the README.",
+                id="notifications.E007",
+            )
+        ]
+    found: list[CheckMessage] = []
+    for key, value in user.items():
+        if key not in RULES:
+            continue
+        test, expected = RULES[key]
+        if not test(value):
+            found.append(
+                Error(
+                    f"NOTIFICATIONS[{key!r}] must be {expected}, not {value!r}.",
+                    hint=f"Fix NOTIFICATIONS[{key!r}] or remove it (default: {DEFAULTS[key]!r}).",
+                    id="notifications.E007",
+                )
+            )
+    return found
+
+
+def check_dotted_path(setting_name: str, path: str, hint: str) -> list[CheckMessage]:
+    """notifications.E006: ``path`` (what ``NOTIFICATIONS[setting_name]`` names) won't import."""
+    try:
+        import_string(path)
+    except ImportError as error:
+        return [
+            Error(
+                f"NOTIFICATIONS[{setting_name!r}] names {path!r}, which does not import: {error}",
+                hint=hint,
+                id="notifications.E006",
+            )
+        ]
+    return []
 
 
 @receiver(setting_changed)

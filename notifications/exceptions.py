@@ -23,6 +23,10 @@ class InvalidNotification(NotificationsError, TypeError, ValueError):
     """An argument of ``send_notification`` cannot be stored (``data`` not JSON, bad title)."""
 
 
+class InvalidAudience(NotificationsError, TypeError):
+    """The ``users`` argument of ``send_notification`` is not a form API.md allows."""
+
+
 class BusUnavailable(NotificationsError):
     """The bus between processes is down (Redis unreachable, for example).
 

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
+from notifications.models import MAX_ID
 from notifications.openapi import (
     AFTER_ID_SCHEMA,
     READED_SCHEMA,
     TYPE_NAME_SCHEMA,
     extend_schema_field,
 )
-from notifications.serializers import MAX_ID
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z")
 

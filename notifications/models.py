@@ -9,6 +9,9 @@ from django.utils import timezone
 
 from notifications.querysets import NotificationQuerySet
 
+#: The largest id a row can have (64-bit ``BigAutoField``): larger ids name no row.
+MAX_ID = 2**63 - 1
+
 
 class EventTypeQuerySet(models.QuerySet["EventType"]):
     def sendable(self) -> EventTypeQuerySet:
@@ -57,6 +60,10 @@ class Event(models.Model):
     # Idempotency key given by the sender: one event per (type, key).
     key = models.CharField(max_length=255, null=True, blank=True)
 
+    #: Set on the Event that ``send_notification`` returns (not a column): True
+    #: when that call wrote it, False when its idempotency ``key`` matched an existing one.
+    created: bool
+
     class Meta:
         ordering = ["-timestamp", "-pk"]
         constraints = [
@@ -68,7 +75,7 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type_id}: {self.title}"
+        return f"#{self.pk} {self.title}"
 
 
 class Notification(models.Model):

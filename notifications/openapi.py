@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from notifications.serializers import MAX_ID
+from notifications.models import MAX_ID
+from notifications.serializers import ErrorDetailSerializer
 
 #: The ``readed`` query parameter: a keyword or an RFC 3339 timestamp.
 READED_SCHEMA: dict[str, Any] = {
@@ -144,9 +145,33 @@ else:
             }
 
 
+#: The error answers every endpoint may give.
+ERRORS = {
+    400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Invalid input; the body says why."),
+    401: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated."),
+    403: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated (session) or CSRF."),
+    429: OpenApiResponse(ErrorDetailSerializer, description="Throttled (`notifications` scope)."),
+}
+#: The detail endpoint's 404. No body schema: a path the URL pattern does not
+#: match gets Django's (HTML) 404 page.
+NOT_FOUND = {404: OpenApiResponse(description='No such notification of yours: {"detail": "..."}.')}
+#: The answers of endpoints that read a body.
+BODY_ERRORS = {
+    413: OpenApiResponse(ErrorDetailSerializer, description="Body larger than MAX_BODY_BYTES."),
+    415: OpenApiResponse(ErrorDetailSerializer, description="Body is not application/json."),
+}
+#: The detail endpoint's path parameter.
+NOTIFICATION_ID = OpenApiParameter(
+    "notification_id", ID_SCHEMA, OpenApiParameter.PATH, description="The notification's id."
+)
+
 __all__ = [
     "AFTER_ID_SCHEMA",
+    "BODY_ERRORS",
+    "ERRORS",
     "ID_SCHEMA",
+    "NOTIFICATION_ID",
+    "NOT_FOUND",
     "READED_SCHEMA",
     "TYPE_NAME_SCHEMA",
     "VALIDATION_ERROR_SCHEMA",

@@ -1,5 +1,8 @@
 """The one place that builds the wire JSON, for REST responses and WebSocket frames.
 
+Views answer with these builders only; :mod:`notifications.serializers`
+describes the same shapes for the OpenAPI schema.
+
 The event part of a notification is built once per event and shared by every
 recipient's payload, so a fan-out never queries per recipient to build pushes.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
 from rest_framework import serializers
@@ -110,6 +114,50 @@ def payload_for(notification: Notification) -> NotificationPayload:
         readed=notification.readed,
         event=event_payload(notification.event),
     )
+
+
+class FilterPayload(TypedDict):
+    event_types: list[str]
+
+
+class UnreadCountPayload(TypedDict):
+    unread: int
+
+
+class MarkAllReadPayload(TypedDict):
+    updated: int
+    unread: int
+
+
+class EventTypeChoicePayload(TypedDict):
+    name: str
+    title: str
+    description: str | None
+    enabled: bool
+
+
+def filter_payload(received: Iterable[EventType]) -> FilterPayload:
+    """The filter answer: the names of the types the user receives, in the given order."""
+    return {"event_types": [event_type.name for event_type in received]}
+
+
+def unread_count_payload(unread: int) -> UnreadCountPayload:
+    return {"unread": unread}
+
+
+def mark_all_read_payload(updated: int, unread: int) -> MarkAllReadPayload:
+    """The ``read-all`` answer: rows marked read, unread rows left."""
+    return {"updated": updated, "unread": unread}
+
+
+def event_type_choice_payload(event_type: EventType, enabled: bool) -> EventTypeChoicePayload:
+    """A sendable type and whether the user receives it (the ``types`` answer)."""
+    return {
+        "name": event_type.name,
+        "title": event_type.title,
+        "description": event_type.description,
+        "enabled": enabled,
+    }
 
 
 def push_message(

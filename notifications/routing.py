@@ -1,4 +1,9 @@
-"""WebSocket routes: ``URLRouter(notifications.routing.websocket_urlpatterns)``."""
+"""WebSocket routes: ``URLRouter(notifications.routing.websocket_urlpatterns)``.
+
+``notifications.routes`` is the same list under the name older docs used; the
+package makes it available after importing either module (see
+:mod:`notifications`).
+"""
 
 from django.urls import path
 
@@ -11,7 +16,3 @@ websocket_urlpatterns = [
         name="notifications_socket",
     ),
 ]
-
-# The seed README imports this module and then uses `notifications.routes`:
-# importing either module makes both available.
-from notifications import routes as _routes  # noqa: E402,F401

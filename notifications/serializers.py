@@ -1,8 +1,10 @@
-"""Request bodies and response shapes of the REST API.
+"""Request bodies and query parameters of the REST API, and the shapes of its answers.
 
-Responses that carry notifications are rendered by :mod:`notifications.payloads`,
-the same code that renders WebSocket frames; the declared fields here describe
-that shape for the OpenAPI schema.
+Every body and query parameter a view reads goes through a serializer here,
+once; the views pass ``validated_data`` to :mod:`notifications.services`.
+Answers are rendered by :mod:`notifications.payloads` (the same code that
+renders WebSocket frames); the output serializers here describe those shapes
+for the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
-from notifications.models import Event, EventType, Notification
+from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
-
-MAX_ID = 2**63 - 1
 
 
 class EventTypeSerializer(serializers.ModelSerializer):
@@ -60,16 +60,8 @@ class StrictIntegerField(serializers.IntegerField):
         return value
 
 
-class NotificationIdsSerializer(serializers.ListSerializer):
-    """The batch body as a (required) JSON array of ids, for the OpenAPI schema only."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("child", StrictIntegerField(min_value=-MAX_ID, max_value=MAX_ID))
-        super().__init__(**kwargs)
-
-
 class NotificationIdsField(serializers.ListField):
-    """The batch mark-read body: a JSON array of notification ids."""
+    """A JSON array of at most ``MAX_BATCH_IDS`` notification ids (``[]`` is valid)."""
 
     child = StrictIntegerField(min_value=-MAX_ID, max_value=MAX_ID)
 
@@ -77,6 +69,25 @@ class NotificationIdsField(serializers.ListField):
         kwargs.setdefault("max_length", notifications_settings.MAX_BATCH_IDS)
         kwargs.setdefault("allow_empty", True)
         super().__init__(**kwargs)
+
+
+class NotificationIdsSerializer(serializers.ListSerializer):
+    """A batch body: a (required) JSON array of ids, ``validated_data`` the list of them.
+
+    Validated by :class:`NotificationIdsField`, so errors name the bad index and
+    come under ``ids``: ``{"ids": {"0": ["Must be an integer id."]}}``.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("child", StrictIntegerField(min_value=-MAX_ID, max_value=MAX_ID))
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> list[int]:
+        try:
+            ids: list[int] = NotificationIdsField().run_validation(data)
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"ids": error.detail}) from error
+        return ids
 
 
 class ReadStateField(serializers.BooleanField):
@@ -94,6 +105,10 @@ class ReadStateSerializer(serializers.Serializer):
     """Optional detail PATCH body: no body or ``{"readed": true}`` marks read, ``null`` unread."""
 
     readed = ReadStateField(allow_null=True, required=False)
+
+    def marks_unread(self) -> bool:
+        """Whether the (valid) body asks to mark the notification unread."""
+        return self.validated_data.get("readed", True) is None
 
 
 class EventTypeNameField(serializers.CharField):
@@ -117,6 +132,20 @@ class NotificationFilterSerializer(serializers.Serializer):
                 f"Unknown or removed event type: {', '.join(map(repr, unknown))}."
             )
         return list(dict.fromkeys(names))
+
+
+class MarkAllReadQuerySerializer(serializers.Serializer):
+    """``POST read-all`` query parameters: ``?type=a,b`` limits it to those types."""
+
+    type = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+    def validate_type(self, text: str) -> list[str] | None:
+        return [name for name in text.split(",") if name] if text else None
+
+    def types(self) -> list[str] | None:
+        """The type names asked for, or None for every type."""
+        names: list[str] | None = self.validated_data.get("type")
+        return names
 
 
 class EventTypeChoiceSerializer(serializers.Serializer):

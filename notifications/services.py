@@ -43,7 +43,9 @@ def send_notification(
     the type are skipped, in SQL.
 
     ``key`` makes the call idempotent: a second call with the same ``type`` and
-    ``key`` creates nothing and returns the first Event. ``background=True``
+    ``key`` creates nothing and returns the first Event. The returned Event's
+    ``created`` attribute says which happened: True when this call wrote it,
+    False when ``key`` matched an existing one. ``background=True``
     (or an audience above ``ASYNC_FANOUT_THRESHOLD``) returns once the Event is
     committed and fans out on the task queue; ``background=False`` never does.
 
@@ -76,15 +78,19 @@ def send_notification(
         if key is not None:
             existing = Event.objects.filter(type=event_type, key=key).first()
             if existing is not None:
+                existing.created = False
                 return existing
             try:
                 with transaction.atomic():
                     event = Event.objects.create(key=key, **fields)
             except IntegrityError:
                 # A concurrent call with the same key won the race.
-                return Event.objects.get(type=event_type, key=key)
+                existing = Event.objects.get(type=event_type, key=key)
+                existing.created = False
+                return existing
         else:
             event = Event.objects.create(**fields)
+        event.created = True
 
         if background:
             # Not robust: if the fan-out cannot be queued, the caller must know.
@@ -218,17 +224,14 @@ def event_type_catalogue(user: Any) -> list[tuple[EventType, bool]]:
 
 
 def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
-    """Receive exactly the sendable types in ``names`` from now on.
+    """Receive exactly the sendable types in ``names`` from now on; return them.
 
     Stored as the set of excluded types, so a type added to ``settings.EVENTS``
-    later is received by everyone. Raises :class:`UnknownEventType` for a name
-    that is not sendable.
+    later is received by everyone. The caller validates ``names``
+    (:class:`~notifications.serializers.NotificationFilterSerializer` does);
+    a name that is not sendable, such as a type removed meanwhile, selects nothing.
     """
     sendable = list(EventType.objects.sendable())
-    known = {event_type.name for event_type in sendable}
-    for name in names:
-        if name not in known:
-            raise UnknownEventType(name)
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
     with transaction.atomic():

@@ -1,58 +1,41 @@
-"""REST views. They parse and answer HTTP; the work is done in :mod:`notifications.services`."""
+"""REST views: validate with :mod:`~notifications.serializers`, act with
+:mod:`~notifications.services`, answer with :mod:`~notifications.payloads`."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from rest_framework import status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import services
-from notifications.exceptions import UnknownEventType
+from notifications import payloads, services
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
-from notifications.models import Notification
+from notifications.models import MAX_ID, Notification
 from notifications.openapi import (
-    ID_SCHEMA,
+    BODY_ERRORS,
+    ERRORS,
+    NOT_FOUND,
+    NOTIFICATION_ID,
     TYPE_NAME_SCHEMA,
-    VALIDATION_ERROR_SCHEMA,
     OpenApiParameter,
-    OpenApiResponse,
     array_of,
     extend_schema,
 )
 from notifications.pagination import pagination_class
 from notifications.parsers import BoundedJSONParser
 from notifications.serializers import (
-    MAX_ID,
-    ErrorDetailSerializer,
     EventTypeChoiceSerializer,
+    MarkAllReadQuerySerializer,
     MarkAllReadSerializer,
     NotificationFilterSerializer,
-    NotificationIdsField,
     NotificationIdsSerializer,
     NotificationSerializer,
     ReadStateSerializer,
     UnreadCountSerializer,
-)
-
-ERRORS = {
-    400: OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="Invalid input; the body says why."),
-    401: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated."),
-    403: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated (session) or CSRF."),
-    429: OpenApiResponse(ErrorDetailSerializer, description="Throttled (`notifications` scope)."),
-}
-# No body schema: a path the URL pattern does not match gets Django's (HTML) 404 page.
-NOT_FOUND = {404: OpenApiResponse(description='No such notification of yours: {"detail": "..."}.')}
-BODY_ERRORS = {
-    413: OpenApiResponse(ErrorDetailSerializer, description="Body larger than MAX_BODY_BYTES."),
-    415: OpenApiResponse(ErrorDetailSerializer, description="Body is not application/json."),
-}
-NOTIFICATION_ID = OpenApiParameter(
-    "notification_id", ID_SCHEMA, OpenApiParameter.PATH, description="The notification's id."
 )
 
 
@@ -109,12 +92,9 @@ class NotificationsListView(NotificationsAPIView):
         ),
     )
     def patch(self, request: Request) -> Response:
-        field = NotificationIdsField()
-        try:
-            ids = field.run_validation(request.data)
-        except ValidationError as error:
-            raise ValidationError({"ids": error.detail}) from error
-        rows = services.mark_read(request.user, ids)
+        body = NotificationIdsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        rows = services.mark_read(request.user, body.validated_data)
         return Response(NotificationSerializer(rows, many=True).data)
 
 
@@ -149,7 +129,7 @@ class NotificationDetailView(NotificationsAPIView):
         body = ReadStateSerializer(data=request.data)  # no body parses as {}; null is a 400
         body.is_valid(raise_exception=True)
         notification_id = self._id()
-        if "readed" in body.validated_data and body.validated_data["readed"] is None:
+        if body.marks_unread():
             row = services.mark_unread(request.user, notification_id)
         else:
             rows = services.mark_read(request.user, [notification_id])
@@ -178,8 +158,7 @@ class NotificationFilterView(NotificationsAPIView):
         responses={200: NotificationFilterSerializer, **ERRORS},
     )
     def get(self, request: Request) -> Response:
-        names = [t.name for t in services.received_types(request.user)]
-        return Response({"event_types": names})
+        return Response(payloads.filter_payload(services.received_types(request.user)))
 
     @extend_schema(
         operation_id="notifications_filter_update",
@@ -189,11 +168,8 @@ class NotificationFilterView(NotificationsAPIView):
     def patch(self, request: Request) -> Response:
         body = NotificationFilterSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            received = services.set_received_types(request.user, body.validated_data["event_types"])
-        except UnknownEventType as error:  # removed between validation and the write
-            raise ValidationError({"event_types": [str(error)]}) from error
-        return Response({"event_types": [t.name for t in received]})
+        received = services.set_received_types(request.user, body.validated_data["event_types"])
+        return Response(payloads.filter_payload(received))
 
 
 class UnreadCountView(NotificationsAPIView):
@@ -203,7 +179,7 @@ class UnreadCountView(NotificationsAPIView):
 
     @extend_schema(responses={200: UnreadCountSerializer, **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response({"unread": services.unread_count(request.user)})
+        return Response(payloads.unread_count_payload(services.unread_count(request.user)))
 
 
 class MarkAllReadView(NotificationsAPIView):
@@ -217,12 +193,11 @@ class MarkAllReadView(NotificationsAPIView):
         responses={200: MarkAllReadSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        raw = request.query_params.get("type")
-        if raw and "\x00" in raw:  # PostgreSQL refuses NUL in strings: a 400, not a 500
-            raise ValidationError({"type": ["Null characters are not allowed."]})
-        types = [name for name in raw.split(",") if name] if raw else None
-        updated = services.mark_all_read(request.user, types)
-        return Response({"updated": updated, "unread": services.unread_count(request.user)})
+        query = MarkAllReadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        updated = services.mark_all_read(request.user, query.types())
+        unread = services.unread_count(request.user)
+        return Response(payloads.mark_all_read_payload(updated, unread))
 
 
 class EventTypesView(NotificationsAPIView):
@@ -233,14 +208,5 @@ class EventTypesView(NotificationsAPIView):
 
     @extend_schema(responses={200: EventTypeChoiceSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
-        return Response(
-            [
-                {
-                    "name": t.name,
-                    "title": t.title,
-                    "description": t.description,
-                    "enabled": enabled,
-                }
-                for t, enabled in services.event_type_catalogue(request.user)
-            ]
-        )
+        catalogue = services.event_type_catalogue(request.user)
+        return Response([payloads.event_type_choice_payload(t, on) for t, on in catalogue])

@@ -13,7 +13,7 @@ if command -v chromium >/dev/null 2>&1; then
 fi
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "chromium is missing: installing Debian's package"
+  echo "chromium is missing: installing Chromium (about 480 MB) for the browser tests with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q chromium

@@ -3,7 +3,7 @@
 NOTIFICATIONS_TEST_SERVICES=1 switches to the production services, which must be
 running: PostgreSQL (PGHOST/PGPORT/PGUSER/PGDATABASE, default 127.0.0.1:5432,
 postgres, test) with Django's psycopg pool, and Redis (REDIS_URL, default
-redis://127.0.0.1:6379/0) through channels_redis. That leg also uses a custom
+redis://127.0.0.1:6379/0) through the redis bus. That leg also uses a custom
 user model (email login), so both kinds of user model are covered.
 """
 
@@ -70,17 +70,6 @@ if SERVICES:
             "OPTIONS": {"pool": {"min_size": 1, "max_size": 8}},
             # One database per run, so parallel runs on the shared server never collide.
             "TEST": {"NAME": f"test_notifications_{os.getpid()}"},
-        }
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 times reads out after 5 s by default, as long as channels_redis's
-                # blocking receive: idle sockets would be dropped. See docs/realtime.md.
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000, "socket_timeout": 10}],
-                "prefix": f"notifications-tests-{os.getpid()}",
-            },
         }
     }
     NOTIFICATIONS = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"notifications-tests-{os.getpid()}"}

@@ -11,7 +11,8 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-not-secret")
-DEBUG = os.environ.get("DEMO_DEBUG", "1") == "1"
+# Off unless asked for (DEMO_DEBUG=1): a demo reachable by others must not show tracebacks.
+DEBUG = os.environ.get("DEMO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "notifications",
     "demo",
@@ -111,6 +113,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Per-user notifications: REST API (WebSocket at ws/notifications).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 EVENTS = [

@@ -1,4 +1,4 @@
-"""The demo's own pages: sending a test notification (the inbox page lives beside it)."""
+"""The demo's own endpoints: sending a test notification, the /api/ index, the favicon."""
 
 from __future__ import annotations
 
@@ -7,44 +7,94 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_POST
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_POST
 
 from notifications.exceptions import NotificationsError
 from notifications.helpers import send_notification
+
+#: The demo's icon: the bell of the inbox, as an SVG (browsers accept it as /favicon.ico).
+FAVICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+    '<path fill="#3358d4" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11'
+    'a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>'
+)
+
+
+def _error(field: str, message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({field: [message]}, status=status)
 
 
 @login_required
 @require_POST
 def send_test_notification(request: HttpRequest) -> JsonResponse:
-    """POST (form or JSON): type, title, message, audience = "me" | "everyone" | list of ids."""
+    """POST (form or JSON): type, title, message, audience = "me" | "everyone" | list of ids.
+
+    Everyone may send to "me"; "everyone", a list of ids and ``author`` (an id
+    to send on behalf of) are for staff only. Bad input answers 400 with a JSON
+    body naming the field, never 500.
+    """
     if request.content_type == "application/json":
         try:
             fields: Any = json.loads(request.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return JsonResponse({"detail": "Body is not JSON."}, status=400)
     else:
         fields = request.POST
-    if not isinstance(fields, dict) and not hasattr(fields, "get"):
+    if not isinstance(fields, dict) and not hasattr(fields, "getlist"):
         return JsonResponse({"detail": "Expected an object."}, status=400)
+    staff = bool(getattr(request.user, "is_staff", False))
     audience = fields.get("audience", "me")
+    users: Any
     if audience == "me":
-        users: Any = [request.user]
+        users = [request.user]
+    elif not staff and (audience == "everyone" or isinstance(audience, list)):
+        return _error("audience", "Only staff may send to others; use 'me'.", status=403)
     elif audience == "everyone":
         users = get_user_model()._default_manager.all()
-    elif isinstance(audience, list):
+    elif isinstance(audience, list) and all(
+        isinstance(pk, int) and not isinstance(pk, bool) for pk in audience
+    ):
         users = audience
     else:
-        return JsonResponse({"audience": ["Use 'me', 'everyone' or a list of ids."]}, status=400)
+        return _error("audience", "Use 'me', 'everyone' or a list of user ids.")
+    author: Any = request.user
+    if "author" in fields:
+        if not staff:
+            return _error("author", "Only staff may send on behalf of another user.", status=403)
+        pk = fields["author"]
+        valid = isinstance(pk, int) and not isinstance(pk, bool)
+        author = get_user_model()._default_manager.filter(pk=pk).first() if valid else None
+        if author is None:
+            return _error("author", "No user with this id.")
+    texts = {name: fields.get(name) for name in ("type", "title", "message")}
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            return _error(name, "Must be a string.")
     try:
         event = send_notification(
-            type=fields.get("type", "mention"),
-            title=fields.get("title") or "Test notification",
+            type=texts["type"] or "mention",
+            title=texts["title"] or "Test notification",
             data={"sent_from": "demo"},
             users=users,
-            message=fields.get("message") or None,
-            author=request.user,
+            message=texts["message"] or None,
+            author=author,
         )
-    except (NotificationsError, TypeError) as error:
+    except NotificationsError as error:
         return JsonResponse({"detail": str(error)}, status=400)
     return JsonResponse({"event": event.pk, "notifications_count": event.notifications_count})
+
+
+@require_GET
+def api_index(request: HttpRequest) -> HttpResponse:
+    """``/api/``: what lives under it, with links to the docs and the browsable API."""
+    return render(request, "demo/api_index.html")
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico`` (browsers ask for it whatever the page says)."""
+    return HttpResponse(FAVICON, content_type="image/svg+xml")

@@ -6,8 +6,8 @@ SQL and no user id has to travel through Python for QuerySet audiences.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F
 from django.db.models.query import ModelIterable
 
+from notifications.exceptions import InvalidAudience
+
 Users = models.QuerySet[Any] | Iterable[Any] | models.Model | int | None
 
 
@@ -23,48 +25,62 @@ def _user_queryset() -> models.QuerySet[Any]:
     return get_user_model()._default_manager.all()
 
 
-@dataclass(frozen=True)
-class Audience:
-    """The recipients of one send: either a QuerySet of users or a stream of ids.
+class Audience(ABC):
+    """The recipients of one send; :func:`resolve_audience` picks the shape.
 
-    ``column`` is set when the QuerySet is ``users.filter(pk__in=column)`` for a
-    one-field values QuerySet (``values_list("id", flat=True)`` of users, or
-    another model's ``user_id``); its field is named ``field``. Chunks then
-    bound that column too, so no chunk rescans the whole subquery.
+    Subclasses implement all three methods. ``chunks`` and ``id_chunks`` each
+    cover every recipient once when consumed to the end (a recipient listed
+    twice may appear twice: the one-per-user constraint skips the repeat).
     """
 
-    queryset: models.QuerySet[Any] | None = None
-    ids: Iterable[int] = ()
-    column: models.QuerySet[Any] | None = None
-    field: str = "pk"
-
+    @abstractmethod
     def size(self) -> int | None:
-        """How many users the audience names (one COUNT query for QuerySets).
+        """How many users the audience names, or None when that is unknown before consuming it."""
 
-        None for a stream of ids whose length is unknown until it is consumed.
-        """
-        if self.queryset is not None:
-            return self.queryset.count()
-        if isinstance(self.ids, list):
-            return len(self.ids)
-        return None
-
+    @abstractmethod
     def chunks(self, size: int) -> Iterator[models.QuerySet[Any]]:
         """Chunks of at most about ``size`` users, each a QuerySet of the user model."""
-        if self.queryset is None:
-            for ids in self.id_chunks(size):
-                yield _user_queryset().filter(pk__in=ids)
-            return
+
+    @abstractmethod
+    def id_chunks(self, size: int) -> Iterator[list[int]]:
+        """The audience's ids, at most ``size`` at a time (for background tasks)."""
+
+
+class IdsAudience(Audience):
+    """Users given by id (a list, or a stream consumed once)."""
+
+    def __init__(self, ids: Iterable[int]) -> None:
+        self.ids = ids
+
+    def size(self) -> int | None:
+        """The number of ids for a list (repeats included); None for a stream."""
+        return len(self.ids) if isinstance(self.ids, list) else None
+
+    def chunks(self, size: int) -> Iterator[models.QuerySet[Any]]:
+        for ids in self.id_chunks(size):
+            yield _user_queryset().filter(pk__in=ids)
+
+    def id_chunks(self, size: int) -> Iterator[list[int]]:
+        iterator = iter(self.ids)
+        while batch := list(islice(iterator, size)):
+            yield batch
+
+
+class QuerySetAudience(Audience):
+    """Users given by a QuerySet of the user model: chunked on the pk index, in SQL."""
+
+    def __init__(self, queryset: models.QuerySet[Any]) -> None:
+        self.queryset = queryset
+
+    def size(self) -> int | None:
+        """One COUNT query."""
+        return self.queryset.count()
+
+    def chunks(self, size: int) -> Iterator[models.QuerySet[Any]]:
         for low, high in self._ranges(size):
             yield self._between(low, high)
 
     def id_chunks(self, size: int) -> Iterator[list[int]]:
-        """The audience's ids, at most ``size`` at a time (for background tasks)."""
-        if self.queryset is None:
-            iterator = iter(self.ids)
-            while batch := list(islice(iterator, size)):
-                yield batch
-            return
         for low, high in self._ranges(size):
             chunk = self._between(low, high).order_by("pk").values_list("pk", flat=True)
             if batch := list(chunk.distinct()):
@@ -72,29 +88,60 @@ class Audience:
 
     def _between(self, low: Any, high: Any) -> models.QuerySet[Any]:
         """The audience's users with ``low < pk <= high`` (None: unbounded)."""
-        assert self.queryset is not None
-        bounds = {op: value for op, value in (("gt", low), ("lte", high)) if value is not None}
-        users = self.queryset
-        if self.column is not None and bounds:
-            column = self.column.filter(**{f"{self.field}__{op}": v for op, v in bounds.items()})
-            users = _user_queryset().filter(pk__in=column.order_by())
-        return users.filter(**{f"pk__{op}": value for op, value in bounds.items()})
+        return self.queryset.filter(**{f"pk__{op}": value for op, value in _bounds(low, high)})
 
     def _ranges(self, size: int) -> Iterator[tuple[Any, Any]]:
-        """(low, high] ranges of at most ``size`` users, found on the pk (or column) index."""
-        assert self.queryset is not None
-        source = self.queryset if self.column is None else self.column
-        field = "pk" if self.column is None else self.field
-        # F(): a foreign key name orders by its column, not by the related Meta.ordering.
-        ordered = source.order_by(F(field)).values_list(field, flat=True)
-        low = None
-        while True:
-            window = ordered if low is None else ordered.filter(**{f"{field}__gt": low})
-            high = next(iter(window[size - 1 : size]), None)
-            yield low, high
-            if high is None:
-                return
-            low = high
+        return _ranges(self.queryset, "pk", size)
+
+
+class EveryoneAudience(QuerySetAudience):
+    """Every user (``users=None``)."""
+
+    def __init__(self) -> None:
+        super().__init__(_user_queryset())
+
+
+class ColumnAudience(QuerySetAudience):
+    """``users.filter(pk__in=column)`` for a one-field values QuerySet ``column``.
+
+    ``column`` is a ``values_list("id", flat=True)`` of users, or another
+    model's ``user_id``; its field is named ``field``. Chunks bound that column
+    too, so no chunk rescans the whole subquery.
+    """
+
+    def __init__(self, column: models.QuerySet[Any], field: str) -> None:
+        super().__init__(_user_queryset().filter(pk__in=column))
+        self.column = column
+        self.field = field
+
+    def _between(self, low: Any, high: Any) -> models.QuerySet[Any]:
+        bounds = _bounds(low, high)
+        if not bounds:
+            return self.queryset
+        column = self.column.filter(**{f"{self.field}__{op}": value for op, value in bounds})
+        users = _user_queryset().filter(pk__in=column.order_by())
+        return users.filter(**{f"pk__{op}": value for op, value in bounds})
+
+    def _ranges(self, size: int) -> Iterator[tuple[Any, Any]]:
+        return _ranges(self.column, self.field, size)
+
+
+def _bounds(low: Any, high: Any) -> list[tuple[str, Any]]:
+    return [(op, value) for op, value in (("gt", low), ("lte", high)) if value is not None]
+
+
+def _ranges(source: models.QuerySet[Any], field: str, size: int) -> Iterator[tuple[Any, Any]]:
+    """(low, high] ranges of at most ``size`` rows of ``source``, found on ``field``'s index."""
+    # F(): a foreign key name orders by its column, not by the related Meta.ordering.
+    ordered = source.order_by(F(field)).values_list(field, flat=True)
+    low = None
+    while True:
+        window = ordered if low is None else ordered.filter(**{f"{field}__gt": low})
+        high = next(iter(window[size - 1 : size]), None)
+        yield low, high
+        if high is None:
+            return
+        low = high
 
 
 def resolve_audience(users: Users) -> Audience:
@@ -106,18 +153,18 @@ def resolve_audience(users: Users) -> Audience:
     one-per-user constraint).
     """
     if users is None:
-        return Audience(queryset=_user_queryset())
+        return EveryoneAudience()
     if isinstance(users, models.QuerySet):
         return _as_audience(users)
     if isinstance(users, models.Model):
-        return Audience(ids=[users.pk])
+        return IdsAudience([users.pk])
     if isinstance(users, int):
-        return Audience(ids=[_user_id(users)])
+        return IdsAudience([_user_id(users)])
     if isinstance(users, str | bytes):
-        raise TypeError("users must be users, ids, a QuerySet or None, not a string")
+        raise InvalidAudience("users must be users, ids, a QuerySet or None, not a string")
     if isinstance(users, Collection):
-        return Audience(ids=[_user_id(user) for user in users])
-    return Audience(ids=(_user_id(user) for user in users))
+        return IdsAudience([_user_id(user) for user in users])
+    return IdsAudience(_user_id(user) for user in users)
 
 
 def _as_audience(users: models.QuerySet[Any]) -> Audience:
@@ -127,22 +174,21 @@ def _as_audience(users: models.QuerySet[Any]) -> Audience:
     fields: tuple[str, ...] = tuple(getattr(users, "_fields", None) or ())
     if users._iterable_class is ModelIterable or len(fields) != 1:
         if users.model is not user_model:
-            raise TypeError(
+            raise InvalidAudience(
                 f"users must be a QuerySet of {user_model.__name__} or one column of "
                 f"user ids, not {users.model.__name__} rows"
             )
         if free and users._iterable_class is ModelIterable and not users.query.distinct_fields:
-            return Audience(queryset=unordered)
-        return Audience(queryset=_user_queryset().filter(pk__in=unordered.values("pk")))
-    queryset = _user_queryset().filter(pk__in=unordered)
+            return QuerySetAudience(unordered)
+        return QuerySetAudience(_user_queryset().filter(pk__in=unordered.values("pk")))
     if free and not users.query.distinct_fields:
-        return Audience(queryset=queryset, column=unordered, field=fields[0])
-    return Audience(queryset=queryset)
+        return ColumnAudience(unordered, fields[0])
+    return QuerySetAudience(_user_queryset().filter(pk__in=unordered))
 
 
 def _user_id(user: Any) -> int:
     if isinstance(user, models.Model):
         return int(user.pk)
     if isinstance(user, bool) or not isinstance(user, int):
-        raise TypeError(f"users must hold users or integer ids, not {user!r}")
+        raise InvalidAudience(f"users must hold users or integer ids, not {user!r}")
     return user

@@ -40,6 +40,8 @@ MISSING_CHROMIUM = (
     "`sudo apt-get install -y chromium` (or run scripts/ensure-chromium.sh as root). "
     "Do not use `playwright install`."
 )
+#: How long the demo server may take to start (s): long on a loaded 2-core machine.
+START_TIMEOUT = 120
 #: How long a page may take to show a live change (ms).
 LIVE_TIMEOUT = 10_000
 
@@ -61,7 +63,9 @@ class Demo:
         self.env = env
         self.log_path = log_path
         self._stack = ExitStack()
-        self.server: DemoServer = self._stack.enter_context(demo_server(env, log_path))
+        self.server: DemoServer = self._stack.enter_context(
+            demo_server(env, log_path, timeout=START_TIMEOUT)
+        )
         self.url = self.server.url
         self._ids: dict[str, int] = {}
         self._clients: dict[str, httpx.Client] = {}
@@ -89,9 +93,15 @@ class Demo:
         return self._ids[username]
 
     def send(self, sender: str, to: str, title: str, type: str = "mention", **extra: Any) -> None:
-        """POST /demo/send as ``sender`` with ``to``'s id as the audience."""
-        body = {"type": type, "title": title, "audience": [self.user_id(to)], **extra}
-        with self.client(sender) as client:
+        """POST /demo/send from ``sender`` to ``to`` (as staff: only staff may address others)."""
+        body = {
+            "type": type,
+            "title": title,
+            "audience": [self.user_id(to)],
+            "author": self.user_id(sender),
+            **extra,
+        }
+        with self.client("admin") as client:
             response = client.post("/demo/send", json=body)
         assert response.status_code == 200, response.text
         assert response.json()["notifications_count"] in (0, 1)
@@ -116,7 +126,9 @@ class Demo:
         self._stack.close()
         while_down()
         self._stack = ExitStack()
-        self.server = self._stack.enter_context(demo_server(self.env, self.log_path, port=port))
+        self.server = self._stack.enter_context(
+            demo_server(self.env, self.log_path, timeout=START_TIMEOUT, port=port)
+        )
 
     def close(self) -> None:
         for client in self._clients.values():
@@ -156,30 +168,54 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def open_inbox(demo: Demo, browser: Any) -> Iterator[Callable[..., Any]]:
-    """``open_inbox("ann")``: a page of the inbox, logged in, with its socket open.
+def logged_in(demo: Demo, browser: Any) -> Iterator[Callable[..., Any]]:
+    """``logged_in("ann", **context_options)``: a browser context with ann's session.
 
-    ``socket=handler`` routes the page's WebSocket to ``handler(WebSocketRoute)``
-    instead of the server.
+    Pages of one context share storage, so they share one socket (one leader tab).
     """
     contexts: list[Any] = []
+
+    def new_context(username: str | None, **options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1100, "height": 760})
+        context = browser.new_context(**options)
+        contexts.append(context)
+        if username is not None:
+            with demo.client(username) as client:
+                context.add_cookies(
+                    [
+                        {"name": name, "value": value, "url": demo.url}
+                        for name, value in client.cookies.items()
+                    ]
+                )
+        return context
+
+    yield new_context
+    for context in contexts:
+        context.close()
+
+
+def new_page(context: Any) -> Any:
+    """A page that records its uncaught errors in ``page.errors``."""
+    page = context.new_page()
+    page.set_default_timeout(LIVE_TIMEOUT)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors
+    return page
+
+
+@pytest.fixture
+def open_inbox(demo: Demo, logged_in: Callable[..., Any]) -> Callable[..., Any]:
+    """``open_inbox("ann")``: a page of the inbox, logged in, with its socket open.
+
+    Each call opens its own browser context (its own socket). ``socket=handler``
+    routes the page's WebSocket to ``handler(WebSocketRoute)`` instead of the server.
+    """
 
     def open_page(
         username: str, path: str = "/", socket: Callable[[Any], None] | None = None
     ) -> Any:
-        with demo.client(username) as client:
-            cookies = [
-                {"name": name, "value": value, "url": demo.url}
-                for name, value in client.cookies.items()
-            ]
-        context = browser.new_context(viewport={"width": 1100, "height": 760})
-        contexts.append(context)
-        context.add_cookies(cookies)
-        page = context.new_page()
-        page.set_default_timeout(LIVE_TIMEOUT)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.errors = errors
+        page = new_page(logged_in(username))
         if socket is not None:  # the test plays the server: Playwright mocks the WebSocket
             page.route_web_socket("**/ws/notifications", socket)
         page.goto(demo.url + path)
@@ -187,9 +223,7 @@ def open_inbox(demo: Demo, browser: Any) -> Iterator[Callable[..., Any]]:
             wait_live(page)
         return page
 
-    yield open_page
-    for context in contexts:
-        context.close()
+    return open_page
 
 
 def wait_live(page: Any) -> None:

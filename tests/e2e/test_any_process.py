@@ -96,12 +96,10 @@ def test_a_shell_script_reaches_an_open_socket_in_commit_order(
         "    send_notification(type='mention', title=f'shell {i}', users=[ann])\n"
     )
     with open_socket(server, ann) as socket:
-        started = time.monotonic()
         manage(env, "shell", "-c", script)
 
         titles = [next_frame(socket)["notification"]["event"]["title"] for _ in range(5)]
         assert titles == [f"shell {i}" for i in range(5)]
-        assert time.monotonic() - started < 15
     ann.close()
 
 

@@ -9,13 +9,14 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.db import close_old_connections
 
-from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application, session_cookie
+from tests.support import session_cookie
+from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application
 
 Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 
 
 @pytest.fixture
-async def sockets() -> AsyncIterator[list[WebsocketCommunicator]]:
+async def sockets(closing_hubs: None) -> AsyncIterator[list[WebsocketCommunicator]]:
     """Communicators opened by the test; every one is disconnected at the end."""
     opened: list[WebsocketCommunicator] = []
     yield opened

@@ -7,12 +7,15 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from notifications.exceptions import NotificationsError
-from notifications.models import Event, EventType
+from notifications.forms import unstorable
+from notifications.models import MAX_ID, EventType
 from notifications.services import send_notification
 
-MAX_ID = 2**63 - 1
+#: References looked up per query (databases bound the parameters of one statement).
+LOOKUP_BATCH = 1000
 
 
 def find_users(references: list[str]) -> list[int]:
@@ -24,12 +27,17 @@ def find_users(references: list[str]) -> list[int]:
     user_model = get_user_model()
     users = user_model._default_manager
     login_field = user_model.USERNAME_FIELD
-    numbers = {ref for ref in references if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ID}
-    logins = [ref for ref in references if ref not in numbers]
-    found_ids = set(users.filter(pk__in=[int(n) for n in numbers]).values_list("pk", flat=True))
-    found_logins = dict(
-        users.filter(**{f"{login_field}__in": logins}).values_list(login_field, "pk")
-    )
+    numbers = {ref for ref in references if _is_id(ref)}
+    logins = [ref for ref in dict.fromkeys(references) if ref not in numbers]
+    ids = [int(n) for n in numbers]
+    found_ids: set[int] = set()
+    found_logins: dict[str, int] = {}
+    for start in range(0, max(len(ids), len(logins)), LOOKUP_BATCH):
+        window = slice(start, start + LOOKUP_BATCH)
+        found_ids.update(users.filter(pk__in=ids[window]).values_list("pk", flat=True))
+        found_logins.update(
+            users.filter(**{f"{login_field}__in": logins[window]}).values_list(login_field, "pk")
+        )
     unknown = [
         ref
         for ref in references
@@ -37,9 +45,36 @@ def find_users(references: list[str]) -> list[int]:
         or (ref not in numbers and ref not in found_logins)
     ]
     if unknown:
-        raise CommandError(f"No such user: {', '.join(unknown)}.")
-    ids = [int(ref) if ref in numbers else found_logins[ref] for ref in references]
-    return list(dict.fromkeys(ids))
+        raise CommandError(f"No such user: {', '.join(_shorten(ref) for ref in unknown)}.")
+    recipients = [int(ref) if ref in numbers else found_logins[ref] for ref in references]
+    return list(dict.fromkeys(recipients))
+
+
+def _shorten(reference: str) -> str:
+    return reference if len(reference) <= 40 else f"{reference[:40]}… ({len(reference)} characters)"
+
+
+def _is_id(reference: str) -> bool:
+    # The length first: int() of thousands of digits raises (and is slow).
+    return (
+        len(reference) <= 19
+        and reference.isascii()
+        and reference.isdigit()
+        and int(reference) <= MAX_ID
+    )
+
+
+def _parse_data(text: str) -> Any:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(f"--data is not valid JSON: {error}.") from error
+    except RecursionError:
+        raise CommandError("--data: JSON nested too deeply.") from None
+    problem = unstorable(data)
+    if problem is not None:
+        raise CommandError(f"--data: {problem}")
+    return data
 
 
 class Command(BaseCommand):
@@ -70,6 +105,17 @@ class Command(BaseCommand):
         audience.add_argument("--all", action="store_true", help="send to every user")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        texts = {
+            "--type": [options["type"]],
+            "--title": [options["title"]],
+            "--message": [options["message"]],
+            "--key": [options["key"]],
+            "--users": options["users"] or [],
+        }
+        for option, values in texts.items():
+            problem = next(filter(None, (unstorable(value) for value in values)), None)
+            if problem is not None:
+                raise CommandError(f"{option}: {problem}")
         name: str = options["type"]
         event_type = EventType.objects.filter(name=name, is_active=True).first()
         if event_type is None:
@@ -77,12 +123,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Unknown event type {name!r}. Sendable types: {sendable or 'none'}."
             )
-        data = None
-        if options["data"] is not None:
-            try:
-                data = json.loads(options["data"])
-            except json.JSONDecodeError as error:
-                raise CommandError(f"--data is not valid JSON: {error}.") from error
+        data = None if options["data"] is None else _parse_data(options["data"])
         if options["all"]:
             users = None
         elif options["users"]:
@@ -90,7 +131,6 @@ class Command(BaseCommand):
         else:
             raise CommandError("Give the recipients: --users ID_OR_USERNAME ... or --all.")
         key: str | None = options["key"]
-        repeat = key is not None and Event.objects.filter(type=event_type, key=key).exists()
         try:
             event = send_notification(
                 type=name,
@@ -102,11 +142,13 @@ class Command(BaseCommand):
             )
         except NotificationsError as error:
             raise CommandError(str(error)) from error
-        if repeat:
+        if not event.created:
             self.stdout.write(
                 f"Event {event.pk} was already sent with key {key!r}: nothing new was sent."
             )
-        else:
-            self.stdout.write(
-                f"Sent event {event.pk} ({name}): {event.notifications_count} notifications."
-            )
+            return
+        count = event.notifications_count
+        created = ngettext("%(count)d notification", "%(count)d notifications", count) % {
+            "count": count
+        }
+        self.stdout.write(f"Sent event {event.pk} ({name}): {created}.")

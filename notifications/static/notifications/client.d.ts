@@ -17,6 +17,14 @@ export interface NotificationEvent {
   title: string;
   message: string | null;
   data: unknown;
+  /** With the inbox states (API-ADDITIONS): what the event is about, and when it expires. */
+  target?: { type: string; id: string } | null;
+  expires?: string | null;
+}
+
+export interface Author {
+  id: number;
+  name: string;
 }
 
 export interface Notification {
@@ -26,6 +34,28 @@ export interface Notification {
   /** When it was marked read (ISO 8601), or null while unread. */
   readed: string | null;
   event: NotificationEvent;
+  /** The fields below come with the inbox states; absent on servers without them. */
+  /** When the bell was opened over it, or null. */
+  seen?: string | null;
+  archived?: string | null;
+  group?: string | null;
+  /** Events folded into this row (1 when not grouped). */
+  count?: number;
+  /** Newest first, at most NOTIFICATIONS["GROUP_AUTHORS"]. */
+  authors?: Author[];
+}
+
+/** Page of a list endpoint (LimitOffsetPagination). */
+export interface Page<T> {
+  count: number;
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
+export interface Preferences {
+  channels: string[];
+  types: { name: string; title: string; channels: Record<string, boolean> }[];
 }
 
 /** One entry of `GET types`. */
@@ -37,7 +67,40 @@ export interface EventTypeChoice {
   enabled: boolean;
 }
 
-export type Action = "new" | "readed" | "unread" | "deleted" | "readed_all";
+export type Action =
+  | "new"
+  | "readed"
+  | "unread"
+  | "deleted"
+  | "readed_all"
+  | "seen_all"
+  | "archived"
+  | "unarchived"
+  | "updated";
+
+/** A WebSocket frame; clients ignore actions they do not know. */
+export interface Frame {
+  action: Action | string;
+  notification?: Notification | { id: number };
+  unread?: number;
+  unseen?: number;
+  before?: string;
+  types?: string[];
+}
+
+/** What the client does after the socket closed with a code. */
+export type ReconnectPlan = "stop" | "now" | "backoff";
+export function reconnectPlan(code: number): ReconnectPlan;
+export function backoffDelay(
+  attempt: number,
+  minDelay: number,
+  maxDelay: number,
+  random?: () => number,
+): number;
+export function reduceFrame(
+  items: readonly Notification[],
+  frame: Frame | null,
+): { items: Notification[]; known: boolean };
 
 export interface ChangeDetail {
   reason: Action | "load" | "more" | "catch-up" | "local";
@@ -50,6 +113,12 @@ export interface ConnectionDetail {
   attempt: number;
   /** Milliseconds until the next attempt (when one is scheduled). */
   delay?: number;
+  /** The close code, when the socket closed. */
+  code?: number;
+  /** Closed with 4401: no reconnect until reconnect() (after a new login). */
+  stopped?: boolean;
+  /** Whether this tab holds the shared socket. */
+  leader: boolean;
 }
 
 export interface NotificationsClientOptions {
@@ -75,6 +144,10 @@ export interface NotificationsClientOptions {
   catchUpPages?: number;
   /** Safety margin (ms) on the read-state catch-up time, for clock skew (default 5000). */
   clockMargin?: number;
+  /** Share one socket between the tabs of the browser (default true where Web Locks exist). */
+  shareConnection?: boolean;
+  /** The BroadcastChannel and lock name; default: socket URL + the token or CSRF cookie. */
+  channelName?: string;
   /** Load and connect from the constructor (default true); otherwise call start(). */
   autoStart?: boolean;
 }
@@ -102,6 +175,14 @@ export class NotificationsClient extends EventTarget {
   readonly notifications: Notification[];
   /** The unread count; null until known. */
   readonly unread: number | null;
+  /** The unseen count; null until known or when the server does not count them. */
+  readonly unseen: number | null;
+  /** Whether this tab holds the shared socket (true with shareConnection: false). */
+  readonly isLeader: boolean;
+  /** Whether the socket closed with 4401 and waits for reconnect(). */
+  readonly stopped: boolean;
+  readonly shareConnection: boolean;
+  readonly channelName: string;
   /** Whether older notifications remain to loadMore(). */
   readonly hasMore: boolean;
   /** Whether the socket is open. */
@@ -116,7 +197,17 @@ export class NotificationsClient extends EventTarget {
   getFilter(): Promise<string[]>;
   setFilter(types: Iterable<string>): Promise<string[]>;
   getTypes(): Promise<EventTypeChoice[]>;
+  markAllSeen(): Promise<{ updated: number; unseen: number }>;
+  archive(id: number): Promise<Notification>;
+  archiveMany(ids: Iterable<number>): Promise<Notification[]>;
+  unarchive(id: number): Promise<Notification>;
+  getArchived(page?: { limit?: number; offset?: number }): Promise<Page<Notification>>;
+  getPreferences(): Promise<Preferences>;
+  setPreferences(partial: { types: Record<string, Record<string, boolean>> }): Promise<Preferences>;
+  enableWebPush(options: { serviceWorkerUrl: string; scope?: string }): Promise<PushSubscription>;
+  disableWebPush(options?: { scope?: string }): Promise<boolean>;
   loadMore(): Promise<Notification[]>;
+  reconnect(): void;
   close(): void;
 
   addEventListener<K extends keyof NotificationsClientEventMap>(

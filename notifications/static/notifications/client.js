@@ -12,6 +12,12 @@
  * reconnect catches up through the REST cursors (`after_id` for new ones,
  * `readed=<time>` for read-state changes), so nothing sent while the socket
  * was down is lost.
+ *
+ * Tabs of one browser share one socket: the tabs elect a leader with Web Locks
+ * (`navigator.locks`); the leader holds the socket and relays its frames and
+ * its connection state to the other tabs over a `BroadcastChannel`. When the
+ * leader's tab closes, the next tab takes the lock and opens the socket.
+ * `shareConnection: false` gives every client its own socket.
  */
 
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -41,18 +47,113 @@ function defaultSocketUrl() {
   return `${scheme}//${location.host}/ws/notifications`;
 }
 
-function byNewest(a, b) {
-  return b.id - a.id;
+/**
+ * What to do after the socket closed with `code`:
+ * `"stop"` (4401: not authenticated, or its credentials were revoked: wait for
+ * `reconnect()`), `"now"` (4429: this socket fell too far behind; reconnect at
+ * once and catch up) or `"backoff"` (1013 bus unavailable, 1001, 1006, 1011,
+ * anything else: reconnect after a growing delay and catch up).
+ */
+export function reconnectPlan(code) {
+  if (code === 4401) return "stop";
+  if (code === 4429) return "now";
+  return "backoff";
+}
+
+/**
+ * The wait before reconnect attempt number `attempt` (0 for the first):
+ * exponential backoff with "equal jitter", a random time between half and all
+ * of `min(maxDelay, minDelay * 2 ** attempt)`.
+ */
+export function backoffDelay(attempt, minDelay, maxDelay, random = Math.random) {
+  const ceiling = Math.min(maxDelay, minDelay * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/** Where a row with this id goes in a newest-first list (before the first smaller id). */
+function insertAt(items, id) {
+  const index = items.findIndex((item) => item.id < id);
+  return index < 0 ? items.length : index;
+}
+
+/**
+ * The list after one frame: a pure function of the loaded rows (newest first)
+ * and the frame; the rows are never mutated. Returns `{items, known}`, where
+ * `known` is false for frames this client ignores (unknown or malformed).
+ *
+ * `new` and `unarchived` insert; `readed`, `unread`, `archived`... replace or
+ * drop a loaded row only; `updated` (a grouped send folded into an existing
+ * row) replaces it and moves it to the top; `seen_all` stamps every unseen row;
+ * `readed_all` with `unread: 0` stamps every unread row (a partial one needs a
+ * REST round trip, which the client does).
+ */
+export function reduceFrame(items, frame) {
+  const action = frame && frame.action;
+  const row = frame && frame.notification;
+  const hasRow = Boolean(row) && typeof row.id === "number";
+  const index = hasRow ? items.findIndex((item) => item.id === row.id) : -1;
+  switch (action) {
+    case "new":
+    case "unarchived": {
+      if (!hasRow) return { items, known: false };
+      if (index >= 0) return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+      const next = items.slice();
+      next.splice(insertAt(next, row.id), 0, row);
+      return { items: next, known: true };
+    }
+    case "readed":
+    case "unread":
+      if (!hasRow) return { items, known: false };
+      if (index < 0) return { items, known: true };
+      return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+    case "updated": {
+      if (!hasRow) return { items, known: false };
+      const rest = items.filter((item) => item.id !== row.id);
+      return { items: [row, ...rest], known: true };
+    }
+    case "deleted":
+    case "archived":
+      if (!hasRow) return { items, known: false };
+      return { items: index < 0 ? items : items.filter((item) => item.id !== row.id), known: true };
+    case "seen_all": {
+      const before = frame.before || new Date().toISOString();
+      const stamp = (item) => ("seen" in item && !item.seen ? { ...item, seen: before } : item);
+      return { items: items.map(stamp), known: true };
+    }
+    case "readed_all": {
+      if (frame.unread !== 0) return { items, known: true };
+      const before = frame.before || new Date().toISOString();
+      return { items: items.map((item) => (item.readed ? item : { ...item, readed: before })), known: true };
+    }
+    default:
+      return { items, known: false };
+  }
+}
+
+function base64UrlToBytes(text) {
+  const base64 = (text + "=".repeat((4 - (text.length % 4)) % 4)).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+}
+
+function canShare() {
+  return (
+    typeof BroadcastChannel === "function" &&
+    typeof navigator !== "undefined" &&
+    Boolean(navigator.locks) &&
+    typeof navigator.locks.request === "function"
+  );
 }
 
 /**
  * The user's notifications, kept current. Extends `EventTarget`:
  *
- * - `change`     detail `{reason, notification?}`: the list or the unread count changed.
+ * - `change`     detail `{reason, notification?}`: the list or a count changed.
  *                `reason` is a frame action (`new`, `readed`, `unread`, `deleted`,
- *                `readed_all`) or `load`, `more`, `catch-up`, `local`.
+ *                `readed_all`, `seen_all`, `archived`, `unarchived`, `updated`) or
+ *                `load`, `more`, `catch-up`, `local`.
  * - `notification` detail `{notification}`: a new notification arrived live.
- * - `connection` detail `{connected, attempt, delay?}`: the socket opened or closed.
+ * - `connection` detail `{connected, attempt, delay?, code?, stopped?, leader}`: the
+ *                socket (this tab's, or the leader tab's) opened or closed.
  * - `error`      detail `{error}`: a background request (load, catch-up) failed.
  */
 export class NotificationsClient extends EventTarget {
@@ -69,6 +170,8 @@ export class NotificationsClient extends EventTarget {
    * @param {number} [options.stableAfter=5000] a socket open this long (ms) resets the backoff.
    * @param {number} [options.openTimeout=3000] longest wait (ms) for the socket before the first page.
    * @param {number} [options.catchUpPages=20] most REST pages one catch-up reads per cursor.
+   * @param {boolean} [options.shareConnection=true] one socket per browser, shared by its tabs.
+   * @param {string} [options.channelName] the BroadcastChannel / lock name tabs share.
    * @param {boolean} [options.autoStart=true] load and connect from the constructor.
    */
   constructor(options = {}) {
@@ -76,7 +179,10 @@ export class NotificationsClient extends EventTarget {
     if (!options.apiUrl) throw new TypeError("NotificationsClient: apiUrl is required");
     const api = options.apiUrl.endsWith("/") ? options.apiUrl : `${options.apiUrl}/`;
     this.apiUrl = new URL(api, location.href).href;
-    this.socketUrl = options.socketUrl || defaultSocketUrl();
+    this.socketUrl = new URL(options.socketUrl || defaultSocketUrl(), location.href).href.replace(
+      /^http/,
+      "ws",
+    );
     this.pageSize = options.pageSize || 20;
     this.token = options.token || null;
     this.csrfCookieName = options.csrfCookieName || "csrftoken";
@@ -86,9 +192,16 @@ export class NotificationsClient extends EventTarget {
     this.clockMargin = options.clockMargin ?? 5000;
     this.stableAfter = options.stableAfter ?? 5000;
     this.openTimeout = options.openTimeout ?? 3000;
+    this.shareConnection = options.shareConnection !== false && canShare();
+    // Tabs share a socket only when they share the credentials: the token, or
+    // the session's CSRF cookie (Django rotates it at every login).
+    const credentials = this.token || cookie(this.csrfCookieName) || "";
+    this.channelName =
+      options.channelName || `django-rest-notifications ${this.socketUrl} ${credentials}`;
 
-    this._items = []; // newest first
+    this._items = []; // in display order: newest first, grouped rows bumped to the top
     this._unread = null;
+    this._unseen = null;
     this._newestId = 0; // the greatest id ever seen (the after_id cursor)
     this._hasMore = false;
     this._loaded = false;
@@ -97,6 +210,7 @@ export class NotificationsClient extends EventTarget {
     this._attempt = 0;
     this._timer = null;
     this._closed = false;
+    this._stopped = false; // closed with 4401: wait for reconnect()
     this._clockOffset = 0; // server clock minus ours, from the Date header
     this._openedAt = null; // server time the current/last socket opened
     this._loadStartedAt = null; // server time the first page was requested
@@ -105,16 +219,21 @@ export class NotificationsClient extends EventTarget {
     this._touched = new Map(); // id -> frame sequence that last changed it
     this._catchingUp = null;
     this._pendingSince = null;
-    this._onOnline = () => this._reconnectNow();
+    this._channel = null; // BroadcastChannel to the other tabs
+    this._leader = !this.shareConnection; // a client that does not share leads itself
+    this._releaseLock = null;
+    this._lockAbort = null;
+    this._onOnline = () => this.reconnect();
 
     /** Resolves once the first page is loaded (rejects if that failed). */
     this.ready = Promise.resolve();
     if (options.autoStart !== false) this.start();
   }
 
-  /** Open the socket, then load the first page (the constructor calls this unless autoStart is false). */
+  /** Open (or join) the socket, then load the first page (the constructor calls this unless autoStart is false). */
   start() {
     this._closed = false;
+    this._stopped = false;
     if (typeof window !== "undefined") window.addEventListener("online", this._onOnline);
     // The page is read once the socket has joined the user's group, so nothing
     // created in between can be missed. A socket that fails or is slow does not
@@ -123,13 +242,14 @@ export class NotificationsClient extends EventTarget {
       this._whenOpen = resolve;
     });
     const timeout = new Promise((resolve) => setTimeout(resolve, this.openTimeout));
-    this._connect();
+    if (this.shareConnection) this._joinTabs();
+    else this._connect();
     this.ready = Promise.race([opened, timeout]).then(() => this._loadFirstPage());
     this.ready.catch((error) => this._emit("error", { error }));
     return this.ready;
   }
 
-  /** The loaded notifications, newest first (a copy). */
+  /** The loaded notifications in display order, newest first (a copy). */
   get notifications() {
     return this._items.slice();
   }
@@ -139,14 +259,29 @@ export class NotificationsClient extends EventTarget {
     return this._unread;
   }
 
+  /** The user's unseen count; null until known or when the server does not count them. */
+  get unseen() {
+    return this._unseen;
+  }
+
   /** Whether older notifications remain to `loadMore()`. */
   get hasMore() {
     return this._hasMore;
   }
 
-  /** Whether the socket is open. */
+  /** Whether the socket (this tab's or the leader tab's) is open. */
   get connected() {
     return this._connected;
+  }
+
+  /** Whether this tab holds the shared socket (always true with `shareConnection: false`). */
+  get isLeader() {
+    return this._leader;
+  }
+
+  /** Whether the socket was closed with 4401 and waits for `reconnect()` (after a new login). */
+  get stopped() {
+    return this._stopped;
   }
 
   // ---------------------------------------------------------------- actions
@@ -171,7 +306,7 @@ export class NotificationsClient extends EventTarget {
   async markAllRead() {
     const result = await this._request("POST", "read-all");
     const now = new Date(this._serverNow()).toISOString();
-    for (const item of this._items) if (!item.readed) item.readed = now;
+    this._items = this._items.map((item) => (item.readed ? item : { ...item, readed: now }));
     this._unread = result.unread;
     this._changed("local");
     return result;
@@ -185,11 +320,52 @@ export class NotificationsClient extends EventTarget {
     return row;
   }
 
+  /** Mark everything seen (the bell was opened); resolves to `{updated, unseen}`. */
+  async markAllSeen() {
+    const result = await this._request("POST", "seen-all");
+    const now = new Date(this._serverNow()).toISOString();
+    this._items = this._items.map((item) => ("seen" in item && !item.seen ? { ...item, seen: now } : item));
+    if (typeof result.unseen === "number") this._unseen = result.unseen;
+    this._changed("local");
+    return result;
+  }
+
+  /** Archive one notification (it leaves the list); resolves to it. */
+  async archive(id) {
+    const row = await this._request("POST", `${id}/archive`);
+    this._dropLocal(row.id);
+    this._changed("local", row);
+    return row;
+  }
+
+  /** Archive several in one request; resolves to the user's ones among them. */
+  async archiveMany(ids) {
+    const rows = await this._request("POST", "archive", Array.from(ids));
+    for (const row of rows) this._dropLocal(row.id);
+    this._changed("local");
+    return rows;
+  }
+
+  /** Bring an archived notification back to the list; resolves to it. */
+  async unarchive(id) {
+    const row = await this._request("POST", `${id}/unarchive`);
+    if (!this._find(row.id)) {
+      this._items.splice(insertAt(this._items, row.id), 0, row);
+      if (!row.readed && this._unread !== null) this._unread += 1;
+    }
+    this._changed("local", row);
+    return row;
+  }
+
+  /** A page of archived notifications: `{count, next, previous, results}`. */
+  async getArchived({ limit = this.pageSize, offset = 0 } = {}) {
+    return this._request("GET", `?archived=true&limit=${limit}&offset=${offset}`);
+  }
+
   /** Delete one notification. */
   async remove(id) {
     await this._request("DELETE", `${id}`);
-    const removed = this._drop(id);
-    if (removed && !removed.readed && this._unread) this._unread -= 1;
+    this._dropLocal(id);
     this._changed("local");
   }
 
@@ -209,6 +385,50 @@ export class NotificationsClient extends EventTarget {
     return this._request("GET", "types");
   }
 
+  /** The user's channel preferences: `{channels, types: [{name, title, channels}]}`. */
+  async getPreferences() {
+    return this._request("GET", "preferences");
+  }
+
+  /** Change some of them, e.g. `{types: {post_like: {email: false}}}`; resolves to all of them. */
+  async setPreferences(partial) {
+    return this._request("PATCH", "preferences", partial);
+  }
+
+  /**
+   * Subscribe this browser to Web Push: registers the service worker, asks for
+   * permission, subscribes with the server's VAPID key and sends the
+   * subscription to the server. Resolves to the `PushSubscription`. Rejects with
+   * a `NotificationsError` (status 404) when the server has Web Push off.
+   */
+  async enableWebPush({ serviceWorkerUrl, scope } = {}) {
+    if (!serviceWorkerUrl) throw new TypeError("enableWebPush: serviceWorkerUrl is required");
+    if (typeof navigator === "undefined" || !navigator.serviceWorker || typeof PushManager === "undefined") {
+      throw new NotificationsError("This browser has no Web Push", 0, null);
+    }
+    const { public_key: key } = await this._request("GET", "push/key");
+    const registration = await navigator.serviceWorker.register(serviceWorkerUrl, scope ? { scope } : undefined);
+    const permission = await Notification.requestPermission();
+    if (permission !== "granted") throw new NotificationsError(`Notifications permission: ${permission}`, 0, null);
+    const subscription = await registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: base64UrlToBytes(key),
+    });
+    await this._request("POST", "push/subscriptions", subscription.toJSON());
+    return subscription;
+  }
+
+  /** Remove this browser's Web Push subscription (server side first); resolves to whether there was one. */
+  async disableWebPush({ scope } = {}) {
+    if (typeof navigator === "undefined" || !navigator.serviceWorker) return false;
+    const registration = await navigator.serviceWorker.getRegistration(scope);
+    const subscription = registration && (await registration.pushManager.getSubscription());
+    if (!subscription) return false;
+    await this._request("DELETE", "push/subscriptions", { endpoint: subscription.endpoint });
+    await subscription.unsubscribe();
+    return true;
+  }
+
   /** Load the next (older) page; resolves to the notifications it added. */
   async loadMore() {
     await this.ready;
@@ -220,41 +440,117 @@ export class NotificationsClient extends EventTarget {
     return added;
   }
 
-  /** Close the socket for good and stop reconnecting. */
+  /**
+   * Reconnect now: after a 4401 close once the app has logged in again, or to
+   * skip a backoff wait. In a tab that does not hold the socket, asks the leader.
+   */
+  reconnect() {
+    if (this._closed) return;
+    this._stopped = false;
+    if (!this._leader) {
+      this._post({ type: "reconnect" });
+      return;
+    }
+    if (this._socket) return;
+    clearTimeout(this._timer);
+    this._timer = null;
+    this._connect();
+  }
+
+  /** Close the socket for good and stop reconnecting (another tab takes over the shared socket). */
   close() {
     this._closed = true;
     clearTimeout(this._timer);
     this._timer = null;
     if (typeof window !== "undefined") window.removeEventListener("online", this._onOnline);
-    if (this._socket) this._socket.close(1000);
+    const socket = this._socket;
     this._socket = null;
+    if (socket) socket.close(1000);
+    if (this.shareConnection) {
+      if (this._leader) this._post({ type: "closed", code: 1001, attempt: 0 });
+      if (this._lockAbort) this._lockAbort.abort();
+      if (this._releaseLock) this._releaseLock();
+      this._releaseLock = null;
+      if (this._channel) this._channel.close();
+      this._channel = null;
+      this._leader = false;
+    }
     this._connected = false;
+  }
+
+  // ---------------------------------------------------------------- tabs
+
+  /** Share one socket with the other tabs: wait for the lock, follow the leader meanwhile. */
+  _joinTabs() {
+    this._channel = new BroadcastChannel(this.channelName);
+    this._channel.addEventListener("message", (event) => this._onTabMessage(event.data));
+    this._lockAbort = new AbortController();
+    navigator.locks
+      .request(this.channelName, { signal: this._lockAbort.signal }, () => {
+        if (this._closed) return undefined;
+        this._leader = true;
+        // The previous leader's socket is gone (its tab closed): offline until ours opens.
+        if (this._connected) this._onClosed(undefined, {});
+        this._post({ type: "leader" });
+        this._connect();
+        // Held until close() or until the tab goes away (the browser releases it).
+        return new Promise((resolve) => {
+          this._releaseLock = resolve;
+        });
+      })
+      .catch(() => {}); // aborted by close() while waiting
+    this._post({ type: "hello" });
+  }
+
+  _post(message) {
+    if (this._channel) this._channel.postMessage(message);
+  }
+
+  _onTabMessage(message) {
+    if (!message || this._closed) return;
+    if (this._leader) {
+      // Followers ask for the state on arrival, and for a reconnect.
+      if (message.type === "hello") this._post({ type: this._connected ? "open" : "closed", attempt: this._attempt, hello: true });
+      else if (message.type === "reconnect") this.reconnect();
+      return;
+    }
+    switch (message.type) {
+      case "frame":
+        this._onFrame(message.frame);
+        break;
+      case "open":
+        if (message.hello && this._connected) break; // an answer to another tab's hello
+        this._onOpen();
+        break;
+      case "leader": // the previous leader went away; the new one is connecting
+      case "closed":
+        if (message.hello && !this._connected) break;
+        this._onClosed(message.code, message);
+        break;
+      default:
+        break;
+    }
   }
 
   // ---------------------------------------------------------------- socket
 
   _connect() {
-    if (this._closed) return;
+    if (this._closed || this._stopped) return;
     const protocols = this.token ? ["token", this.token] : undefined;
     let socket;
     try {
       socket = new WebSocket(this.socketUrl, protocols);
     } catch (error) {
       this._emit("error", { error });
-      this._scheduleReconnect();
+      const delay = this._scheduleReconnect("backoff");
+      this._onClosed(undefined, { attempt: this._attempt, delay });
       return;
     }
     this._socket = socket;
     socket.addEventListener("open", () => {
       if (socket !== this._socket) return;
-      // Changes since the previous socket opened (or since the page was read,
-      // if that happened first) may have been missed: catch up on them.
-      const since = this._openedAt ?? this._loadStartedAt;
-      this._openedAt = this._serverNow();
-      this._connected = true;
-      this._emit("connection", { connected: true, attempt: this._attempt });
-      this._resolveOpen();
-      if (since !== null) this._catchUp(since);
+      this._post({ type: "open" });
+      this._onOpen();
     });
     socket.addEventListener("message", (event) => {
       if (socket !== this._socket) return;
@@ -264,20 +560,52 @@ export class NotificationsClient extends EventTarget {
       } catch {
         return;
       }
+      this._post({ type: "frame", frame });
       this._onFrame(frame);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (socket !== this._socket) return;
       this._socket = null;
-      this._resolveOpen(); // a socket that cannot open must not delay the first page
-      const wasConnected = this._connected;
-      this._connected = false;
+      const plan = reconnectPlan(event.code);
       // Back off from scratch only after a socket that stayed up: a server that
       // accepts and drops at once must not be hammered at the shortest delay.
-      if (wasConnected && this._serverNow() - this._openedAt >= this.stableAfter) this._attempt = 0;
-      if (wasConnected) this._emit("connection", { connected: false, attempt: this._attempt });
-      this._scheduleReconnect();
+      if (this._connected && this._serverNow() - this._openedAt >= this.stableAfter) this._attempt = 0;
+      if (plan === "stop") this._stopped = true;
+      const delay = plan === "stop" ? undefined : this._scheduleReconnect(plan);
+      const state = { code: event.code, attempt: this._attempt, delay, stopped: this._stopped };
+      this._post({ type: "closed", ...state });
+      this._onClosed(event.code, state);
     });
+  }
+
+  /** The socket (ours or the leader's) opened: catch up on what the previous one missed. */
+  _onOpen() {
+    // Changes since the previous socket opened (or since the page was read,
+    // if that happened first) may have been missed: catch up on them.
+    const since = this._openedAt ?? this._loadStartedAt;
+    this._openedAt = this._serverNow();
+    this._connected = true;
+    this._stopped = false;
+    this._emit("connection", { connected: true, attempt: this._attempt, leader: this._leader });
+    this._resolveOpen();
+    if (since !== null) this._catchUp(since);
+  }
+
+  _onClosed(code, { attempt, delay, stopped } = {}) {
+    this._resolveOpen(); // a socket that cannot open must not delay the first page
+    const wasConnected = this._connected;
+    this._connected = false;
+    if (!this._leader) {
+      this._stopped = Boolean(stopped);
+      this._attempt = attempt ?? this._attempt;
+    }
+    if (wasConnected || delay !== undefined || stopped) {
+      const detail = { connected: false, attempt: this._attempt, leader: this._leader };
+      if (delay !== undefined) detail.delay = delay;
+      if (code !== undefined) detail.code = code;
+      if (stopped) detail.stopped = true;
+      this._emit("connection", detail);
+    }
   }
 
   _resolveOpen() {
@@ -285,63 +613,54 @@ export class NotificationsClient extends EventTarget {
     this._whenOpen = null;
   }
 
-  _scheduleReconnect() {
-    if (this._closed || this._timer !== null) return;
-    // Exponential backoff with "equal jitter": half fixed, half random.
-    const ceiling = Math.min(this.maxDelay, this.minDelay * 2 ** this._attempt);
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  /** Schedule the next attempt; returns its delay (ms). */
+  _scheduleReconnect(plan) {
+    if (this._closed || this._timer !== null) return undefined;
+    // "now" once (4429); a second one in a row backs off like any other close.
+    const delay =
+      plan === "now" && this._attempt === 0
+        ? 0
+        : backoffDelay(this._attempt, this.minDelay, this.maxDelay);
     this._attempt += 1;
-    this._emit("connection", { connected: false, attempt: this._attempt, delay });
     this._timer = setTimeout(() => {
       this._timer = null;
       this._connect();
     }, delay);
-  }
-
-  _reconnectNow() {
-    if (this._closed || this._socket) return;
-    clearTimeout(this._timer);
-    this._timer = null;
-    this._connect();
+    return delay;
   }
 
   _onFrame(frame) {
     const action = frame && frame.action;
-    const row = frame.notification;
-    switch (action) {
-      case "new":
-      case "readed":
-      case "unread":
-        if (!row || typeof row.id !== "number") return;
-        this._touch(row.id);
-        if (action === "new") this._newestId = Math.max(this._newestId, row.id);
-        if (action === "new" || this._find(row.id)) this._apply(row, action === "new");
-        break;
-      case "deleted":
-        if (!row || typeof row.id !== "number") return;
-        this._touch(row.id);
-        this._drop(row.id);
-        break;
-      case "readed_all": {
-        this._frameSeq += 1;
-        const before = frame.before || new Date(this._serverNow()).toISOString();
-        if (frame.unread === 0) {
-          for (const item of this._items) if (!item.readed) item.readed = before;
-        } else {
-          // Only some types were marked: ask which ones.
-          this._syncReadState(Date.parse(before) - 1000).then(
-            () => this._changed("catch-up"),
-            (error) => this._emit("error", { error }),
-          );
-        }
-        break;
-      }
-      default:
-        return; // an action this client does not know: ignore it
+    if (action === "readed_all" && frame.unread !== 0) {
+      // Only some types were marked: ask which ones.
+      this._frameSeq += 1;
+      const before = frame.before || new Date(this._serverNow()).toISOString();
+      this._syncReadState(Date.parse(before) - 1000).then(
+        () => this._changed("catch-up"),
+        (error) => this._emit("error", { error }),
+      );
+      this._counts(frame);
+      this._changed(action);
+      return;
     }
-    if (typeof frame.unread === "number") this._unread = frame.unread;
+    const { items, known } = reduceFrame(this._items, frame);
+    if (!known) return; // an action this client does not know: ignore it
+    const row = frame.notification;
+    if (row && typeof row.id === "number") {
+      this._touch(row.id);
+      if (action === "new") this._newestId = Math.max(this._newestId, row.id);
+    } else {
+      this._frameSeq += 1;
+    }
+    this._items = items;
+    this._counts(frame);
     this._changed(action, row);
     if (action === "new") this._emit("notification", { notification: row });
+  }
+
+  _counts(frame) {
+    if (typeof frame.unread === "number") this._unread = frame.unread;
+    if (typeof frame.unseen === "number") this._unseen = frame.unseen;
   }
 
   // ---------------------------------------------------------------- sync
@@ -356,9 +675,14 @@ export class NotificationsClient extends EventTarget {
     this._merge(page.results, seq);
     for (const row of page.results) this._newestId = Math.max(this._newestId, row.id);
     this._hasMore = Boolean(page.next);
-    if (this._frameSeq === seq) this._unread = count.unread;
+    if (this._frameSeq === seq) this._setCounts(count);
     this._loaded = true;
     this._changed("load");
+  }
+
+  _setCounts(count) {
+    if (count && typeof count.unread === "number") this._unread = count.unread;
+    if (count && typeof count.unseen === "number") this._unseen = count.unseen;
   }
 
   /** After a reconnect: fetch what was created, read or removed while the socket was down. */
@@ -383,7 +707,7 @@ export class NotificationsClient extends EventTarget {
       await this._syncReadState(since - this.clockMargin);
       await this._reconcileFirstPage(seq);
       const count = await this._request("GET", "unread-count");
-      if (this._frameSeq === seq) this._unread = count.unread;
+      if (this._frameSeq === seq) this._setCounts(count);
       this._changed("catch-up");
     };
     this._catchingUp = run()
@@ -427,7 +751,7 @@ export class NotificationsClient extends EventTarget {
     }
   }
 
-  /** Refresh the first page: catches deletions and mark-unread made while offline. */
+  /** Refresh the first page: catches deletions, archiving and mark-unread made while offline. */
   async _reconcileFirstPage(seq) {
     const page = await this._request("GET", `?limit=${this.pageSize}`);
     if (page.results.length) {
@@ -474,8 +798,7 @@ export class NotificationsClient extends EventTarget {
     if (index >= 0) {
       this._items[index] = row;
     } else if (insert) {
-      this._items.push(row);
-      this._items.sort(byNewest);
+      this._items.splice(insertAt(this._items, row.id), 0, row);
     }
   }
 
@@ -487,6 +810,13 @@ export class NotificationsClient extends EventTarget {
       else if (known.readed && !row.readed) this._unread += 1;
     }
     this._apply(row);
+  }
+
+  /** Drop a row after our own delete/archive; adjust the counts unless a frame already did. */
+  _dropLocal(id) {
+    const removed = this._drop(id);
+    if (removed && !removed.readed && this._unread) this._unread -= 1;
+    if (removed && "seen" in removed && !removed.seen && this._unseen) this._unseen -= 1;
   }
 
   /** Merge REST rows, skipping ones a frame changed since the request started. */

@@ -1,5 +1,6 @@
 """Create the demo users and a few notifications; print how to log in."""
 
+import os
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -38,7 +39,10 @@ class Command(BaseCommand):
             )
             send_notification("post_like", "Ann liked your post", {"post": 2}, [bob], author=ann)
             send_notification("mention", "Welcome to the demo", None, None)
+        # `make demo` passes HOST and PORT through to uvicorn and to this command.
+        host = os.environ.get("HOST", "127.0.0.1")
+        port = os.environ.get("PORT", "8000")
         self.stdout.write(
             "Demo users: ann / demo, bob / demo (admin / demo for /admin/).\n"
-            "Open http://127.0.0.1:8000/ and log in."
+            f"Open http://{host}:{port}/ and log in."
         )

@@ -1,23 +1,27 @@
-// Shared by the demo pages: the page's config, the CSRF token and the bell.
+// Shared by the demo pages: the page's config, the CSRF token and the page's client.
+import { sharedClient } from "../notifications/inbox.js";
+
 export const config = JSON.parse(document.getElementById("demo-config").textContent);
+
+/** The page's NotificationsClient: the one the <notifications-*> elements use. */
+export const client = sharedClient({ apiUrl: config.apiUrl });
+window.notificationsClient = client; // handy in the browser console
+
+// The demo's notifications carry author ids; show names instead.
+const authorName = (notification) => {
+  const author = notification.event.author;
+  return author ? config.usernames[String(author)] || `user ${author}` : null;
+};
+for (const element of document.querySelectorAll("notifications-inbox")) element.authorName = authorName;
 
 export function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : "";
 }
 
-/** Show the unread count on the bell (hidden at zero), with a spoken label. */
-export function showUnread(count) {
-  const bell = document.getElementById("bell");
-  const badge = document.getElementById("badge");
-  if (!bell || !badge || count === null || count === undefined) return;
-  badge.textContent = count > 99 ? "99+" : String(count);
-  badge.hidden = count === 0;
-  bell.dataset.unread = String(count);
-  bell.setAttribute(
-    "aria-label",
-    count === 0 ? "Notifications, no unread" : `Notifications, ${count} unread`,
-  );
+/** Keep the unread count in the tab's title. */
+client.addEventListener("change", () => {
+  const count = client.unread;
   document.title = document.title.replace(/^\(\d+\+?\) /, "");
-  if (count > 0) document.title = `(${count}) ${document.title}`;
-}
+  if (count) document.title = `(${count}) ${document.title}`;
+});

@@ -1,9 +1,5 @@
 // The settings page: one checkbox per event type (GET types), saved with PATCH filter.
-import { NotificationsClient } from "notifications/client";
-import { config, showUnread } from "./common.js";
-
-const client = new NotificationsClient({ apiUrl: config.apiUrl });
-client.addEventListener("change", () => showUnread(client.unread));
+import { client } from "./common.js";
 
 const form = document.getElementById("filter-form");
 const fieldset = document.getElementById("types");

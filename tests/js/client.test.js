@@ -1,0 +1,286 @@
+// Unit tests of client.js outside the browser: the frame reducer, the close-code
+// decisions and backoff, and the client against a scripted socket and REST API.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+
+globalThis.location = new URL("http://127.0.0.1:8000/inbox/");
+
+const { NotificationsClient, backoffDelay, reconnectPlan, reduceFrame } = await import(
+  "../../notifications/static/notifications/client.js"
+);
+
+function row(id, extra = {}) {
+  return {
+    id,
+    user: 1,
+    readed: null,
+    event: { id, timestamp: "2026-11-24T10:00:00Z", author: null, title: `n${id}`, message: null, data: null },
+    ...extra,
+  };
+}
+
+const ids = (items) => items.map((item) => item.id);
+
+describe("reduceFrame", () => {
+  const items = [row(5), row(3, { readed: "2026-11-24T11:00:00Z" }), row(1)];
+
+  test("new inserts in newest-first order and never mutates its input", () => {
+    const before = JSON.stringify(items);
+    assert.deepEqual(ids(reduceFrame(items, { action: "new", notification: row(4) }).items), [5, 4, 3, 1]);
+    assert.deepEqual(ids(reduceFrame(items, { action: "new", notification: row(9) }).items), [9, 5, 3, 1]);
+    assert.equal(JSON.stringify(items), before);
+  });
+
+  test("new for a loaded id replaces it instead of duplicating it", () => {
+    const { items: next } = reduceFrame(items, { action: "new", notification: row(5, { readed: "x" }) });
+    assert.deepEqual(ids(next), [5, 3, 1]);
+    assert.equal(next[0].readed, "x");
+  });
+
+  test("readed and unread replace a loaded row and leave unknown ids out", () => {
+    const read = reduceFrame(items, { action: "readed", notification: row(1, { readed: "t" }) });
+    assert.equal(read.items[2].readed, "t");
+    const unknown = reduceFrame(items, { action: "unread", notification: row(2) });
+    assert.equal(unknown.known, true);
+    assert.deepEqual(ids(unknown.items), [5, 3, 1]);
+  });
+
+  test("deleted and archived drop the row; unarchived brings it back in place", () => {
+    assert.deepEqual(ids(reduceFrame(items, { action: "deleted", notification: { id: 3 } }).items), [5, 1]);
+    assert.deepEqual(ids(reduceFrame(items, { action: "archived", notification: row(5) }).items), [3, 1]);
+    assert.deepEqual(ids(reduceFrame(items, { action: "unarchived", notification: row(2) }).items), [5, 3, 2, 1]);
+  });
+
+  test("updated (a grouped send folded in) replaces the row and moves it to the top", () => {
+    const grouped = row(1, { count: 4, authors: [{ id: 9, name: "ann" }] });
+    const { items: next } = reduceFrame(items, { action: "updated", notification: grouped });
+    assert.deepEqual(ids(next), [1, 5, 3]);
+    assert.equal(next[0].count, 4);
+  });
+
+  test("seen_all stamps unseen rows only where the server sends `seen`", () => {
+    const mixed = [row(3, { seen: null }), row(2, { seen: "2026-11-01T00:00:00Z" }), row(1)];
+    const { items: next } = reduceFrame(mixed, { action: "seen_all", before: "2026-11-24T12:00:00Z" });
+    assert.deepEqual(
+      next.map((item) => item.seen),
+      ["2026-11-24T12:00:00Z", "2026-11-01T00:00:00Z", undefined],
+    );
+  });
+
+  test("readed_all with unread 0 marks every loaded row read at `before`", () => {
+    const { items: next } = reduceFrame(items, { action: "readed_all", before: "B", unread: 0 });
+    assert.deepEqual(next.map((item) => item.readed), ["B", "2026-11-24T11:00:00Z", "B"]);
+  });
+
+  test("unknown actions and malformed frames are ignored", () => {
+    for (const frame of [{ action: "confetti" }, { action: null }, null, { action: "new" }, { action: "new", notification: { id: "7" } }]) {
+      const result = reduceFrame(items, frame);
+      assert.equal(result.known, false, JSON.stringify(frame));
+      assert.equal(result.items, items);
+    }
+  });
+});
+
+describe("close codes and backoff", () => {
+  test("4401 stops, 4429 reconnects now, the rest back off", () => {
+    assert.equal(reconnectPlan(4401), "stop");
+    assert.equal(reconnectPlan(4429), "now");
+    for (const code of [1013, 1001, 1006, 1011, 4000]) assert.equal(reconnectPlan(code), "backoff");
+  });
+
+  test("the delay is between half and all of min(max, min * 2^attempt)", () => {
+    assert.equal(backoffDelay(0, 500, 30000, () => 0), 250);
+    assert.equal(backoffDelay(0, 500, 30000, () => 1), 500);
+    assert.equal(backoffDelay(3, 500, 30000, () => 0), 2000);
+    assert.equal(backoffDelay(3, 500, 30000, () => 1), 4000);
+    assert.equal(backoffDelay(20, 500, 30000, () => 1), 30000);
+    assert.equal(backoffDelay(20, 500, 30000, () => 0), 15000);
+  });
+});
+
+// ------------------------------------------------------------ scripted world
+
+class FakeSocket extends EventTarget {
+  static all = [];
+
+  constructor(url, protocols) {
+    super();
+    this.url = url;
+    this.protocols = protocols;
+    this.closedWith = null;
+    FakeSocket.all.push(this);
+  }
+
+  open() {
+    this.dispatchEvent(new Event("open"));
+  }
+
+  frame(frame) {
+    this.dispatchEvent(Object.assign(new Event("message"), { data: JSON.stringify(frame) }));
+  }
+
+  drop(code) {
+    this.dispatchEvent(Object.assign(new Event("close"), { code }));
+  }
+
+  close(code) {
+    this.closedWith = code;
+  }
+}
+
+/** A REST API answering from `routes` (path + query -> body) and recording requests. */
+function fakeApi(routes) {
+  const requests = [];
+  const fetch = async (url, init = {}) => {
+    const parsed = new URL(url);
+    const key = parsed.pathname.replace("/api/notifications/", "") + parsed.search;
+    requests.push({ method: init.method || "GET", key, body: init.body });
+    const handler = Object.entries(routes).find(([prefix]) => key.startsWith(prefix));
+    const body = handler ? handler[1] : { detail: "Not found." };
+    const status = handler ? 200 : 404;
+    return new Response(JSON.stringify(typeof body === "function" ? body(init) : body), {
+      status,
+      headers: { "Content-Type": "application/json", Date: new Date().toUTCString() },
+    });
+  };
+  return { fetch, requests };
+}
+
+const page = (results) => ({ count: results.length, next: null, previous: null, results });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check, what, timeout = 2000) {
+  const deadline = Date.now() + timeout;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+describe("NotificationsClient against a scripted server", () => {
+  let api;
+  let client;
+
+  beforeEach(() => {
+    FakeSocket.all = [];
+    globalThis.WebSocket = FakeSocket;
+    api = fakeApi({
+      "unread-count": { unread: 2, unseen: 1 },
+      "seen-all": { updated: 1, unseen: 0 },
+      "?after_id=": page([]),
+      "?readed=": page([]),
+      "?limit=": page([row(2, { seen: null }), row(1, { seen: "2026-11-24T10:00:00Z" })]),
+    });
+    globalThis.fetch = api.fetch;
+  });
+
+  afterEach(() => {
+    if (client) client.close();
+    client = null;
+  });
+
+  async function started(options = {}) {
+    client = new NotificationsClient({ apiUrl: "/api/notifications/", minDelay: 20, maxDelay: 80, shareConnection: false, ...options });
+    await until(() => FakeSocket.all.length === 1, "the first socket");
+    FakeSocket.all[0].open();
+    await client.ready;
+    return FakeSocket.all[0];
+  }
+
+  test("loads the first page and both counts once the socket is open", async () => {
+    const socket = await started();
+    assert.equal(socket.url, "ws://127.0.0.1:8000/ws/notifications");
+    assert.deepEqual(ids(client.notifications), [2, 1]);
+    assert.equal(client.unread, 2);
+    assert.equal(client.unseen, 1);
+    assert.equal(client.connected, true);
+    assert.equal(client.isLeader, true);
+  });
+
+  test("frames update the list and both counts; unknown ones change nothing", async () => {
+    const socket = await started();
+    const reasons = [];
+    const arrived = [];
+    client.addEventListener("change", (event) => reasons.push(event.detail.reason));
+    client.addEventListener("notification", (event) => arrived.push(event.detail.notification.id));
+    socket.frame({ action: "confetti", unread: 99, unseen: 99 });
+    socket.frame({ action: "new", notification: row(7, { seen: null }), unread: 3, unseen: 2 });
+    socket.frame({ action: "seen_all", before: "2026-11-24T12:00:00Z", unread: 3, unseen: 0 });
+    assert.deepEqual(reasons, ["new", "seen_all"]);
+    assert.deepEqual(arrived, [7]);
+    assert.deepEqual(ids(client.notifications), [7, 2, 1]);
+    assert.equal(client.unread, 3);
+    assert.equal(client.unseen, 0);
+    assert.ok(client.notifications.every((item) => item.seen));
+  });
+
+  test("4401 stops reconnecting until reconnect()", async () => {
+    const socket = await started();
+    const events = [];
+    client.addEventListener("connection", (event) => events.push(event.detail));
+    socket.drop(4401);
+    await sleep(200); // longer than maxDelay
+    assert.equal(FakeSocket.all.length, 1);
+    assert.equal(client.stopped, true);
+    assert.deepEqual(events, [{ connected: false, attempt: 0, leader: true, code: 4401, stopped: true }]);
+    client.reconnect();
+    assert.equal(FakeSocket.all.length, 2);
+    assert.equal(client.stopped, false);
+  });
+
+  test("4429 reconnects at once and catches up from the newest id", async () => {
+    const socket = await started();
+    const delays = [];
+    client.addEventListener("connection", (event) => event.detail.delay !== undefined && delays.push(event.detail.delay));
+    socket.drop(4429);
+    assert.deepEqual(delays, [0]);
+    await until(() => FakeSocket.all.length === 2, "the reconnect");
+    api.requests.length = 0;
+    FakeSocket.all[1].open();
+    await until(() => api.requests.some((r) => r.key === "unread-count"), "the catch-up");
+    const keys = api.requests.map((r) => r.key);
+    assert.ok(keys.includes("?after_id=2&limit=100"), keys.join(" "));
+    assert.ok(keys.some((key) => key.startsWith("?readed=")), keys.join(" "));
+  });
+
+  test("a second 4429 in a row backs off instead of hammering", async () => {
+    const socket = await started();
+    const delays = [];
+    client.addEventListener("connection", (event) => event.detail.delay !== undefined && delays.push(event.detail.delay));
+    socket.drop(4429);
+    await until(() => FakeSocket.all.length === 2, "the reconnect");
+    FakeSocket.all[1].drop(4429);
+    assert.equal(delays[0], 0);
+    assert.ok(delays[1] >= 20 && delays[1] <= 40, String(delays));
+  });
+
+  test("1013 backs off, then reconnects and catches up", async () => {
+    const socket = await started();
+    const delays = [];
+    client.addEventListener("connection", (event) => event.detail.delay !== undefined && delays.push(event.detail.delay));
+    socket.drop(1013);
+    assert.equal(delays.length, 1);
+    assert.ok(delays[0] >= 10 && delays[0] <= 20, String(delays));
+    assert.equal(FakeSocket.all.length, 1, "no attempt before the delay");
+    await until(() => FakeSocket.all.length === 2, "the reconnect");
+    api.requests.length = 0;
+    FakeSocket.all[1].open();
+    await until(() => api.requests.some((r) => r.key === "unread-count"), "the catch-up");
+    assert.ok(api.requests.some((r) => r.key.startsWith("?after_id=")));
+  });
+
+  test("markAllSeen posts seen-all and stamps the loaded rows", async () => {
+    await started();
+    const result = await client.markAllSeen();
+    assert.deepEqual(result, { updated: 1, unseen: 0 });
+    assert.deepEqual(api.requests.at(-1), { method: "POST", key: "seen-all", body: undefined });
+    assert.equal(client.unseen, 0);
+    assert.ok(client.notifications.every((item) => item.seen));
+  });
+
+  test("archive against a server without it rejects with the 404 and keeps the row", async () => {
+    await started();
+    await assert.rejects(client.archive(2), (error) => error.name === "NotificationsError" && error.status === 404);
+    assert.deepEqual(ids(client.notifications), [2, 1]);
+  });
+});
