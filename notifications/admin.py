@@ -22,7 +22,16 @@ from django.utils.translation import ngettext
 
 from notifications.exceptions import NotificationsError
 from notifications.forms import StorableJSONField
-from notifications.models import Event, EventType, ExcludedEventType, Notification
+from notifications.models import (
+    ChannelPreference,
+    Delivery,
+    DigestState,
+    Event,
+    EventType,
+    ExcludedEventType,
+    Notification,
+    PushSubscription,
+)
 from notifications.services import send_notification
 
 
@@ -305,3 +314,64 @@ class ExcludedEventTypeAdmin(admin.ModelAdmin):
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         return [_user_search_field("user"), "event_type__name"]
+
+
+# --- Delivery channels ---
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """What happened to each notification on each channel (read-only)."""
+
+    list_display = ["notification", "channel", "status", "reason", "attempts", "digest", "updated"]
+    list_filter = ["channel", "status", "digest"]
+    list_select_related = ["notification"]
+    search_fields = ["=notification__id", "error", "reason"]
+    raw_id_fields = ["notification"]
+    date_hierarchy = "created"
+    readonly_fields = [
+        "notification",
+        "channel",
+        "status",
+        "reason",
+        "error",
+        "attempts",
+        "digest",
+        "next_attempt_at",
+        "claim",
+        "created",
+        "updated",
+        "sent_at",
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ChannelPreference)
+class ChannelPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "event_type", "channel", "enabled"]
+    list_filter = ["channel", "enabled", "event_type"]
+    list_select_related = ["user", "event_type"]
+    raw_id_fields = ["user"]
+    search_fields = [_user_search_field("user")]
+
+
+@admin.register(PushSubscription)
+class PushSubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["user", "endpoint", "created"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    search_fields = [_user_search_field("user"), "endpoint"]
+    readonly_fields = ["endpoint", "p256dh", "auth", "created"]
+
+
+@admin.register(DigestState)
+class DigestStateAdmin(admin.ModelAdmin):
+    list_display = ["user", "event_type", "last_sent_at"]
+    list_filter = ["event_type"]
+    list_select_related = ["user", "event_type"]
+    raw_id_fields = ["user"]

@@ -108,3 +108,63 @@ def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         )
     return found
+
+
+CHANNELS_HINT = (
+    '"channels": ["in_app", "email", "web_push"], or a dict such as {"email": {"default": True, '
+    '"digest": {"after_minutes": 30, "every_hours": 6}}, "web_push": False} (docs/channels.md).'
+)
+
+
+@register()
+def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
+    from notifications.channels.config import IN_APP, channel_problems, type_channels
+    from notifications.fanout.tasks import task_decorator
+
+    found: list[CheckMessage] = [
+        Error(message, hint=CHANNELS_HINT, id="notifications.E010")
+        for message in channel_problems()
+    ]
+    configured = notifications_settings.CHANNELS
+    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    for name in sorted(used - set(configured)):
+        found.append(
+            Error(
+                f"settings.EVENTS uses the channel {name!r}, which NOTIFICATIONS['CHANNELS'] "
+                "does not configure.",
+                hint="Add it to NOTIFICATIONS['CHANNELS'] (name -> dotted path of a BaseChannel).",
+                id="notifications.E011",
+            )
+        )
+    if "email" in used and not notifications_settings.BASE_URL:
+        found.append(
+            Error(
+                "Email is offered but NOTIFICATIONS['BASE_URL'] is not set: emails need "
+                "absolute unsubscribe links.",
+                hint="NOTIFICATIONS = {'BASE_URL': 'https://example.com', ...}",
+                id="notifications.E012",
+            )
+        )
+    if used and task_decorator() is None:
+        found.append(
+            Error(
+                "Email and Web Push are sent from the task queue, but no Tasks API is installed.",
+                hint="Use Django >= 6.0 or pip install 'django-rest-notifications[tasks]'.",
+                id="notifications.E013",
+            )
+        )
+    if "web_push" in used and "web_push" in configured:
+        from notifications.channels.registry import get_channel
+
+        if not get_channel("web_push").is_available():
+            found.append(
+                Warning(
+                    "Web Push is offered but unavailable: it needs pywebpush and a valid "
+                    "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
+                    hint="pip install 'django-rest-notifications[webpush]' and generate a key: "
+                    "vapid --gen (docs/channels.md).",
+                    id="notifications.W010",
+                )
+            )
+    return found

@@ -70,6 +70,37 @@ DEFAULTS: dict[str, Any] = {
     "GROUP_AUTHORS": 5,
     # Dotted path of ``fn(user) -> str`` naming an author in the JSON; None: get_username().
     "AUTHOR_NAME": None,
+    # --- Delivery channels (docs/channels.md) ---
+    # Channel name -> dotted path of its BaseChannel subclass.
+    "CHANNELS": {
+        "in_app": "notifications.channels.in_app.InAppChannel",
+        "email": "notifications.channels.email.EmailChannel",
+        "web_push": "notifications.channels.web_push.WebPushChannel",
+    },
+    # Notifications handled per delivery task (email / Web Push).
+    "CHANNEL_BATCH_SIZE": 500,
+    # Attempts per (notification, channel) before a delivery stays failed.
+    "DELIVERY_MAX_ATTEMPTS": 5,
+    # Seconds before the first retry; doubled on each further attempt (capped at one hour).
+    "DELIVERY_RETRY_BACKOFF": 60,
+    # Absolute URL of the site (e.g. "https://example.com"), for links in emails.
+    "BASE_URL": None,
+    # Dotted path of fn(user) -> language code or None; None: settings.LANGUAGE_CODE.
+    "USER_LANGUAGE": None,
+    # Sender of notification emails; None: settings.DEFAULT_FROM_EMAIL.
+    "EMAIL_FROM": None,
+    # Users per digest task.
+    "DIGEST_BATCH_SIZE": 1000,
+    # VAPID private key (PEM text or base64url DER); Web Push is off without it.
+    "WEB_PUSH_VAPID_PRIVATE_KEY": None,
+    # The VAPID "sub" claim push services contact: "mailto:you@example.com" or an https URL.
+    "WEB_PUSH_CONTACT": None,
+    # Seconds a push service keeps an undelivered push.
+    "WEB_PUSH_TTL": 86400,
+    # Page a click on a Web Push notification opens (absolute, or relative to BASE_URL).
+    "WEB_PUSH_URL": "/",
+    # URL schemes a subscription endpoint may use (push services are https).
+    "WEB_PUSH_ENDPOINT_SCHEMES": ["https"],
 }
 
 

@@ -38,3 +38,12 @@ class BusUnavailable(NotificationsError):
 
 class NotificationsImproperlyConfigured(NotificationsError, ImproperlyConfigured):
     """A feature needs an optional dependency or setting that is missing."""
+
+
+class UnknownChannel(NotificationsError, ValueError):
+    """The event type does not offer that channel (or the channel is off in this project)."""
+
+    def __init__(self, type_name: str, channel: object) -> None:
+        self.type_name = type_name
+        self.channel = channel
+        super().__init__(f"Event type {type_name!r} has no channel {channel!r}.")

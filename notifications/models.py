@@ -231,3 +231,144 @@ class BusMessage(models.Model):
 
     def __str__(self) -> str:
         return f"bus message #{self.pk}"
+
+
+# --- Delivery channels: email and Web Push (docs/channels.md) ---
+
+
+class ChannelPreference(models.Model):
+    """A user's choice for one event type on one channel, where it differs from the default.
+
+    The in-app switch is not stored here: it is :class:`ExcludedEventType` (the filter).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_channel_preferences",
+        db_index=False,
+    )
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=32)
+    enabled = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "event_type", "channel"], name="notifications_channel_pref_once"
+            ),
+        ]
+        indexes = [
+            # Delivery reads the choices of one type and channel for a batch of users.
+            models.Index(
+                fields=["event_type", "channel", "user"], name="notifications_pref_lookup"
+            ),
+        ]
+        verbose_name = "channel preference"
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"user {self.user_id}: {self.event_type_id} by {self.channel} {state}"
+
+
+class Delivery(models.Model):
+    """What happened to one notification on one channel (email, Web Push).
+
+    The row is unique per (notification, channel) and is claimed (``sending``)
+    before anything is sent, so a retried or duplicated task never sends twice.
+    """
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    STATUSES = [
+        (QUEUED, "queued"),
+        (SENDING, "sending"),
+        (SENT, "sent"),
+        (SKIPPED, "skipped"),
+        (FAILED, "failed"),
+    ]
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
+    channel = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED)
+    # Why it was skipped ("disabled", "read", "no email address", ...).
+    reason = models.CharField(max_length=255, blank=True, default="")
+    # The last failure, as the backend reported it.
+    error = models.TextField(blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # True when the notification goes (or went) out in an email digest.
+    digest = models.BooleanField(default=False)
+    # When the row may be claimed (again); None once it is final.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Token of the task run that claimed the row.
+    claim = models.UUIDField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="notifications_one_delivery"
+            ),
+        ]
+        indexes = [
+            # The retry sweep: failed rows whose next attempt is due.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="failed"),
+                name="notifications_delivery_due",
+            ),
+            models.Index(fields=["claim"], name="notifications_delivery_claim"),
+        ]
+        verbose_name = "delivery"
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"notification {self.notification_id} by {self.channel}: {self.status}"
+
+
+class PushSubscription(models.Model):
+    """A browser's Web Push subscription (``PushSubscription.toJSON()``) for one user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=2000, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = "push subscription"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.endpoint[:60]}"
+
+
+class DigestState(models.Model):
+    """When a user last got an email digest of one event type."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="+")
+    last_sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "event_type"], name="notifications_digest_once"
+            ),
+        ]
+        verbose_name = "digest state"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.event_type_id} at {self.last_sent_at}"

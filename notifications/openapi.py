@@ -135,6 +135,34 @@ else:
             schema["required"] = ["event_types"]
             return schema
 
+    class PreferencesUpdateExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
+        """The switches a PATCH may set: each sendable type's offered channels, booleans."""
+
+        target_class = "notifications.serializers.PreferencesUpdateSerializer"
+
+        def get_name(self, auto_schema: Any, direction: Any) -> str:
+            return "PreferencesUpdate"
+
+        def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+            from notifications.channels.preferences import offered_channels
+
+            types = {
+                name: {
+                    "type": "object",
+                    "properties": {c: {"type": "boolean"} for c in offered_channels(name)},
+                    "additionalProperties": False,
+                }
+                for name in event_type_names()
+            }
+            return {
+                "type": "object",
+                "properties": {
+                    "types": {"type": "object", "properties": types, "additionalProperties": False}
+                },
+                "required": ["types"],
+                "description": 'Partial: `{"types": {"post_like": {"email": false}}}`.',
+            }
+
 
 #: The error answers every endpoint may give.
 ERRORS = {

@@ -290,3 +290,35 @@ def regrouped(
 def encode(message: PushMessage) -> str:
     """Serialise a frame once; the consumer forwards the text as it is."""
     return json.dumps(message, separators=(",", ":"))
+
+
+class WebPushPayload(TypedDict):
+    title: str
+    body: str
+    tag: str
+    url: str
+    notification: NotRequired[NotificationPayload]
+
+
+#: Push services take at most 4,096 bytes of encrypted payload; keep room for the overhead.
+WEB_PUSH_MAX_BYTES = 3000
+
+
+def web_push_payload(notification: Notification) -> WebPushPayload:
+    """What the service worker receives: what to show, and the notification's JSON if it fits."""
+    from notifications.conf import notifications_settings
+
+    url = str(notifications_settings.WEB_PUSH_URL)
+    base = notifications_settings.BASE_URL
+    if base and url.startswith("/"):
+        url = f"{str(base).rstrip('/')}{url}"
+    payload: WebPushPayload = {
+        "title": notification.event.title,
+        "body": notification.event.message or "",
+        "tag": f"notification-{notification.pk}",
+        "url": url,
+        "notification": payload_for(notification),
+    }
+    if len(json.dumps(payload).encode()) > WEB_PUSH_MAX_BYTES:
+        del payload["notification"]
+    return payload

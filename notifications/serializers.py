@@ -204,3 +204,93 @@ class SeenAllSerializer(serializers.Serializer):
 class MarkAllReadSerializer(serializers.Serializer):
     updated = serializers.IntegerField(min_value=0, help_text="Notifications marked read.")
     unread = serializers.IntegerField(min_value=0, help_text="Unread notifications left.")
+
+
+# --- Delivery channels (docs/channels.md) ---
+
+
+class TypeChannelsSerializer(serializers.Serializer):
+    """One type's channels: ``{"in_app": true, "email": false, ...}`` (schema only)."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    channels = serializers.DictField(child=serializers.BooleanField())
+
+
+class PreferencesSerializer(serializers.Serializer):
+    """The ``preferences`` answer: the project's channels and each type's switches."""
+
+    channels = serializers.ListField(child=serializers.CharField())
+    types = TypeChannelsSerializer(many=True)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON ``true`` or ``false``; no strings or numbers."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class PreferencesUpdateSerializer(serializers.Serializer):
+    """``{"types": {"post_like": {"email": false}}}``: only the switches given change."""
+
+    types = serializers.DictField(
+        child=serializers.DictField(child=StrictBooleanField(), allow_empty=True),
+        allow_empty=True,
+    )
+
+
+class PushKeySerializer(serializers.Serializer):
+    public_key = serializers.CharField(help_text="VAPID application server key, base64url.")
+
+
+def _base64url_bytes(value: str, length: int, what: str) -> str:
+    import base64
+    import binascii
+
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as error:
+        raise serializers.ValidationError(f"{what} is not base64url.") from error
+    if len(raw) != length:
+        raise serializers.ValidationError(f"{what} must be {length} bytes.")
+    return value
+
+
+class PushKeysSerializer(serializers.Serializer):
+    p256dh = serializers.CharField(max_length=200)
+    auth = serializers.CharField(max_length=100)
+
+    def validate_p256dh(self, value: str) -> str:
+        return _base64url_bytes(value, 65, "p256dh (an uncompressed P-256 point)")
+
+    def validate_auth(self, value: str) -> str:
+        return _base64url_bytes(value, 16, "auth")
+
+
+class PushSubscriptionSerializer(serializers.Serializer):
+    """A browser's ``PushSubscription.toJSON()``."""
+
+    endpoint = serializers.URLField(max_length=2000)
+    expirationTime = serializers.IntegerField(allow_null=True, required=False)
+    keys = PushKeysSerializer()
+
+    def validate_endpoint(self, value: str) -> str:
+        from urllib.parse import urlsplit
+
+        schemes = notifications_settings.WEB_PUSH_ENDPOINT_SCHEMES
+        if urlsplit(value).scheme not in schemes:
+            raise serializers.ValidationError(f"The endpoint must be a {' or '.join(schemes)} URL.")
+        return value
+
+
+class PushEndpointSerializer(serializers.Serializer):
+    endpoint = serializers.CharField(max_length=2000)
+
+
+class PushEndpointAnswerSerializer(serializers.Serializer):
+    endpoint = serializers.CharField()

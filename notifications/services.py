@@ -16,7 +16,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications import signals
+from notifications import channels, signals
 from notifications.conf import notifications_settings
 from notifications.delivery import push_frames, push_new
 from notifications.event_types import declared_events
@@ -157,6 +157,8 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     if event.notifications_count:
         Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
         push_new(event.pk, created=event.notifications_count)
+        if channels.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
+            transaction.on_commit(lambda: channels.enqueue_for_event(event.pk), robust=True)
     return event.notifications_count
 
 

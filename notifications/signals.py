@@ -21,3 +21,17 @@ notifications_read = Signal()
 #: A user deleted a notification. Arguments: ``sender`` (the Notification class),
 #: ``user``, ``notification_id``.
 notification_deleted = Signal()
+
+# Delivery channels (email, Web Push). Each is sent once per delivery record
+# when its outcome is written. Arguments: ``sender`` (the channel's class),
+# ``channel`` (its name), ``delivery`` (the Delivery, with ``notification``).
+
+#: The channel handed the notification over (mail backend, push service).
+delivery_sent = Signal()
+
+#: Nothing was sent, for ``delivery.reason`` ("disabled", "read", ...).
+delivery_skipped = Signal()
+
+#: Sending failed with ``delivery.error``. Extra argument: ``final`` (True when
+#: no retry follows).
+delivery_failed = Signal()

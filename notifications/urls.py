@@ -2,6 +2,12 @@
 
 from django.urls import path
 
+from notifications.channel_views import (
+    PreferencesView,
+    PushKeyView,
+    PushSubscriptionsView,
+    unsubscribe,
+)
 from notifications.views import (
     BatchArchiveView,
     BatchUnarchiveView,
@@ -36,4 +42,8 @@ urlpatterns = [
         NotificationUnarchiveView.as_view(),
         name="notification_unarchive",
     ),
+    path("preferences", PreferencesView.as_view(), name="notification_preferences"),
+    path("push/key", PushKeyView.as_view(), name="notifications_push_key"),
+    path("push/subscriptions", PushSubscriptionsView.as_view(), name="notifications_push"),
+    path("unsubscribe/<str:token>", unsubscribe, name="notifications_unsubscribe"),
 ]

@@ -28,7 +28,8 @@ from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
 
 
-def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
+def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
+    """Django's ``@task()`` (``django.tasks`` or the backport); None without either."""
     try:
         from django.tasks import task as make_task  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
@@ -43,7 +44,7 @@ def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
     with transaction.atomic():
-        event = Event.objects.filter(pk=event_id).first()
+        event = Event.objects.select_related("type").filter(pk=event_id).first()
         if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do
             return 0
         users = get_user_model()._default_manager.filter(pk__in=user_ids)
@@ -56,6 +57,10 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
                 notifications_count=F("notifications_count") + created
             )
             push_new(event_id, created=created, user_ids=created_ids)
+            from notifications import channels  # not at import: channels uses task_decorator
+
+            if channels.wants_tasks(event.type.name):
+                transaction.on_commit(lambda: channels.enqueue_for_event(event_id, created_ids))
     return created
 
 
@@ -66,7 +71,7 @@ def send_scheduled(event_id: int, user_ids: list[int] | None) -> int:
     return run_scheduled(event_id, user_ids)
 
 
-_as_task = _task_decorator()
+_as_task = task_decorator()
 # The worker imports the task by the function's dotted path, so the module
 # attribute must be the Task itself (a plain function without a Tasks package).
 if _as_task is not None:

@@ -85,6 +85,11 @@ INCLUDE_OPERATIONS = {
     ("POST", "/api/notifications/unarchive"),
     ("POST", "/api/notifications/{notification_id}/archive"),
     ("POST", "/api/notifications/{notification_id}/unarchive"),
+    ("GET", "/api/notifications/preferences"),
+    ("PATCH", "/api/notifications/preferences"),
+    ("GET", "/api/notifications/push/key"),
+    ("POST", "/api/notifications/push/subscriptions"),
+    ("DELETE", "/api/notifications/push/subscriptions"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),

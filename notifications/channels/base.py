@@ -1,0 +1,67 @@
+"""The seam every delivery channel implements: :class:`BaseChannel`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The channel handed the notification over (to the mail backend, to the push service)."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Nothing was sent and nothing will be retried, because of ``reason``."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Sending failed with ``error``; retried with backoff while ``retry`` and attempts remain."""
+
+    error: str
+    retry: bool = True
+
+
+Outcome = Sent | Skipped | Failed
+
+
+class BaseChannel:
+    """One way a notification reaches its user besides the in-app inbox.
+
+    Subclasses set :attr:`name` and implement :meth:`send`. The package does the
+    rest, which subclasses should not redo: it runs :meth:`send` only from the
+    task queue, after the sending transaction committed; it skips users who
+    turned the channel off for the type and notifications read meanwhile; it
+    claims one :class:`~notifications.models.Delivery` row per (notification,
+    channel) before calling :meth:`send`, so a notification is never passed
+    twice; it records each outcome, retries :class:`Failed` ones with backoff
+    and sends the ``delivery_*`` signals.
+
+    Override :meth:`is_available` when the channel needs configuration or an
+    optional package.
+    """
+
+    #: The key in ``NOTIFICATIONS["CHANNELS"]``, ``settings.EVENTS`` and preferences.
+    name: ClassVar[str] = ""
+    #: False for in_app, whose delivery is the row itself (no task, no record).
+    queued: ClassVar[bool] = True
+
+    def is_available(self) -> bool:
+        """Whether the channel can send in this project (it is hidden from users if not)."""
+        return True
+
+    def send(self, notifications: list[Notification]) -> dict[int, Outcome]:
+        """Send each notification (``event``, ``event.type`` and ``user`` are loaded).
+
+        Returns an :data:`Outcome` per notification id, for every id passed.
+        One recipient's failure must come back as :class:`Failed`, not raise;
+        an exception is recorded as a failure of the whole batch.
+        """
+        raise NotImplementedError

@@ -1,0 +1,120 @@
+"""The ``channels`` key of ``settings.EVENTS``: which channels each type offers, and how.
+
+::
+
+    EVENTS = [
+        # in-app only (no "channels" key: the seed's EVENTS keep working)
+        {"name": "post_like", "title": "Post liking"},
+        # offered on every listed channel, on by default
+        {"name": "post_comment", "title": "Comments", "channels": ["in_app", "email", "web_push"]},
+        # a dict: True / False (on / off by default) or options
+        {"name": "mention", "title": "Mentions", "channels": {
+            "email": {"default": True, "digest": {"after_minutes": 30, "every_hours": 6}},
+            "web_push": False,
+        }},
+    ]
+
+``in_app`` is always offered and on by default (the filter is its switch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from notifications.event_types import SLUG, problems, raw_events
+
+IN_APP = "in_app"
+EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Email what is still unread after ``after_minutes``, at most once every ``every_hours``."""
+
+    after_minutes: float
+    every_hours: float
+
+
+@dataclass(frozen=True)
+class ChannelOption:
+    """One channel offered by a type: on by ``default``; ``digest`` for email only."""
+
+    default: bool = True
+    digest: Digest | None = None
+
+
+def _option(type_name: str, channel: str, value: Any) -> ChannelOption | str:
+    where = f"EVENTS[{type_name!r}]['channels'][{channel!r}]"
+    if isinstance(value, bool):
+        return ChannelOption(default=value)
+    if not isinstance(value, dict) or set(value) - {"default", "digest"}:
+        return f"{where} must be True, False or a dict with 'default' and (email) 'digest'."
+    default = value.get("default", True)
+    if not isinstance(default, bool):
+        return f"{where}['default'] must be True or False."
+    digest = value.get("digest")
+    if digest is None:
+        return ChannelOption(default=default)
+    if channel != EMAIL:
+        return f"{where}: only the email channel has digests."
+    if not isinstance(digest, dict):
+        digest = {}
+    numbers = {key: digest.get(key) for key in ("after_minutes", "every_hours")}
+    if set(digest) != set(numbers) or not all(
+        isinstance(n, int | float) and not isinstance(n, bool) and n >= 0 for n in numbers.values()
+    ):
+        return f"{where}['digest'] must be {{'after_minutes': N, 'every_hours': M}}, N, M >= 0."
+    return ChannelOption(default=default, digest=Digest(**numbers))  # type: ignore[arg-type]
+
+
+def _parse(entry: dict[str, Any]) -> dict[str, ChannelOption] | str:
+    name = entry["name"]
+    raw = entry.get("channels", [IN_APP])
+    if isinstance(raw, list | tuple):
+        raw = dict.fromkeys(raw, True)
+    if not isinstance(raw, dict):
+        return f"EVENTS[{name!r}]['channels'] must be a list of channel names or a dict."
+    offered: dict[str, ChannelOption] = {IN_APP: ChannelOption()}
+    for channel, value in raw.items():
+        if not isinstance(channel, str) or not SLUG.match(channel):
+            return f"EVENTS[{name!r}]['channels']: {channel!r} is not a channel name."
+        if channel == IN_APP:
+            if value is not True:
+                return (
+                    f"EVENTS[{name!r}]['channels']: in_app is always on (its switch is the filter)."
+                )
+            continue
+        option = _option(name, channel, value)
+        if isinstance(option, str):
+            return option
+        offered[channel] = option
+    return offered
+
+
+def channel_problems() -> list[str]:
+    """What is wrong with the ``channels`` keys of ``settings.EVENTS`` (for the system checks)."""
+    events = raw_events()
+    if problems(events):
+        return []  # check_events reports those
+    return [found for entry in events if isinstance(found := _parse(entry), str)]
+
+
+def type_channels() -> dict[str, dict[str, ChannelOption]]:
+    """Each declared type's offered channels (in_app first), in ``settings.EVENTS`` order.
+
+    Entries with a malformed ``channels`` key offer in_app only (the checks report them).
+    """
+    events = raw_events()
+    if problems(events):
+        return {}
+    result: dict[str, dict[str, ChannelOption]] = {}
+    for entry in events:
+        parsed = _parse(entry)
+        result[entry["name"]] = {IN_APP: ChannelOption()} if isinstance(parsed, str) else parsed
+    return result
+
+
+def offered(type_name: str) -> dict[str, ChannelOption]:
+    """The channels ``type_name`` offers; in_app only for an unknown type."""
+    return type_channels().get(type_name, {IN_APP: ChannelOption()})
