@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from notifications import services
+from notifications.caching import conditional_count
 from notifications.exceptions import UnknownEventType
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import Notification
@@ -51,6 +53,7 @@ BODY_ERRORS = {
     413: OpenApiResponse(ErrorDetailSerializer, description="Body larger than MAX_BODY_BYTES."),
     415: OpenApiResponse(ErrorDetailSerializer, description="Body is not application/json."),
 }
+NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match.")}
 NOTIFICATION_ID = OpenApiParameter(
     "notification_id", ID_SCHEMA, OpenApiParameter.PATH, description="The notification's id."
 )
@@ -201,9 +204,9 @@ class UnreadCountView(NotificationsAPIView):
 
     serializer_class = UnreadCountSerializer
 
-    @extend_schema(responses={200: UnreadCountSerializer, **ERRORS})
-    def get(self, request: Request) -> Response:
-        return Response({"unread": services.unread_count(request.user)})
+    @extend_schema(responses={200: UnreadCountSerializer, **NOT_MODIFIED, **ERRORS})
+    def get(self, request: Request) -> HttpResponseBase:
+        return conditional_count(request, services.unread_count(request.user))
 
 
 class MarkAllReadView(NotificationsAPIView):
