@@ -11,17 +11,29 @@ from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, report, ws
 
-SCENARIOS = ["fanout", "list", "unread_count", "ws", "ws_pubsub", "memory"]
+SCENARIOS = [
+    "fanout",
+    "fixed_cost",
+    "list",
+    "unread_count",
+    "inbox",
+    "ws",
+    "ws_pubsub",
+    "memory",
+]
+READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
 FULL = {
     "fanout_sizes": [1_000, 10_000, 100_000],
     "fanout_runs": 5,
     "fanout_peer_runs": {100_000: 2},
+    "fixed_sizes": [1, 10, 1_000],
+    "fixed_runs": 5,
+    "fixed_calls": 50,
     "list_users": 10_000,
     "list_per_user": 100,
-    "list_seconds": 10.0,
+    "list_seconds": 8.0,
     "list_runs": 3,
-    "unread_samples": 5_000,
     "ws_clients": 1_000,
     "ws_rounds": 5,
     "memory_users": 1_000_000,
@@ -30,11 +42,13 @@ QUICK = {
     "fanout_sizes": [1_000, 10_000],
     "fanout_runs": 3,
     "fanout_peer_runs": {},
+    "fixed_sizes": [1, 10, 1_000],
+    "fixed_runs": 2,
+    "fixed_calls": 20,
     "list_users": 10_000,
     "list_per_user": 10,
     "list_seconds": 3.0,
-    "list_runs": 3,
-    "unread_samples": 2_000,
+    "list_runs": 2,
     "ws_clients": 1_000,
     "ws_rounds": 3,
     "memory_users": 100_000,
@@ -49,7 +63,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the scenarios, print the table, write ``bench/results/latest.{json,md}``."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="reduced sizes (< 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (about 5 minutes)")
     parser.add_argument(
         "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
     )
@@ -75,13 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         _run(only, config, results)
     finally:
         if not args.keep:
-            for name in (
-                common.OURS_DB,
-                common.PEER_DB,
-                common.OURS_LIST_DB,
-                common.PEER_LIST_DB,
-                common.OURS_MEMORY_DB,
-            ):
+            for name in common.DATABASES:
                 common.drop_database(name)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["targets"] = report.targets(results)
@@ -106,20 +114,26 @@ def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> No
         results["fanout"] = fanout.run(
             config["fanout_sizes"], config["fanout_runs"], config["fanout_peer_runs"], log
         )
-    needs_list_db = {"list", "unread_count", "ws", "ws_pubsub"} & set(only)
-    if "list" in only:
-        results["list"] = listing.run(
-            config["list_users"],
-            config["list_per_user"],
-            config["list_seconds"],
-            config["list_runs"],
-            log,
+    if "fixed_cost" in only:
+        if "fanout" not in only:
+            fanout.setup(max(config["fixed_sizes"]), peer=False)
+        results["fixed_cost"] = fanout.fixed_cost(
+            config["fixed_sizes"], config["fixed_runs"], config["fixed_calls"], log
         )
-    elif needs_list_db:
-        listing.setup(config["list_users"], config["list_per_user"], log)
-    if "unread_count" in only:
-        results["unread_count"] = listing.unread_count(config["unread_samples"])
-        log(f"unread_count p50 {results['unread_count']['p50_us']:.0f} µs")
+    read = [name for name in only if name in READ_SCENARIOS]
+    if read:
+        results.update(
+            listing.run(
+                config["list_users"],
+                config["list_per_user"],
+                config["list_seconds"],
+                config["list_runs"],
+                log,
+                read,
+            )
+        )
+    elif {"ws", "ws_pubsub"} & set(only):
+        listing.setup(config["list_users"], config["list_per_user"], log, peer=False)
     if "ws" in only:
         results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
         log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")

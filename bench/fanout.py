@@ -20,7 +20,10 @@ from typing import Any
 
 from bench import common
 
-COLUMNS = "id bigserial PRIMARY KEY, user_id integer NOT NULL, event_id bigint NOT NULL, readed timestamptz NULL"
+COLUMNS = (
+    "id bigserial PRIMARY KEY, user_id integer NOT NULL, event_id bigint NOT NULL,"
+    " readed timestamptz NULL"
+)
 PAGE = "CREATE INDEX ON {t} (user_id, id DESC)"
 UNREAD = "CREATE INDEX ON {t} (user_id) WHERE readed IS NULL"
 EVENT = "CREATE INDEX ON {t} (event_id, user_id)"
@@ -97,9 +100,10 @@ def run(sizes: list[int], runs: int, peer_runs: dict[int, int], log: Any) -> dic
             write.append(
                 common.ours("fanout", n, BENCH_TRANSPORT="bench.ours.transport.NullTransport")
             )
+            cold, warm = ours[-1]["cold"]["seconds"], ours[-1]["warm"]["seconds"]
             log(
-                f"fanout n={n:,} run {i + 1}/{runs}: ours cold {n / ours[-1]['cold']['seconds']:,.0f}/s"
-                f" warm {n / ours[-1]['warm']['seconds']:,.0f}/s"
+                f"fanout n={n:,} run {i + 1}/{runs}: ours cold {n / cold:,.0f}/s"
+                f" warm {n / warm:,.0f}/s"
                 + (f", peer {n / peer[-1]['seconds']:,.0f}/s" if i < len(peer) else "")
                 + f", thin limit {n / limits['thin'][-1]:,.0f}/s"
                 f", own-table limit {n / limits['own'][-1]:,.0f}/s"
@@ -178,7 +182,5 @@ def _row(
     row["peer_peak_rss_mib"] = _median([r["peak_rss_growth_mib"] for r in peer]) if peer else None
     row["limits_per_s"] = {name: n / _median(values) for name, values in limits.items()}
     # What each index adds per row, over the table without it (µs per row, medians).
-    row["limits_us_per_row"] = {
-        name: _median(values) / n * 1e6 for name, values in limits.items()
-    }
+    row["limits_us_per_row"] = {name: _median(values) / n * 1e6 for name, values in limits.items()}
     return row

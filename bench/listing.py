@@ -30,7 +30,7 @@ from bench import common
 CONCURRENCY = 16
 INBOX_ROWS = 200_000
 OURS_LIST = "/notifications/?readed=false"
-OURS_COUNT = "/notifications/unread-count/"
+OURS_COUNT = "/notifications/unread-count"
 PEER_LIST = "/inbox/notifications/api/unread_list/?max=20"
 
 
@@ -83,9 +83,7 @@ async def _load(
                 if revalidate and which in etags:
                     headers["If-None-Match"] = etags[which]
                 started = time.perf_counter()
-                response = await client.get(
-                    path, headers=headers, cookies=kwargs.get("cookies")
-                )
+                response = await client.get(path, headers=headers, cookies=kwargs.get("cookies"))
                 elapsed = time.perf_counter() - started
                 if response.status_code == 304:
                     not_modified += 1
@@ -127,18 +125,26 @@ def _servers(log_dir: Path, peer: bool) -> dict[str, common.Server]:
     ours_env = common.ours_env(BENCH_DB=common.OURS_LIST_DB)
     servers = {
         "pool": common.Server(
-            Path(sys.executable), "bench.ours.asgi:application", ours_env, common.ROOT,
+            Path(sys.executable),
+            "bench.ours.asgi:application",
+            ours_env,
+            common.ROOT,
             log_dir / "server-ours.log.tmp",
         ),
         "no_pool": common.Server(
-            Path(sys.executable), "bench.ours.asgi:application", {**ours_env, "BENCH_POOL": "0"},
-            common.ROOT, log_dir / "server-ours-no-pool.log.tmp",
+            Path(sys.executable),
+            "bench.ours.asgi:application",
+            {**ours_env, "BENCH_POOL": "0"},
+            common.ROOT,
+            log_dir / "server-ours-no-pool.log.tmp",
         ),
     }
     if peer:
         servers["peer"] = common.Server(
-            common.PEER_PYTHON, "peer_asgi:application",
-            common.peer_env(BENCH_DB=common.PEER_LIST_DB), common.PEER_DIR,
+            common.PEER_PYTHON,
+            "peer_asgi:application",
+            common.peer_env(BENCH_DB=common.PEER_LIST_DB),
+            common.PEER_DIR,
             log_dir / "server-peer.log.tmp",
         )
     return servers
@@ -191,7 +197,7 @@ def run(
         if peer:
             servers["peer"].__enter__()
         try:
-            for name, (server, path, auth, revalidate) in cases.items():  # warm-up
+            for server, path, auth, revalidate in cases.values():  # warm-up
                 load(servers[server], path, auth, 1.0, revalidate)
             for i in range(runs):
                 for name, (server, path, auth, revalidate) in cases.items():
@@ -204,7 +210,9 @@ def run(
                     )
                 )
             if "inbox" in only:
-                results["inbox"] = inbox(servers["pool"].port, found["inbox_user"], 3 if seconds < 5 else 10)
+                results["inbox"] = inbox(
+                    servers["pool"].port, found["inbox_user"], 3 if seconds < 5 else 10
+                )
         finally:
             if peer:
                 servers["peer"].__exit__()
@@ -213,12 +221,15 @@ def run(
         stats = _statistics(runs_of)
         stats["statements"] = statements[name]
         stats["path"] = cases[name][1]
-        measured_stats = stats
-        results.setdefault("list" if name in {"token", "session", "token_no_pool", "session_no_pool", "peer"} else "unread_count", {})[name] = measured_stats
+        section = "unread_count" if name.startswith("count") else "list"
+        results.setdefault(section, {})[name] = stats
     if "list" in results:
         lst = results["list"]
         lst["vs_peer"] = common.summary(
-            [o["req_per_s"] / p["req_per_s"] for o, p in zip(measured["token"], measured["peer"], strict=True)]
+            [
+                o["req_per_s"] / p["req_per_s"]
+                for o, p in zip(measured["token"], measured["peer"], strict=True)
+            ]
         )["median"]
         lst["notifications"] = users * per_user
         lst["users"] = users

@@ -121,7 +121,9 @@ def cpu_seconds(pid: int) -> float:
 # --- Django settings and workers (Django imported lazily) -------------------------------
 
 
-def django_settings(*, urlconf: str, apps: list[str], database: str, **extra: Any) -> dict[str, Any]:
+def django_settings(
+    *, urlconf: str, apps: list[str], database: str, **extra: Any
+) -> dict[str, Any]:
     """The settings both sides share; ``extra`` adds or replaces keys.
 
     ``pool=`` gives Django's psycopg pool options (Django >= 5.1); ``BENCH_POOL=0``
@@ -179,8 +181,12 @@ def setup_users(users: int) -> dict[str, Any]:
 
 def login_sessions(count: int) -> list[str]:
     """Session keys of the first ``count`` users, logged in as ``django.contrib.auth`` does."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth import get_user_model
+    from django.contrib.auth import (
+        BACKEND_SESSION_KEY,
+        HASH_SESSION_KEY,
+        SESSION_KEY,
+        get_user_model,
+    )
     from django.contrib.sessions.backends.db import SessionStore
 
     keys = []

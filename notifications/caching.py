@@ -20,9 +20,10 @@ def conditional_count(request: Request | HttpRequest, unread: int) -> HttpRespon
     response = Response({"unread": unread})
     response["ETag"] = quote_etag(f"unread-{unread}")
     patch_cache_control(response, private=True, no_cache=True)
-    conditional: HttpResponseBase = get_conditional_response(
-        request,  # type: ignore[arg-type]  (DRF's Request proxies META and method)
+    # DRF's Request proxies META and method, all that this reads.
+    conditional = get_conditional_response(
+        request,
         etag=response["ETag"],
         response=response,
     )
-    return conditional
+    return conditional or response

@@ -146,7 +146,8 @@ def check_connection_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     for alias, database in settings.DATABASES.items():
         if "postgres" not in str(database.get("ENGINE", "")):
             continue
-        if (database.get("OPTIONS") or {}).get("pool"):
+        options: dict[str, Any] = database.get("OPTIONS") or {}  # type: ignore[assignment]
+        if options.get("pool"):
             continue
         max_age = database.get("CONN_MAX_AGE", 0)
         effect = (

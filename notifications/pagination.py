@@ -14,7 +14,12 @@ from typing import Any, cast
 from django.db import connections
 from django.db.models import QuerySet
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import BasePagination, Cursor, CursorPagination, LimitOffsetPagination
+from rest_framework.pagination import (
+    BasePagination,
+    Cursor,
+    CursorPagination,
+    LimitOffsetPagination,
+)
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -68,7 +73,7 @@ class NotificationCursorPagination(CursorPagination):
         except NotFound as error:
             raise ValidationError({"cursor": [self.invalid_cursor_message]}) from error
         if cursor is not None and cursor.position is not None:
-            position = cursor.position
+            position = str(cursor.position)
             if not position.isdigit() or not position.isascii() or int(position) > MAX_ID:
                 raise ValidationError({"cursor": [self.invalid_cursor_message]})
         return cursor
@@ -94,7 +99,7 @@ class NotificationPagination(LimitOffsetPagination):
     def get_offset(self, request: Any) -> int:
         return min(super().get_offset(request), MAX_OFFSET)
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None
     ) -> list[Any] | None:
         if self.cursor_query_param in request.query_params:

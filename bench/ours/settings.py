@@ -58,7 +58,9 @@ globals().update(
             {"name": "post_comment", "title": "Post commenting", "description": None},
         ],
         NOTIFICATIONS=(
-            {"TRANSPORT": os.environ["BENCH_TRANSPORT"]} if os.environ.get("BENCH_TRANSPORT") else {}
+            {"TRANSPORT": os.environ["BENCH_TRANSPORT"]}
+            if os.environ.get("BENCH_TRANSPORT")
+            else {}
         ),
     )
 )

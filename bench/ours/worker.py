@@ -82,7 +82,9 @@ def _send(size: int) -> dict[str, Any]:
         with transaction.atomic():
             transaction.on_commit(lambda: committed.__setitem__(0, time.perf_counter()))
             events.append(
-                send_notification(type="post_like", title=TITLE, data={"p": 7}, users=_audience(size))
+                send_notification(
+                    type="post_like", title=TITLE, data={"p": 7}, users=_audience(size)
+                )
             )
 
     started = [0.0]
