@@ -41,7 +41,7 @@ FULL = {
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
     "fanout_runs": 3,
-    "fanout_peer_runs": {},
+    "fanout_peer_runs": {10_000: 1},
     "fixed_sizes": [1, 10, 1_000],
     "fixed_runs": 2,
     "fixed_calls": 20,
