@@ -14,25 +14,10 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from notifications import checks  # noqa: F401  (registers the system checks)
 
+        from notifications.credentials import connect_signals
+
         post_migrate.connect(_sync_event_types, sender=self)
-        _default_channel_layer()
-
-
-def _default_channel_layer() -> None:
-    """Without any CHANNEL_LAYERS setting, push through an in-memory layer.
-
-    That is the embedded default: live delivery works in a single process with
-    no service to run. Projects with several processes configure channels_redis.
-    """
-    from django.conf import settings
-
-    if hasattr(settings, "CHANNEL_LAYERS"):
-        return
-    from channels.layers import InMemoryChannelLayer, channel_layers
-
-    from notifications.conf import notifications_settings
-
-    channel_layers.set(notifications_settings.CHANNEL_LAYER, InMemoryChannelLayer())
+        connect_signals()
 
 
 def _sync_event_types(*, using: str = "default", **kwargs: Any) -> None:

@@ -4,10 +4,12 @@ Wrap the router like ``AuthMiddlewareStack``::
 
     "websocket": TokenAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
 
-A client passes a Django REST framework token either as the subprotocols
-``["token", "<key>"]`` (preferred: it stays out of URLs and access logs) or as
-``?token=<key>``. Needs ``rest_framework.authtoken`` in INSTALLED_APPS.
-Without a valid token the session user (if any) is kept.
+A client passes a Django REST framework token as the subprotocols
+``["token", "<key>"]`` (it stays out of URLs and access logs). The ``?token=<key>``
+query form is off unless ``NOTIFICATIONS["ALLOW_QUERY_TOKEN"]`` is True, since URLs
+land in access logs. Needs ``rest_framework.authtoken`` in INSTALLED_APPS. Without a
+valid token the session user (if any) is kept. The socket is closed when its token
+is deleted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+
+from notifications.conf import notifications_settings
 
 
 @database_sync_to_async  # type: ignore[untyped-decorator]
@@ -37,6 +41,8 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
     protocols = list(scope.get("subprotocols") or [])
     if len(protocols) >= 2 and protocols[0] == "token":
         return str(protocols[1])
+    if not notifications_settings.ALLOW_QUERY_TOKEN:
+        return None
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
     return values[0] if values else None
 
@@ -49,7 +55,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         if key:
             user = await _user_for_token(key)
             if user is not None:
-                scope = {**scope, "user": user}
+                scope = {**scope, "user": user, "notifications_token": key}
         return await super().__call__(scope, receive, send)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning, register
 
-from notifications.conf import notifications_settings
+from django.utils.module_loading import import_string
+
+from notifications.conf import REMOVED, notifications_settings
 from notifications.event_types import problems, raw_events
 
 EVENTS_HINT = (
@@ -23,51 +25,6 @@ def check_events(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return [
         Error(message, hint=EVENTS_HINT, id=f"notifications.{check_id}")
         for check_id, message in problems(raw_events())
-    ]
-
-
-REDIS_HOST_HINT = (
-    'Give each host as a dict: {"address": "redis://…", "max_connections": 1000, '
-    '"socket_timeout": 10} (see the README, production deployment).'
-)
-
-
-@register()
-def check_redis_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """notifications.W003: a channels_redis layer without the settings redis-py 8 needs.
-
-    redis-py 8 caps its asyncio pool at 100 connections and raises instead of
-    waiting, and times reads out after 5 s, which tears down every socket that
-    stays idle that long: each host needs ``max_connections`` and ``socket_timeout``.
-    """
-    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
-    config = layers.get(notifications_settings.CHANNEL_LAYER) or {}
-    if not str(config.get("BACKEND", "")).startswith("channels_redis."):
-        return []
-    try:
-        import redis
-    except ImportError:
-        return []
-    if int(redis.__version__.split(".")[0]) < 8:
-        return []
-    hosts = (config.get("CONFIG") or {}).get("hosts") or ["redis://localhost:6379"]
-    missing = sorted(
-        {
-            key
-            for host in hosts
-            for key in ("max_connections", "socket_timeout")
-            if not isinstance(host, dict) or key not in host
-        }
-    )
-    if not missing:
-        return []
-    return [
-        Warning(
-            f"The channels_redis layer's hosts lack {' and '.join(missing)}: with redis-py 8 "
-            "bursts of sockets fail with MaxConnectionsError and idle sockets drop every 5 s.",
-            hint=REDIS_HOST_HINT,
-            id="notifications.W003",
-        )
     ]
 
 
@@ -88,7 +45,7 @@ def check_time_zone(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
 
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W001: unknown NOTIFICATIONS keys; W002: the layer alias is missing; I001: fallback layer."""
+    """W001: unknown NOTIFICATIONS keys; W005: keys of 0.1 that were removed."""
     found: list[CheckMessage] = []
     for key in notifications_settings.unknown_keys():
         found.append(
@@ -98,27 +55,47 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="notifications.W001",
             )
         )
-    uses_channels = notifications_settings.TRANSPORT.endswith("ChannelLayerTransport")
-    alias = notifications_settings.CHANNEL_LAYER
-    if not uses_channels:
-        return found
-    if not hasattr(settings, "CHANNEL_LAYERS"):
-        found.append(
-            Info(
-                "No CHANNEL_LAYERS setting: notifications are pushed through an in-memory "
-                "layer, which reaches only the sockets of the process that sends.",
-                hint="With several processes, configure channels_redis (see the README).",
-                id="notifications.I001",
+    for key, instead in REMOVED.items():
+        if key in notifications_settings.user_keys():
+            found.append(
+                Warning(
+                    f"NOTIFICATIONS[{key!r}] was removed in 0.2 and has no effect.",
+                    hint=f"Use {instead}; see the README's realtime section.",
+                    id="notifications.W005",
+                )
             )
-        )
-    elif alias not in settings.CHANNEL_LAYERS:
+    return found
+
+
+@register()
+def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006: the bus does not import; I002: which bus; W006: a bus that cannot span processes."""
+    from notifications.bus import bus_path
+
+    path = bus_path()
+    try:
+        import_string(path)
+    except ImportError as error:
+        return [
+            Error(
+                f"NOTIFICATIONS['BUS'] names {path!r}, which does not import: {error}",
+                hint='Use "local", "database", "redis" or the dotted path of a BaseBus subclass; '
+                "the redis bus needs pip install 'django-rest-notifications[redis]'.",
+                id="notifications.E006",
+            )
+        ]
+    found: list[CheckMessage] = [
+        Info(f"Notifications are pushed through the bus {path}.", id="notifications.I002")
+    ]
+    if path.endswith(".LocalBus"):
         found.append(
             Warning(
-                f"CHANNEL_LAYERS has no {alias!r} layer: notifications are saved but never "
-                "pushed to WebSockets.",
-                hint=f"Add a {alias!r} entry to CHANNEL_LAYERS, or set "
-                'NOTIFICATIONS["CHANNEL_LAYER"] to the alias of your layer.',
-                id="notifications.W002",
+                "The local bus reaches only the sockets of the process that sends: a "
+                "notification sent from manage.py, a task worker or another ASGI worker is "
+                "saved but not pushed.",
+                hint='Use a file or server database (the default "database" bus) or set '
+                'NOTIFICATIONS["REDIS_URL"] for the redis bus.',
+                id="notifications.W006",
             )
         )
     return found

@@ -13,6 +13,14 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+#: Settings of 0.1 that the delivery engine replaced, with what to use instead.
+REMOVED: dict[str, str] = {
+    "TRANSPORT": 'NOTIFICATIONS["BUS"]',
+    "CHANNEL_LAYER": 'NOTIFICATIONS["BUS"] (the notifications path no longer uses a channel layer)',
+    "PUSH_CONCURRENCY": "nothing (the bus batches on its own)",
+    "GROUP_PREFIX": 'NOTIFICATIONS["REDIS_PREFIX"]',
+}
+
 DEFAULTS: dict[str, Any] = {
     # Largest number of ids a batch mark-read body may carry.
     "MAX_BATCH_IDS": 1000,
@@ -20,18 +28,38 @@ DEFAULTS: dict[str, Any] = {
     "FANOUT_BATCH_SIZE": 5000,
     # Audiences larger than this fan out on the task queue; None: never by default.
     "ASYNC_FANOUT_THRESHOLD": None,
-    # Dotted path of the push transport class.
-    "TRANSPORT": "notifications.transports.channels.ChannelLayerTransport",
-    # Channel layer alias the default transport and the consumer use.
-    "CHANNEL_LAYER": "default",
-    # Pushes sent to the channel layer at once by the default transport.
-    "PUSH_CONCURRENCY": 64,
+    # The bus between processes: "local", "database", "redis" or a dotted path of a
+    # notifications.bus.base.BaseBus subclass. None: "redis" when REDIS_URL is set,
+    # "local" on an in-memory SQLite database, "database" otherwise.
+    "BUS": None,
+    # Redis URL of the redis bus, e.g. "redis://127.0.0.1:6379/0".
+    "REDIS_URL": None,
+    # Prefix of the redis bus's keys and channels.
+    "REDIS_PREFIX": "notifications",
+    # Seconds after which a worker that stopped sending heartbeats is no longer addressed.
+    "PRESENCE_TTL": 10,
+    # Seconds a socket waits for the bus to be connected before it is refused with 1013.
+    "BUS_CONNECT_TIMEOUT": 3.0,
+    # Database bus: seconds between two reads of the log (None: 0.05 on SQLite, 1.0 as a
+    # fallback on PostgreSQL, which wakes the workers with NOTIFY), how long its rows
+    # are kept, and how long an id that may commit late is waited for.
+    "BUS_POLL_INTERVAL": None,
+    "BUS_RETENTION": 300,
+    "BUS_GAP_TIMEOUT": 60,
+    # Audiences up to this size carry their rendered frames; larger ones a pointer that
+    # each worker renders for its own connected recipients.
+    "PUSH_INLINE_MAX": 100,
+    # Frames a socket may fall behind before it is closed with 4429.
+    "SOCKET_QUEUE_SIZE": 1000,
+    # Seconds between two checks that each socket's session, token and user are valid.
+    "REVALIDATE_INTERVAL": 60,
+    # Accept ?token=<key> on the socket URL (it lands in access logs); the subprotocol
+    # form ["token", "<key>"] always works.
+    "ALLOW_QUERY_TOKEN": False,
     # Largest request body the package's endpoints read, in bytes (413 beyond).
     "MAX_BODY_BYTES": 64 * 1024,
     # Largest `limit` the list accepts when the package paginates with limit/offset.
     "MAX_PAGE_SIZE": 1000,
-    # Prefix of the per-user channel-layer group names.
-    "GROUP_PREFIX": "notifications",
 }
 
 
@@ -52,10 +80,13 @@ class NotificationsSettings:
             raise AttributeError(f"Unknown NOTIFICATIONS setting {name!r}")
         return self._load()[name]
 
+    def user_keys(self) -> set[str]:
+        """The keys the project's ``settings.NOTIFICATIONS`` sets."""
+        return set(getattr(settings, "NOTIFICATIONS", None) or {})
+
     def unknown_keys(self) -> list[str]:
         """Keys of ``settings.NOTIFICATIONS`` the package does not know (for the checks)."""
-        user = getattr(settings, "NOTIFICATIONS", None) or {}
-        return sorted(set(user) - set(DEFAULTS))
+        return sorted(self.user_keys() - set(DEFAULTS) - set(REMOVED))
 
     def reload(self) -> None:
         """Forget the cached values; the next access reads the settings again."""
@@ -67,9 +98,5 @@ notifications_settings = NotificationsSettings()
 
 @receiver(setting_changed)
 def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"NOTIFICATIONS", "EVENTS", "CHANNEL_LAYERS"}:
+    if setting in {"NOTIFICATIONS", "EVENTS"}:
         notifications_settings.reload()
-        if setting == "NOTIFICATIONS":
-            from notifications.transports import reset_transport
-
-            reset_transport()

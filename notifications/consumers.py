@@ -1,105 +1,123 @@
-"""The ``ws/notifications`` socket: every push for the connected user, on every device."""
+"""The ``ws/notifications`` socket: every push for the connected user, on every device.
+
+A small ASGI application of the package's own (no channel layer): it registers the
+socket with this worker's :class:`~notifications.hub.Hub` before accepting, so that
+once the client sees the connection open every later push reaches it, and
+unregisters it on every way out: a normal close, a handshake the client abandoned,
+an error. It runs behind Channels' ``URLRouter`` and ``AuthMiddlewareStack``
+(``scope["user"]``, ``scope["session"]``) or the package's token middleware.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from channels.generic.websocket import AsyncWebsocketConsumer
-
-from notifications.conf import notifications_settings
-from notifications.transports.channels import DELIVERY_ERRORS, PUSH_TYPE, group_name
+from notifications.exceptions import BusUnavailable
+from notifications.hub import (
+    CLOSE_BUS_UNAVAILABLE,
+    CLOSE_UNAUTHENTICATED,
+    Socket,
+    get_hub,
+)
 
 logger = logging.getLogger("notifications")
 
-#: Close code for a connection without an authenticated user.
-CLOSE_UNAUTHENTICATED = 4401
-#: Close code when the server cannot serve the socket (no or a failing channel layer).
-CLOSE_UNAVAILABLE = 1011
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+#: Raised by ASGI servers' ``send`` when the client is already gone (uvicorn's
+#: ``ClientDisconnected`` is an OSError; daphne and others raise RuntimeError).
+GONE = (OSError, RuntimeError)
+
+__all__ = ["CLOSE_BUS_UNAVAILABLE", "CLOSE_UNAUTHENTICATED", "NotificationsConsumer"]
 
 
-class NotificationsConsumer(AsyncWebsocketConsumer):
-    """Joins the user's group before accepting, then forwards pushes as text frames.
+class NotificationsConsumer:
+    """Serves one notifications socket; ``NotificationsConsumer.as_asgi()`` in routing.
 
-    Anonymous connections are closed before the handshake completes. Client
-    frames carry no commands: a socket can only ever hear its own user's group,
-    so whatever a client sends is ignored.
+    Anonymous connections are closed before the handshake completes (4401). When the
+    bus is down the socket is accepted and closed at once with 1013, which a client
+    can tell from an authentication failure. Client frames carry no commands and are
+    ignored: a socket only ever hears its own user's pushes.
     """
 
-    group: str | None = None
+    @classmethod
+    def as_asgi(cls) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+        """The ASGI application, as Channels consumers spell it."""
 
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        """Run the consumer; a failing channel layer closes the socket with 1011.
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            await cls()(scope, receive, send)
 
-        Without this, a layer error (Redis down) escapes as an ASGI application
-        error with a traceback per socket. The client reconnects later and
-        catches up through the REST list.
-        """
-        try:
-            await super().__call__(scope, receive, send)
-        except DELIVERY_ERRORS as error:
-            logger.error("Channel layer failed, closing the socket with 1011: %r", error)
-            with contextlib.suppress(OSError, RuntimeError):  # The connection is already gone.
-                await send({"type": "websocket.close", "code": CLOSE_UNAVAILABLE})
+        app.consumer_class = cls  # type: ignore[attr-defined]
+        return app
 
-    @property
-    def channel_layer_alias(self) -> str:
-        return str(notifications_settings.CHANNEL_LAYER)
-
-    async def connect(self) -> None:
-        user = self.scope.get("user")
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket" or (await receive())["type"] != "websocket.connect":
+            return
+        user = scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            with contextlib.suppress(*GONE):
+                await send({"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED})
             return
-        if self.channel_layer is None:
-            logger.error("No channel layer %r: refusing the socket.", self.channel_layer_alias)
-            await self.close(code=CLOSE_UNAVAILABLE)
+        token_key = scope.get("notifications_token")
+        socket = Socket(
+            user.pk,
+            send,
+            session_key=None if token_key else _session_key(scope),
+            token_key=token_key,
+        )
+        hub = get_hub()
+        try:
+            await hub.register(socket)
+        except BusUnavailable:
+            await _refuse_for_now(send)
             return
-        self.group = group_name(user.pk)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        subprotocol = "token" if "token" in self.scope.get("subprotocols", ()) else None
-        await self.accept(subprotocol=subprotocol)
+        try:
+            await self._serve(scope, receive, send, socket)
+        finally:
+            hub.unregister(socket)
 
-    async def disconnect(self, code: int) -> None:
-        if self.group is None or self.channel_layer is None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, socket: Socket) -> None:
+        subprotocol = "token" if "token" in (scope.get("subprotocols") or ()) else None
+        try:
+            await send({"type": "websocket.accept", "subprotocol": subprotocol})
+        except GONE:
+            logger.debug("Client left during the handshake")
             return
-        # A burst of disconnects can exhaust the layer's connection pool for a moment
-        # (redis-py 8 raises instead of waiting): retry, else the membership would
-        # stay in Redis until group_expiry.
-        for delay in (0.05, 0.25, 1.0, None):
-            try:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
-                return
-            except DELIVERY_ERRORS:
-                if delay is None:
-                    raise
-                await asyncio.sleep(delay)
+        writer = asyncio.ensure_future(_write(socket))
+        reader = asyncio.ensure_future(_read_until_disconnect(receive))
+        try:
+            await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (writer, reader):
+                task.cancel()
+            for task in (writer, reader):
+                with contextlib.suppress(asyncio.CancelledError, *GONE):
+                    await task
 
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Client frames are ignored (they cannot change what the socket hears)."""
 
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        """Forward pushes straight away; other messages go through Channels' dispatch.
+async def _write(socket: Socket) -> None:
+    with contextlib.suppress(*GONE):
+        await socket.write()
 
-        Channels (>= 4.2) closes stale database connections before every handler,
-        a hop to the sync thread that cost about 60% of a worker's CPU per push in
-        ``python -m bench``. Forwarding a push never touches the database.
-        """
-        if message["type"] == PUSH_TYPE:
-            await self.notifications_push(message)
-        else:
-            await super().dispatch(message)
 
-    async def notifications_push(self, message: dict[str, Any]) -> None:
-        """Forward a frame serialised once by the transport.
+async def _read_until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "websocket.disconnect":
+        pass  # client frames are ignored
 
-        A batched message carries the frames of every socket of this worker in
-        ``texts``, keyed by channel name.
-        """
-        if "text" in message:
-            await self.send(text_data=message["text"])
-            return
-        for text in message["texts"][self.channel_name]:
-            await self.send(text_data=text)
+
+async def _refuse_for_now(send: Send) -> None:
+    with contextlib.suppress(*GONE):
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_BUS_UNAVAILABLE})
+
+
+def _session_key(scope: Scope) -> str | None:
+    session = scope.get("session")
+    key = getattr(session, "session_key", None) if session is not None else None
+    return str(key) if key else None

@@ -23,11 +23,12 @@ class InvalidNotification(NotificationsError, TypeError, ValueError):
     """An argument of ``send_notification`` cannot be stored (``data`` not JSON, bad title)."""
 
 
-class TransportError(NotificationsError):
-    """A push could not be handed to the transport (layer down or full).
+class BusUnavailable(NotificationsError):
+    """The bus between processes is down (Redis unreachable, for example).
 
-    The rows are already committed when this happens: clients catch up through
-    the REST list, so the package logs it and never raises it into callers.
+    Raised by buses to the package, never into callers: the rows are committed,
+    the failure is logged once, sockets are told with close code 1013 and clients
+    catch up through the REST list.
     """
 
 

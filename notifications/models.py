@@ -138,3 +138,21 @@ class ExcludedEventType(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} excludes {self.event_type_id}"
+
+
+class BusMessage(models.Model):
+    """A message of the database bus, written in the transaction of the change it carries.
+
+    Every worker tails the table with a cursor; rows older than
+    ``NOTIFICATIONS["BUS_RETENTION"]`` seconds are pruned automatically.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    body = models.TextField()
+
+    class Meta:
+        verbose_name = "bus message"
+
+    def __str__(self) -> str:
+        return f"bus message #{self.pk}"

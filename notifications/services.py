@@ -19,10 +19,9 @@ from notifications.event_types import declared_events
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Users, resolve_audience
-from notifications.fanout.pushes import new_notification_pushes
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, payload_for, push_message
-from notifications.transports import Push, deliver
+from notifications.delivery import push_frames, push_new
 
 
 def send_notification(
@@ -96,10 +95,7 @@ def send_notification(
                 Event.objects.filter(pk=event.pk).update(
                     notifications_count=event.notifications_count
                 )
-                batch_size = notifications_settings.FANOUT_BATCH_SIZE
-                transaction.on_commit(
-                    lambda: deliver(new_notification_pushes(event.pk, batch_size)), robust=True
-                )
+                push_new(event.pk, created=event.notifications_count)
         transaction.on_commit(
             lambda: signals.notifications_sent.send_robust(
                 Event, event=event, count=event.notifications_count
@@ -244,20 +240,14 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
 
 
 def _push_after_commit(user: Any, action: Action, rows: list[Notification]) -> None:
-    """After commit, push ``action`` for each row, with the user's unread count then."""
-
-    def push() -> None:
-        unread = unread_count(user)
-        frames = [push_message(action, unread=unread, notification=payload_for(r)) for r in rows]
-        deliver([[Push(user.pk, frame) for frame in frames]])
-
-    transaction.on_commit(push, robust=True)
+    """Push ``action`` for each row once committed, with the user's unread count then."""
+    payloads = [payload_for(row) for row in rows]
+    push_frames(
+        user.pk,
+        lambda unread: [push_message(action, unread=unread, notification=p) for p in payloads],
+    )
 
 
 def _push_frame_after_commit(user: Any, action: Action, **parts: Any) -> None:
-    """After commit, push one ``action`` frame with the user's unread count then."""
-
-    def push() -> None:
-        deliver([[Push(user.pk, push_message(action, unread=unread_count(user), **parts))]])
-
-    transaction.on_commit(push, robust=True)
+    """Push one ``action`` frame once committed, with the user's unread count then."""
+    push_frames(user.pk, lambda unread: [push_message(action, unread=unread, **parts)])

@@ -2,7 +2,7 @@
 
 Point the package at the in-memory outbox in your test settings::
 
-    NOTIFICATIONS = {"TRANSPORT": "notifications.transports.locmem.LocmemTransport"}
+    NOTIFICATIONS = {"BUS": "locmem"}
 
 then assert on what would have been pushed::
 
@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from notifications.bus import locmem
 from notifications.payloads import PushMessage
-from notifications.transports import locmem
 
 
 def clear_outbox() -> None:
     """Forget every push recorded so far."""
     locmem.outbox.clear()
+    locmem.revocations.clear()
 
 
 def pushes_for(user: Any) -> list[PushMessage]:

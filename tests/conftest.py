@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from notifications.transports import locmem, reset_transport
+from notifications.bus import locmem, reset_bus
 
 SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
 
@@ -75,15 +75,12 @@ def bob(make_user: Callable[..., Any]) -> Any:
 
 @pytest.fixture
 def outbox(settings: Any) -> Iterator[list[Any]]:
-    """Record pushes in memory instead of sending them (the package's locmem transport)."""
-    settings.NOTIFICATIONS = {
-        **getattr(settings, "NOTIFICATIONS", {}),
-        "TRANSPORT": "notifications.transports.locmem.LocmemTransport",
-    }
+    """Record pushes in memory instead of sending them (the package's locmem bus)."""
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "BUS": "locmem"}
     locmem.outbox.clear()
     yield locmem.outbox
     locmem.outbox.clear()
-    reset_transport()
+    reset_bus()
 
 
 def client_for(user: Any) -> APIClient:

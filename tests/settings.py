@@ -8,6 +8,7 @@ user model (email login), so both kinds of user model are covered.
 """
 
 import os
+import tempfile
 
 SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -82,10 +83,21 @@ if SERVICES:
             },
         }
     }
+    NOTIFICATIONS = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": f"notifications-tests-{os.getpid()}"}
     AUTH_USER_MODEL = "testapp.Member"
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # A file, as a project's is: the database bus (the embedded default) tails it from
+    # the hub's own thread, and other processes can share it.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.path.join(tempfile.gettempdir(), f"notifications-{os.getpid()}.sqlite3"),
+            "TEST": {
+                "NAME": os.path.join(tempfile.gettempdir(), f"test-notifications-{os.getpid()}.sqlite3")
+            },
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+        }
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

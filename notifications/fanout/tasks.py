@@ -18,10 +18,9 @@ from django.db.models import F
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
-from notifications.fanout.pushes import new_notification_pushes
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
-from notifications.transports import deliver
+from notifications.delivery import push_new
 
 
 def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -51,10 +50,11 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
             Event.objects.filter(pk=event_id).update(
                 notifications_count=F("notifications_count") + created
             )
-            batch_size = notifications_settings.FANOUT_BATCH_SIZE
-            transaction.on_commit(
-                lambda: deliver(new_notification_pushes(event_id, batch_size, created_ids)),
-                robust=True,
+            push_new(
+                event_id,
+                user_ids=user_ids,
+                created=created,
+                ids=(min(created_ids), max(created_ids)),
             )
     return created
 

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import close_old_connections
+
+from notifications.bus import reset_bus
+from notifications.hub import close_hubs
 
 from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application, session_cookie
 
@@ -16,22 +18,16 @@ Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 
 
 @pytest.fixture
-async def layer() -> AsyncIterator[Any]:
-    """The configured channel layer, flushed before and after the test."""
-    channel_layer = get_channel_layer()
-    assert channel_layer is not None
-    await channel_layer.flush()
-    yield channel_layer
-    await channel_layer.flush()
-
-
-@pytest.fixture
-async def sockets(layer: Any) -> AsyncIterator[list[WebsocketCommunicator]]:
-    """Communicators opened by the test; every one is disconnected at the end."""
+async def sockets() -> AsyncIterator[list[WebsocketCommunicator]]:
+    """Communicators opened by the test; every one is disconnected at the end, and this
+    event loop's hub (its bus listener and database connection) is closed."""
+    reset_bus()
     opened: list[WebsocketCommunicator] = []
     yield opened
     for communicator in opened:
         await communicator.disconnect()
+    await close_hubs()
+    reset_bus()
     # A consumer that crashed can leave the worker thread's connection open; a
     # database_sync_to_async call closes it (else the test database cannot be dropped).
     await in_thread(close_old_connections)()
