@@ -1,7 +1,7 @@
 """Scenarios ``fanout`` and ``fixed_cost``: one send to N users, as users meet it.
 
 Every send of ours runs in a fresh process, first cold (the process's first
-call: connection, event type, transport) and then warm. Beside it, interleaved:
+call: connection, event type, bus) and then warm. Beside it, interleaved:
 the peer's ``notify.send`` and the database's own limits, raw ``INSERT ... SELECT``
 statements of the same rows into
 
@@ -97,9 +97,7 @@ def run(sizes: list[int], runs: int, peer_runs: dict[int, int], log: Any) -> dic
                 peer.append(common.peer("fanout", n, timeout=1800))
             for name in TABLES:
                 limits[name].append(limit(n, name))
-            write.append(
-                common.ours("fanout", n, BENCH_TRANSPORT="bench.ours.transport.NullTransport")
-            )
+            write.append(common.ours("fanout", n, BENCH_BUS="local"))
             cold, warm = ours[-1]["cold"]["seconds"], ours[-1]["warm"]["seconds"]
             log(
                 f"fanout n={n:,} run {i + 1}/{runs}: ours cold {n / cold:,.0f}/s"
@@ -118,7 +116,7 @@ def fixed_cost(sizes: list[int], runs: int, calls: int, log: Any) -> list[dict[s
     for n in sizes:
         results = [common.ours("fixed_cost", n, calls) for _ in range(runs)]
         if any(r["transport_errors"] for r in results):
-            log(f"fixed_cost n={n}: the push transport failed; the figures are too low")
+            log(f"fixed_cost n={n}: the push (bus) failed; the figures are too low")
         row: dict[str, Any] = {"n": n, "runs": runs, "calls": calls}
         for mode in ("cold", "warm"):
             for key in ("seconds", "write_seconds", "push_seconds", "cpu_seconds"):
@@ -142,8 +140,8 @@ def _clean_run(n: int, log: Any, tries: int = 3) -> Any:
         result = common.ours("fanout", n)
         if not result["transport_errors"]:
             return result
-        log(f"fanout n={n}: the push transport failed ({result['cold']['seconds']:.2f} s); again")
-    raise RuntimeError(f"fanout n={n}: the push transport failed {tries} times")
+        log(f"fanout n={n}: the push (bus) failed ({result['cold']['seconds']:.2f} s); again")
+    raise RuntimeError(f"fanout n={n}: the push (bus) failed {tries} times")
 
 
 def _median(values: list[float]) -> float:

@@ -110,7 +110,7 @@ POOL_HINT = (
 
 @register()
 def check_connection_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """notifications.W005: PostgreSQL under ASGI (``ASGI_APPLICATION`` set) without the pool.
+    """notifications.W007: PostgreSQL under ASGI (``ASGI_APPLICATION`` set) without the pool.
 
     With ``CONN_MAX_AGE = 0`` every request opens a new connection (a few ms
     each, more than the whole list query); with ``CONN_MAX_AGE > 0`` ASGI's
@@ -137,7 +137,7 @@ def check_connection_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 f"DATABASES[{alias!r}] is PostgreSQL under ASGI without Django's connection "
                 f"pool (CONN_MAX_AGE = {max_age!r}): {effect}.",
                 hint=POOL_HINT,
-                id="notifications.W005",
+                id="notifications.W007",
             )
         )
     return found

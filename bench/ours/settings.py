@@ -57,10 +57,12 @@ globals().update(
             {"name": "post_like", "title": "Post liking", "description": "Someone liked your post"},
             {"name": "post_comment", "title": "Post commenting", "description": None},
         ],
-        NOTIFICATIONS=(
-            {"TRANSPORT": os.environ["BENCH_TRANSPORT"]}
-            if os.environ.get("BENCH_TRANSPORT")
-            else {}
-        ),
+        # The redis bus as the README's production settings have it; BENCH_BUS=local
+        # (no hub in a worker process) publishes nowhere: the write path alone.
+        NOTIFICATIONS={
+            "BUS": os.environ.get("BENCH_BUS", "redis"),
+            "REDIS_URL": REDIS_URL,
+            "REDIS_PREFIX": PREFIX,
+        },
     )
 )

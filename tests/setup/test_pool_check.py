@@ -1,4 +1,4 @@
-"""notifications.W005: PostgreSQL under ASGI without Django's connection pool."""
+"""notifications.W007: PostgreSQL under ASGI without Django's connection pool."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_postgresql_under_asgi_without_the_pool_is_flagged(extra, effect):
     with override_settings(ASGI_APPLICATION=ASGI, DATABASES=postgres(**extra)):
         (warning,) = check_connection_pool()
 
-    assert warning.id == "notifications.W005"
+    assert warning.id == "notifications.W007"
     assert "DATABASES['default']" in warning.msg
     assert effect in warning.msg
     assert '"pool": True' in warning.hint
@@ -68,6 +68,6 @@ def test_each_database_is_checked_by_alias():
 def test_manage_py_check_reports_it():
     with (
         override_settings(ASGI_APPLICATION=ASGI, DATABASES=postgres()),
-        pytest.raises(SystemCheckError, match=r"notifications\.W005"),
+        pytest.raises(SystemCheckError, match=r"notifications\.W007"),
     ):
         call_command("check", fail_level="WARNING")
