@@ -7,6 +7,8 @@ import datetime
 import json
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, report, ws
@@ -96,32 +98,49 @@ def main(argv: list[str] | None = None) -> int:
     text = report.markdown(results)
     out = common.BENCH / "results"
     out.mkdir(exist_ok=True)
-    # Only a run of every scenario replaces the committed latest.* files.
+    # Only a complete run of every scenario replaces the committed latest.* files.
     json_path, md_path = (
         (out / "latest.json", out / "latest.md")
-        if set(only) == set(SCENARIOS)
+        if set(only) == set(SCENARIOS) and not results.get("failed")
         else (out / "partial.json.tmp", out / "partial.md.tmp")
     )
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     md_path.write_text(text)
     print(text)
     log(f"done in {results['meta']['seconds']:.0f} s; wrote {json_path} and {md_path.name}")
-    return 0
+    for name in results.get("failed", {}):
+        log(f"FAILED: {name} (its traceback is in {json_path.name})")
+    return 1 if results.get("failed") else 0
 
 
 def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> None:
-    if "fanout" in only:
+    """Each scenario in turn; one that fails is recorded in ``results["failed"]``."""
+    for name, scenario in _scenarios(only, config, results):
+        try:
+            scenario()
+        except Exception as error:  # a failed scenario must not lose the others' figures
+            log(f"{name} failed: {error!r}")
+            results.setdefault("failed", {})[name] = traceback.format_exc()[-2000:]
+
+
+def _scenarios(
+    only: list[str], config: dict[str, Any], results: dict[str, Any]
+) -> list[tuple[str, Callable[[], None]]]:
+    def fanout_run() -> None:
         results["fanout"] = fanout.run(
             config["fanout_sizes"], config["fanout_runs"], config["fanout_peer_runs"], log
         )
-    if "fixed_cost" in only:
-        if "fanout" not in only:
+
+    def fixed_cost() -> None:
+        if "fanout" not in results:
             fanout.setup(max(config["fixed_sizes"]), peer=False)
         results["fixed_cost"] = fanout.fixed_cost(
             config["fixed_sizes"], config["fixed_runs"], config["fixed_calls"], log
         )
+
     read = [name for name in only if name in READ_SCENARIOS]
-    if read:
+
+    def read_path() -> None:
         results.update(
             listing.run(
                 config["list_users"],
@@ -132,14 +151,35 @@ def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> No
                 read,
             )
         )
-    elif {"ws", "ws_pubsub"} & set(only):
+
+    def ws_setup() -> None:
         listing.setup(config["list_users"], config["list_per_user"], log, peer=False)
-    if "ws" in only:
+
+    def ws_core() -> None:
         results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
         log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")
-    if "ws_pubsub" in only:
+
+    def ws_pubsub() -> None:
         results["ws_pubsub"] = ws.run(config["ws_clients"], config["ws_rounds"], log, "pubsub")
         log(f"ws_pubsub per-user {results['ws_pubsub']['per_user_deliveries_per_s']:.0f}/s")
-    if "memory" in only:
+
+    def memory_run() -> None:
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
+
+    chosen: list[tuple[str, Callable[[], None]]] = []
+    if "fanout" in only:
+        chosen.append(("fanout", fanout_run))
+    if "fixed_cost" in only:
+        chosen.append(("fixed_cost", fixed_cost))
+    if read:
+        chosen.append((",".join(read), read_path))
+    elif {"ws", "ws_pubsub"} & set(only):
+        chosen.append(("ws setup", ws_setup))
+    if "ws" in only:
+        chosen.append(("ws", ws_core))
+    if "ws_pubsub" in only:
+        chosen.append(("ws_pubsub", ws_pubsub))
+    if "memory" in only:
+        chosen.append(("memory", memory_run))
+    return chosen

@@ -185,6 +185,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"{r['rss_growth_mib']:.1f} MiB over a {r['baseline_rss_mib']:.0f} MiB baseline.",
             "",
         ]
+    for name in results.get("failed", {}):
+        lines += [f"## {name}: FAILED (traceback in the JSON file)", ""]
     lines += ["## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|---|"]
     for t in results["targets"]:
         value = t["value"]
