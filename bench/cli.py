@@ -34,7 +34,7 @@ FULL = {
     "fixed_calls": 50,
     "list_users": 10_000,
     "list_per_user": 100,
-    "list_seconds": 8.0,
+    "list_seconds": 6.0,
     "list_runs": 3,
     "ws_clients": 1_000,
     "ws_rounds": 5,
