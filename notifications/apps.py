@@ -13,7 +13,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from notifications import checks  # noqa: F401  (registers the system checks)
-
         from notifications.credentials import connect_signals
 
         post_migrate.connect(_sync_event_types, sender=self)

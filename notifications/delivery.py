@@ -21,11 +21,15 @@ from notifications.bus import get_bus
 from notifications.bus.base import Frames, Message, NewRows
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
-from notifications.payloads import PushMessage, encode, event_payload, notification_payload, push_message
+from notifications.payloads import (
+    PushMessage,
+    encode,
+    event_payload,
+    notification_payload,
+    push_message,
+)
 
 logger = logging.getLogger("notifications")
-
-_failing = False
 
 
 def publish(build: Callable[[], Sequence[Message]]) -> None:
@@ -38,21 +42,23 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
     bus = get_bus()
 
     def send() -> None:
-        global _failing
         messages = build()
         if not messages:
             return
         try:
             bus.publish(messages)
         except BusUnavailable as error:
-            if not _failing:
-                logger.error("Notifications bus unavailable, pushes are lost until it is back "
-                             "(the notifications are saved; clients catch up over REST): %s", error)
-            _failing = True
+            if not bus.failing:
+                logger.error(
+                    "Notifications bus unavailable, pushes are lost until it is back "
+                    "(the notifications are saved; clients catch up over REST): %s",
+                    error,
+                )
+            bus.failing = True
             return
-        if _failing:
+        if bus.failing:
             logger.warning("Notifications bus is back: pushes are delivered again.")
-            _failing = False
+            bus.failing = False
         transaction.on_commit(bus.wake, robust=True)
 
     if bus.in_transaction:
@@ -71,26 +77,30 @@ def push_frames(user_id: int, build: Callable[[int], list[PushMessage]]) -> None
     publish(messages)
 
 
-def push_new(event_id: int, *, user_ids: Collection[int] | None = None,
-             created: int, ids: tuple[int, int] | None = None) -> None:
-    """Publish the ``new`` frames of an event's notifications (those ``ids`` if given).
+def push_new(event_id: int, *, created: int, user_ids: Sequence[int] | None = None) -> None:
+    """Publish the ``new`` frames of an event's notifications (of ``user_ids`` if given).
 
     Up to ``PUSH_INLINE_MAX`` recipients the frames are rendered here; above, one
     pointer per call, whose cost does not depend on the audience or on who is online.
     """
     if created <= notifications_settings.PUSH_INLINE_MAX:
-        publish(lambda: [Frames(tuple(render_new_rows(event_id, None, ids)))])
+        publish(lambda: [Frames(tuple(render_new_rows(event_id, user_ids, None)))])
         return
 
     def pointer() -> list[Message]:
-        if user_ids:
-            span = (min(user_ids), max(user_ids))
-        else:
-            from notifications.models import Notification
+        from notifications.models import Notification
 
-            bounds = Notification.objects.filter(event_id=event_id).aggregate(
-                low=Min("user_id"), high=Max("user_id")
-            )
+        rows = Notification.objects.filter(event_id=event_id)
+        ids = None
+        if user_ids:
+            # A background chunk: only the rows it created (not those of other chunks).
+            span = (min(user_ids), max(user_ids))
+            bounds = rows.filter(user_id__in=user_ids).aggregate(low=Min("pk"), high=Max("pk"))
+            if bounds["low"] is None:
+                return []
+            ids = (bounds["low"], bounds["high"])
+        else:
+            bounds = rows.aggregate(low=Min("user_id"), high=Max("user_id"))
             if bounds["low"] is None:
                 return []
             span = (bounds["low"], bounds["high"])

@@ -57,12 +57,21 @@ class Socket:
         if self.close_code is not None:
             return
         if len(self._frames) >= self._limit:
-            logger.warning("Socket of user %s fell %s frames behind: closing it with %s",
-                           self.user_id, self._limit, CLOSE_TOO_SLOW)
+            logger.warning(
+                "Socket of user %s fell %s frames behind: closing it with %s",
+                self.user_id,
+                self._limit,
+                CLOSE_TOO_SLOW,
+            )
             self.close(CLOSE_TOO_SLOW)
             return
         self._frames.append(text)
         self._wakeup.set()
+
+    @property
+    def queued(self) -> int:
+        """Frames waiting to be written."""
+        return len(self._frames)
 
     def close(self, code: int) -> None:
         """Drop the queued frames and close the socket with ``code`` (once)."""
@@ -128,7 +137,10 @@ class Hub:
         if mine is None or socket not in mine:
             return
         mine.discard(socket)
-        for index, key in ((self.by_session, socket.session_key), (self.by_token, socket.token_key)):
+        for index, key in (
+            (self.by_session, socket.session_key),
+            (self.by_token, socket.token_key),
+        ):
             if key is not None and key in index:
                 index[key].discard(socket)
                 if not index[key]:
@@ -165,8 +177,12 @@ class Hub:
         """The bus failed: close every socket with 1013 so that clients catch up later."""
         self.ready.clear()
         if not self._lost:
-            logger.warning("Notifications bus unavailable (%r): closing %s sockets with %s.",
-                           error, len(self.sockets()), CLOSE_BUS_UNAVAILABLE)
+            logger.warning(
+                "Notifications bus unavailable (%r): closing %s sockets with %s.",
+                error,
+                len(self.sockets()),
+                CLOSE_BUS_UNAVAILABLE,
+            )
             self._lost = True
         for socket in self.sockets():
             socket.close(CLOSE_BUS_UNAVAILABLE)
@@ -226,7 +242,7 @@ class Hub:
         self._spawn(self._revalidate_forever())
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task = self.loop.create_task(coroutine)  # type: ignore[arg-type]
+        task: asyncio.Task[None] = self.loop.create_task(coroutine)  # type: ignore[arg-type]
         self._tasks.append(task)
         task.add_done_callback(self._forget)
 
@@ -242,10 +258,8 @@ class Hub:
     async def _leave(self, user_id: int) -> None:
         if user_id in self.by_user:  # a new socket of the user came in meanwhile
             return
-        try:
+        with contextlib.suppress(BusUnavailable):  # presence expires on its own then
             await self.bus.leave(user_id)
-        except BusUnavailable:
-            pass  # presence expires on its own with the worker's heartbeat
 
     async def _handle_messages(self) -> None:
         while True:

@@ -5,7 +5,11 @@ from django.urls import path
 from notifications.consumers import NotificationsConsumer
 
 websocket_urlpatterns = [
-    path("ws/notifications", NotificationsConsumer.as_asgi(), name="notifications_socket"),
+    path(
+        "ws/notifications",
+        NotificationsConsumer.as_asgi(),  # type: ignore[arg-type]  # an ASGI app, as Channels'
+        name="notifications_socket",
+    ),
 ]
 
 # The seed README imports this module and then uses `notifications.routes`:

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from notifications import signals
 from notifications.conf import notifications_settings
+from notifications.delivery import push_frames, push_new
 from notifications.event_types import declared_events
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, payload_for, push_message
-from notifications.delivery import push_frames, push_new
 
 
 def send_notification(

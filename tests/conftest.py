@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from notifications.bus import locmem, reset_bus
+from notifications.hub import close_hubs
 
 SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
 
@@ -47,6 +48,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"Start it with: {START_REDIS}",
             returncode=3,
         )
+
+
+@pytest.fixture(autouse=True)
+async def fresh_bus() -> AsyncIterator[None]:
+    """Every test starts with a new bus and ends with this loop's hub closed (its bus
+    listener stopped and its database connection released)."""
+    reset_bus()
+    yield
+    await close_hubs()
+    reset_bus()
 
 
 @pytest.fixture

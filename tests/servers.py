@@ -76,6 +76,42 @@ def prepare_demo_db(db_path: Path, env: dict[str, str] | None = None) -> dict[st
 
 
 @contextmanager
+def demo_backend(kind: str, workdir: Path) -> Iterator[dict[str, str]]:
+    """A migrated, seeded demo database of ``kind`` and the environment pointing at it.
+
+    ``sqlite``: a file, with the database bus (the embedded default); ``postgres``: a
+    fresh PostgreSQL database with the database bus; ``postgres+redis``: the same with
+    the redis bus, as in production.
+    """
+    import psycopg
+
+    if kind == "sqlite":
+        yield prepare_demo_db(workdir / "demo.sqlite3")
+        return
+    name = f"demo_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
+    admin = {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": os.environ.get("PGPORT", "5432"),
+        "user": os.environ.get("PGUSER", "postgres"),
+        "dbname": "postgres",
+        "autocommit": True,
+    }
+    with psycopg.connect(**admin) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    extra = {"DEMO_PG_DB": name}
+    if kind == "postgres+redis":
+        extra |= {
+            "DEMO_REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+            "DEMO_REDIS_PREFIX": f"e2e-{name}",
+        }
+    try:
+        yield prepare_demo_db(workdir / "unused.sqlite3", extra)
+    finally:
+        with psycopg.connect(**admin) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
 def demo_server(
     env: dict[str, str], log_path: Path, timeout: float = 30, port: int | None = None
 ) -> Iterator[DemoServer]:

@@ -93,7 +93,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.path.join(tempfile.gettempdir(), f"notifications-{os.getpid()}.sqlite3"),
             "TEST": {
-                "NAME": os.path.join(tempfile.gettempdir(), f"test-notifications-{os.getpid()}.sqlite3")
+                "NAME": os.path.join(
+                    tempfile.gettempdir(), f"test-notifications-{os.getpid()}.sqlite3"
+                )
             },
             "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }

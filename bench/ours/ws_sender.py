@@ -16,15 +16,15 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 from django.db import transaction
+from notifications.fanout.pushes import new_notification_pushes
+from notifications.transports import Push, deliver
+from notifications.transports.channels import PUSH_TYPE, group_name
 
 from notifications.fanout import inline
 from notifications.fanout.audience import resolve_audience
-from notifications.fanout.pushes import new_notification_pushes
 from notifications.helpers import send_notification
 from notifications.models import Event, EventType
 from notifications.payloads import encode
-from notifications.transports import Push, deliver
-from notifications.transports.channels import PUSH_TYPE, group_name
 
 PAUSE = 1.5
 

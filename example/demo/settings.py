@@ -75,23 +75,25 @@ DATABASES = {
     }
 }
 
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-if os.environ.get("DEMO_REDIS_URL"):
-    CHANNEL_LAYERS = {
+if os.environ.get("DEMO_PG_DB"):  # the production database, for end-to-end tests
+    DATABASES = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # socket_timeout: redis-py 8 would time idle receives out after 5 s.
-                "hosts": [
-                    {
-                        "address": os.environ["DEMO_REDIS_URL"],
-                        "max_connections": 1000,
-                        "socket_timeout": 10,
-                    }
-                ],
-                "prefix": os.environ.get("DEMO_REDIS_PREFIX", "asgi"),
-            },
+            "ENGINE": "django.db.backends.postgresql",
+            "HOST": os.environ.get("PGHOST", "127.0.0.1"),
+            "PORT": os.environ.get("PGPORT", "5432"),
+            "USER": os.environ.get("PGUSER", "postgres"),
+            "NAME": os.environ["DEMO_PG_DB"],
+            "OPTIONS": {"pool": {"min_size": 1, "max_size": 4}},
         }
+    }
+
+# Pushes reach the server's sockets from any process (manage.py shell, a cron job, a
+# task worker) through the database bus: no other service. With Redis, the redis bus.
+NOTIFICATIONS = {}
+if os.environ.get("DEMO_REDIS_URL"):
+    NOTIFICATIONS = {
+        "REDIS_URL": os.environ["DEMO_REDIS_URL"],
+        "REDIS_PREFIX": os.environ.get("DEMO_REDIS_PREFIX", "notifications"),
     }
 
 REST_FRAMEWORK = {

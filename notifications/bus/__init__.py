@@ -20,8 +20,17 @@ from django.utils.module_loading import import_string
 from notifications.bus.base import BaseBus, Frames, Message, NewRows, Revoke
 from notifications.conf import notifications_settings
 
-__all__ = ["ALIASES", "BaseBus", "Frames", "Message", "NewRows", "Revoke", "bus_path",
-           "get_bus", "reset_bus"]
+__all__ = [
+    "ALIASES",
+    "BaseBus",
+    "Frames",
+    "Message",
+    "NewRows",
+    "Revoke",
+    "bus_path",
+    "get_bus",
+    "reset_bus",
+]
 
 ALIASES = {
     "local": "notifications.bus.local.LocalBus",
@@ -65,7 +74,7 @@ def reset_bus() -> None:
 def _in_memory_sqlite() -> bool:
     db = settings.DATABASES.get("default", {})
     name = str(db.get("NAME", ""))
-    return db.get("ENGINE", "").endswith("sqlite3") and (
+    return str(db.get("ENGINE", "")).endswith("sqlite3") and (
         name in ("", ":memory:") or "mode=memory" in name
     )
 

@@ -77,7 +77,9 @@ def decode_message(raw: str | bytes) -> Message | None:
         return Frames(tuple((int(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)))
     if kind == "n":
         ids = body.get("i")
-        return NewRows(body["e"], (body["u"][0], body["u"][1]), None if ids is None else (ids[0], ids[1]))
+        return NewRows(
+            body["e"], (body["u"][0], body["u"][1]), None if ids is None else (ids[0], ids[1])
+        )
     if kind == "r":
         return Revoke(body.get("u"), body.get("s"), body.get("t"))
     return None
@@ -110,6 +112,8 @@ class BaseBus:
 
     #: True when :meth:`publish` must run inside the transaction that wrote the rows.
     in_transaction: ClassVar[bool] = False
+    #: True from a failed publish until the next one succeeds (the outage is logged once).
+    failing: bool = False
 
     def publish(self, messages: Sequence[Message]) -> None:
         raise NotImplementedError

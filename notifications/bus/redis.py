@@ -13,6 +13,7 @@ their own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -74,7 +75,10 @@ ERRORS = (RedisError, OSError)
 
 
 class RedisBus(BaseBus):
-    """Messages over ``NOTIFICATIONS["REDIS_URL"]`` (pip install 'django-rest-notifications[redis]')."""
+    """Messages over ``NOTIFICATIONS["REDIS_URL"]``.
+
+    Needs ``pip install 'django-rest-notifications[redis]'``.
+    """
 
     def __init__(self) -> None:
         url = notifications_settings.REDIS_URL
@@ -189,7 +193,9 @@ class RedisBus(BaseBus):
                             hub.dispatch(decoded)
                     if time.monotonic() >= beat_at:
                         beat_at = time.monotonic() + ttl / 3
-                        await heartbeat(keys=[self.workers_key, self.presence_key], args=[self.worker, ttl])
+                        await heartbeat(
+                            keys=[self.workers_key, self.presence_key], args=[self.worker, ttl]
+                        )
             except ERRORS as error:
                 hub.bus_lost(error)
                 await asyncio.sleep(delay)
@@ -199,10 +205,8 @@ class RedisBus(BaseBus):
                 raise
             finally:
                 if pubsub is not None:
-                    try:
-                        await pubsub.aclose()
-                    except ERRORS:
-                        pass
+                    with contextlib.suppress(*ERRORS):
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _announce(self, client: redis.asyncio.Redis, hub: Hub, heartbeat: Any) -> None:
         """(Re)state this worker's presence: after a reconnect Redis may have lost it."""
@@ -227,10 +231,8 @@ class RedisBus(BaseBus):
             pass
         client = self._async.pop(asyncio.get_running_loop(), None)
         if client is not None:
-            try:
+            with contextlib.suppress(*ERRORS):
                 await client.aclose()
-            except ERRORS:
-                pass
 
     def close(self) -> None:
         if self._sync is not None:

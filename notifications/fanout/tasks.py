@@ -16,11 +16,11 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications.conf import notifications_settings
+from notifications.delivery import push_new
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
-from notifications.delivery import push_new
 
 
 def _task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -50,12 +50,7 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
             Event.objects.filter(pk=event_id).update(
                 notifications_count=F("notifications_count") + created
             )
-            push_new(
-                event_id,
-                user_ids=user_ids,
-                created=created,
-                ids=(min(created_ids), max(created_ids)),
-            )
+            push_new(event_id, created=created, user_ids=created_ids)
     return created
 
 

@@ -1,6 +1,6 @@
 """The unread counts that go into ``new`` frames, for dense and sparse batches of users."""
 
-from notifications.fanout.pushes import unread_counts
+from notifications.delivery import unread_counts
 from notifications.helpers import send_notification
 from notifications.models import Notification
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing.websocket import WebsocketCommunicator
@@ -19,8 +18,9 @@ from rest_framework.authtoken.models import Token
 
 import notifications.routing
 from notifications.auth import TokenAuthMiddlewareStack
+from notifications.bus.base import Frames
+from notifications.delivery import publish
 from notifications.helpers import send_notification
-from notifications.transports.channels import group_name
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -142,13 +142,13 @@ async def test_a_socket_never_hears_another_user_whatever_it_sends(
 ) -> None:
     _, _, anns = await _open(opened, user=ann)
     _, _, bobs = await _open(opened, user=bob)
-    values = {"bob_group": group_name(bob.pk), "bob_id": str(bob.pk)}
+    values = {"bob_group": f"notifications.user.{bob.pk}", "bob_id": str(bob.pk)}
     for attempt in ATTEMPTS:
         text = json.dumps(attempt)
         for key, value in values.items():
             text = text.replace("{" + key + "}", value)
         await anns.send_to(text_data=text)
-    await anns.send_to(text_data=group_name(bob.pk))
+    await anns.send_to(text_data=values["bob_group"])
 
     await database_sync_to_async(send_notification)(type="post_like", title="bob's", users=[bob])
     frame = json.loads(await bobs.receive_from(timeout=TIMEOUT))
@@ -166,14 +166,13 @@ async def test_a_socket_never_hears_another_user_whatever_it_sends(
 
 
 @pytest.mark.usefixtures("hosts")
-async def test_the_group_of_a_socket_is_its_users_only(
+async def test_frames_published_for_another_user_never_reach_the_socket(
     opened: list[WebsocketCommunicator], ann: Any, bob: Any
 ) -> None:
-    """A frame sent to bob's group directly through the layer never reaches ann's socket."""
+    """A frame published on the bus for bob never reaches ann's socket, whatever she sent."""
     _, _, anns = await _open(opened, user=ann)
-    await anns.send_to(text_data=json.dumps({"subscribe": group_name(bob.pk)}))
-    layer = get_channel_layer()
-    await layer.group_send(group_name(bob.pk), {"type": "notifications.push", "text": "bob"})
+    await anns.send_to(text_data=json.dumps({"subscribe": bob.pk}))
+    await database_sync_to_async(publish)(lambda: [Frames(((bob.pk, "bob"),))])
     assert await anns.receive_nothing(timeout=SILENCE)
-    await layer.group_send(group_name(ann.pk), {"type": "notifications.push", "text": "ann"})
+    await database_sync_to_async(publish)(lambda: [Frames(((ann.pk, "ann"),))])
     assert await anns.receive_from(timeout=TIMEOUT) == "ann"

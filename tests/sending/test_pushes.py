@@ -9,22 +9,11 @@ from django.db import transaction
 
 from notifications.helpers import send_notification
 from notifications.models import Event, Notification
-from notifications.transports import BaseTransport
-from notifications.transports.base import Push
 from tests.conftest import client_for
 
 
 class Boom(Exception):
     pass
-
-
-class BrokenTransport(BaseTransport):
-    """A transport whose service is down."""
-
-    def send(self, pushes: list[Push]) -> None:
-        from notifications.exceptions import TransportError
-
-        raise TransportError("layer down")
 
 
 def send_then_fail(users) -> None:
@@ -106,17 +95,18 @@ def test_real_rollback_pushes_nothing(ann, bob, outbox):
     assert not Event.objects.exists()
 
 
-def test_transport_down_still_saves_and_returns(
+def test_bus_down_still_saves_and_returns(
     ann, settings, caplog, django_capture_on_commit_callbacks
 ):
-    settings.NOTIFICATIONS = {"TRANSPORT": f"{__name__}.BrokenTransport"}
+    settings.NOTIFICATIONS = {"BUS": "tests.ws.support.FailingBus"}
 
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
         event = send_notification("post_like", "t", users=[ann])
 
     assert event.notifications_count == 1
     assert Notification.objects.filter(user=ann).count() == 1
-    assert any("transport" in record.getMessage().lower() for record in caplog.records)
+    assert [r.name for r in caplog.records if r.levelno >= logging.ERROR] == ["notifications"]
+    assert "bus unavailable" in caplog.records[-1].getMessage()
 
 
 def test_a_write_failing_midway_writes_and_pushes_nothing(

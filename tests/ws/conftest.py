@@ -9,9 +9,6 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.db import close_old_connections
 
-from notifications.bus import reset_bus
-from notifications.hub import close_hubs
-
 from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application, session_cookie
 
 Opener = Callable[..., Awaitable[WebsocketCommunicator]]
@@ -19,15 +16,11 @@ Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 
 @pytest.fixture
 async def sockets() -> AsyncIterator[list[WebsocketCommunicator]]:
-    """Communicators opened by the test; every one is disconnected at the end, and this
-    event loop's hub (its bus listener and database connection) is closed."""
-    reset_bus()
+    """Communicators opened by the test; every one is disconnected at the end."""
     opened: list[WebsocketCommunicator] = []
     yield opened
     for communicator in opened:
         await communicator.disconnect()
-    await close_hubs()
-    reset_bus()
     # A consumer that crashed can leave the worker thread's connection open; a
     # database_sync_to_async call closes it (else the test database cannot be dropped).
     await in_thread(close_old_connections)()

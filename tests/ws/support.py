@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
-from channels.exceptions import ChannelFull
-from channels.layers import InMemoryChannelLayer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -17,6 +16,8 @@ from django.test import Client
 
 import notifications.routing
 from notifications.auth import TokenAuthMiddlewareStack
+from notifications.bus.local import LocalBus
+from notifications.exceptions import BusUnavailable
 from notifications.helpers import send_notification
 from notifications.models import Event
 
@@ -72,30 +73,31 @@ async def send(users: Any, type: str = "post_like", title: str = "Hello", **kwar
     return event
 
 
-class BrokenLayer(InMemoryChannelLayer):
-    """An in-memory layer whose ``group_send`` always fails the way a full layer does."""
+class FailingBus(LocalBus):
+    """A bus whose service is down: every publish fails as a lost Redis does."""
 
-    calls = 0
-
-    async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        type(self).calls += 1
-        raise ChannelFull(group)
+    def publish(self, messages: Any) -> None:
+        raise BusUnavailable("the bus is down")
 
 
-class CrashingLayer(InMemoryChannelLayer):
-    """An in-memory layer whose ``group_send`` fails with an error nobody expects."""
+class CrashingBus(LocalBus):
+    """A bus with a bug: publish fails with an error nobody expects."""
 
-    async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        raise RuntimeError("layer bug")
+    def publish(self, messages: Any) -> None:
+        raise RuntimeError("bus bug")
 
 
-class FlakyLayer(InMemoryChannelLayer):
-    """An in-memory layer whose ``receive`` fails like a lost Redis once ``failing`` is set."""
+class FlakyBus(LocalBus):
+    """A local bus that the test takes down (``outage``) and brings back (``recovered``)."""
 
-    failing = False
+    outage = asyncio.Event()
+    recovered = asyncio.Event()
 
-    async def receive(self, channel: str) -> dict[str, Any]:
-        message: dict[str, Any] = await super().receive(channel)
-        if type(self).failing:
-            raise ConnectionError("the layer went away")
-        return message
+    async def listen(self, hub: Any) -> None:
+        type(self).outage, type(self).recovered = asyncio.Event(), asyncio.Event()
+        hub.bus_ready()
+        await type(self).outage.wait()
+        hub.bus_lost(ConnectionError("the bus went away"))
+        await type(self).recovered.wait()
+        hub.bus_ready()
+        await asyncio.Event().wait()

@@ -1,4 +1,4 @@
-"""What clients send is ignored and cannot hurt the socket; a dead layer closes it cleanly."""
+"""What clients send is ignored and cannot hurt the socket; a dead bus closes it cleanly."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from notifications.consumers import CLOSE_UNAVAILABLE
+from notifications.hub import CLOSE_BUS_UNAVAILABLE
+from tests.servers import free_port
 from tests.ws.conftest import Opener
-from tests.ws.support import FRAME_TIMEOUT, FlakyLayer, receive_frame, send, silent
-from tests.ws.test_dead_layer import dead_redis
+from tests.ws.support import FRAME_TIMEOUT, FlakyBus, receive_frame, send, silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,32 +50,40 @@ async def test_client_frames_are_ignored_and_delivery_goes_on(
     assert await silent(other)
 
 
-async def test_dead_layer_closes_the_handshake_with_1011_and_logs_once(
+async def test_dead_bus_refuses_the_handshake_with_1013_and_warns_once(
     settings: Any, caplog: pytest.LogCaptureFixture, open_socket: Opener, ann: Any
 ) -> None:
-    settings.CHANNEL_LAYERS = dead_redis()
+    settings.NOTIFICATIONS = {
+        "BUS": "redis",
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "BUS_CONNECT_TIMEOUT": 0.5,
+    }
 
-    socket = await open_socket(ann, expect_accept=False)
+    socket = await open_socket(ann)  # accepted, so the client can tell it from a 4401 ...
 
-    assert socket.outcome == CLOSE_UNAVAILABLE  # type: ignore[attr-defined]
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert [r.name for r in failures] == ["notifications"]
+    closed = await socket.receive_output(timeout=FRAME_TIMEOUT)  # ... and closed at once
+    assert closed == {"type": "websocket.close", "code": CLOSE_BUS_UNAVAILABLE}
+    mine = [r for r in caplog.records if r.name == "notifications"]
+    assert [r.levelno for r in mine] == [logging.WARNING]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
-async def test_layer_lost_after_accept_closes_with_1011_and_logs_once(
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    open_socket: Opener,
-    ann: Any,
+async def test_bus_lost_after_accept_closes_with_1013_then_recovers(
+    settings: Any, caplog: pytest.LogCaptureFixture, open_socket: Opener, ann: Any
 ) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.ws.support.FlakyLayer"}}
+    settings.NOTIFICATIONS = {"BUS": "tests.ws.support.FlakyBus"}
     socket = await open_socket(ann)
-    monkeypatch.setattr(FlakyLayer, "failing", True)
 
-    await send([ann])  # wakes the socket's receive, which now fails
+    FlakyBus.outage.set()
 
     closed = await socket.receive_output(timeout=FRAME_TIMEOUT)
-    assert closed == {"type": "websocket.close", "code": CLOSE_UNAVAILABLE}
-    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert [r.name for r in failures] == ["notifications"]
+    assert closed == {"type": "websocket.close", "code": CLOSE_BUS_UNAVAILABLE}
+    FlakyBus.outage.clear()
+    FlakyBus.recovered.set()
+    again = await open_socket(ann)
+    await send([ann], title="after the outage")
+    assert (await receive_frame(again))["notification"]["event"]["title"] == "after the outage"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "notifications"]
+    assert len(warnings) == 2, warnings
+    assert "back" in warnings[1]

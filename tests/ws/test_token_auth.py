@@ -33,7 +33,21 @@ async def test_token_as_subprotocols(open_socket: Opener, ann: Any, bob: Any) ->
     assert await silent(socket)
 
 
-async def test_token_in_query_string(open_socket: Opener, ann: Any) -> None:
+async def test_token_in_query_string_is_off_by_default(open_socket: Opener, ann: Any) -> None:
+    """URLs land in access logs: ``?token=`` authenticates nobody unless allowed."""
+    key = await token_for(ann)
+    socket = await open_socket(
+        application=token_application(),
+        path=f"/ws/notifications?token={key}",
+        expect_accept=False,
+    )
+    assert socket.outcome == 4401  # type: ignore[attr-defined]
+
+
+async def test_token_in_query_string_when_allowed(
+    open_socket: Opener, ann: Any, settings: Any
+) -> None:
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "ALLOW_QUERY_TOKEN": True}
     key = await token_for(ann)
     socket = await open_socket(
         application=token_application(), path=f"/ws/notifications?token={key}"

@@ -1,0 +1,22 @@
+"""ASGI application of the realtime benchmark: sockets with DRF token auth (subprotocol)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.realtime_settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+import notifications.routing  # noqa: E402
+from notifications.auth import TokenAuthMiddlewareStack  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": TokenAuthMiddlewareStack(
+            URLRouter(notifications.routing.websocket_urlpatterns)
+        ),
+    }
+)

@@ -1,0 +1,3 @@
+"""No HTTP routes: the realtime benchmark only opens sockets."""
+
+urlpatterns: list[object] = []
