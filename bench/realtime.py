@@ -103,7 +103,11 @@ def server(engine: str, workers: int = 1, **extra: str) -> Iterator[tuple[int, l
     logfile = RESULTS / f"server-{engine}.log.tmp"
     with logfile.open("ab") as out:
         process = subprocess.Popen(
-            argv, env=env_for(engine, **extra), cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
+            argv,
+            env=env_for(engine, **extra),
+            cwd=cwd_for(engine),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         common.wait_for_port(port, 60)

@@ -1,9 +1,16 @@
-"""Fixtures shared by every area of the suite."""
+"""Fixtures shared by every area of the suite, and the rules of the two legs.
+
+Tests marked ``services`` need PostgreSQL and Redis: the embedded leg (``make
+test``) skips them and says why; the services leg (``make test-services``) runs
+them, exits at once when a service is down, and under ``CI=true`` reports a
+``services`` test that skips anyway as a failure.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -11,9 +18,13 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from notifications.bus import locmem, reset_bus
+from notifications.helpers import send_notification
 from notifications.hub import close_hubs
+from notifications.models import Event
+from tests.support import SERVICES, client_for
 
-SERVICES = os.environ.get("NOTIFICATIONS_TEST_SERVICES") == "1"
+CI = os.environ.get("CI", "").lower() == "true"
+NEEDS_SERVICES = "needs PostgreSQL and Redis: run `make test-services`"
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = 'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no'
@@ -48,6 +59,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             f"Start it with: {START_REDIS}",
             returncode=3,
         )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the embedded leg, ``services`` tests skip with the reason printed."""
+    if SERVICES:
+        return
+    for item in items:
+        if item.get_closest_marker("services"):
+            item.add_marker(pytest.mark.skip(reason=NEEDS_SERVICES))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """In CI, a ``services`` test never skips on the services leg: that is a failure."""
+    report = yield
+    if SERVICES and CI and report.skipped and item.get_closest_marker("services"):
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid} skipped on the services leg in CI: {report.longrepr}"
+    return report
 
 
 @pytest.fixture(autouse=True)
@@ -94,13 +126,6 @@ def outbox(settings: Any) -> Iterator[list[Any]]:
     reset_bus()
 
 
-def client_for(user: Any) -> APIClient:
-    """An API client logged in with a real session."""
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def ann_client(ann: Any) -> APIClient:
     return client_for(ann)
@@ -109,3 +134,46 @@ def ann_client(ann: Any) -> APIClient:
 @pytest.fixture
 def bob_client(bob: Any) -> APIClient:
     return client_for(bob)
+
+
+@pytest.fixture
+def send(db: Any) -> Callable[..., Event]:
+    """``send(users, type="post_like", title=...)``: send inside the test's transaction."""
+
+    def _send(users: Any, type: str = "post_like", title: str = "Hello", **kwargs: Any) -> Event:
+        return send_notification(type=type, title=title, users=users, **kwargs)
+
+    return _send
+
+
+@pytest.fixture
+def committed(
+    django_capture_on_commit_callbacks: Callable[..., AbstractContextManager[Any]],
+) -> Callable[[], AbstractContextManager[Any]]:
+    """``with committed(): ...`` runs the on-commit work (pushes, signals) of the block."""
+
+    def run() -> AbstractContextManager[Any]:
+        return django_capture_on_commit_callbacks(execute=True)
+
+    return run
+
+
+@pytest.fixture
+def signal_log() -> Iterator[Callable[[Any], list[dict[str, Any]]]]:
+    """``calls = signal_log(signal)``: record every send of ``signal`` during the test."""
+    connected: list[tuple[Any, Any]] = []
+
+    def listen(signal: Any) -> list[dict[str, Any]]:
+        calls: list[dict[str, Any]] = []
+
+        def receiver(sender: Any, **kwargs: Any) -> None:
+            kwargs.pop("signal", None)
+            calls.append({"sender": sender, **kwargs})
+
+        signal.connect(receiver, weak=False)
+        connected.append((signal, receiver))
+        return calls
+
+    yield listen
+    for signal, receiver in connected:
+        signal.disconnect(receiver)

@@ -1,4 +1,8 @@
-"""Both URL forms of API.md: the seed's explicit paths and include()."""
+"""Both URL forms of API.md: the seed's explicit paths and include().
+
+Each form is also a list of its own (a project uses one of them): the URL
+and schema tests reverse and generate each form alone.
+"""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -9,8 +13,8 @@ from notifications.views import (
     NotificationsListView,
 )
 
-urlpatterns = [
-    # The seed's explicit form (these names and the `notification_id` kwarg).
+#: The seed's explicit form (these names and the `notification_id` kwarg).
+seed_urlpatterns = [
     path("notifications", NotificationsListView.as_view(), name="notifications"),
     path(
         "notifications<int:notification_id>",
@@ -18,7 +22,8 @@ urlpatterns = [
         name="notification",
     ),
     path("notifications/filter", NotificationFilterView.as_view(), name="notification_filter"),
-    # The include() form, mounted under another prefix.
-    path("api/notifications/", include("notifications.urls")),
-    path("admin/", admin.site.urls),
 ]
+#: The include() form, mounted under another prefix.
+include_urlpatterns = [path("api/notifications/", include("notifications.urls"))]
+
+urlpatterns = [*seed_urlpatterns, *include_urlpatterns, path("admin/", admin.site.urls)]

@@ -72,6 +72,8 @@ return 1
 """
 
 ERRORS = (RedisError, OSError)
+#: Connections of a worker's pool (its pub/sub connection comes on top).
+WORKER_CONNECTIONS = 20
 
 
 class RedisBus(BaseBus):
@@ -96,6 +98,7 @@ class RedisBus(BaseBus):
         self._route: Any = None
         # One asyncio client per event loop (a worker has one; tests have many in turn).
         self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
+        self._joining: dict[asyncio.AbstractEventLoop, tuple[set[int], asyncio.Future[None]]] = {}
 
     @property
     def presence_key(self) -> str:
@@ -145,25 +148,44 @@ class RedisBus(BaseBus):
         if client is None:
             for stale in [other for other in self._async if other.is_closed()]:
                 del self._async[stale]
-            client = self._async[loop] = redis.asyncio.Redis.from_url(
+            # A blocking pool: a burst of sockets waits for a connection instead of
+            # failing with MaxConnectionsError (redis-py's default pool raises).
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
                 self.url,
+                max_connections=WORKER_CONNECTIONS,
+                timeout=notifications_settings.BUS_CONNECT_TIMEOUT,
                 socket_connect_timeout=2,
                 socket_timeout=5,
                 retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
                 retry_on_error=[RedisConnectionError, RedisTimeoutError],
                 health_check_interval=5,
             )
+            client = self._async[loop] = redis.asyncio.Redis(connection_pool=pool)
         return client
 
     async def join(self, user_id: int) -> None:
+        """Add the user to this worker's presence; joins that arrive together share one
+        round trip (a thousand sockets connecting at once cost a few requests)."""
+        loop = asyncio.get_running_loop()
+        batch = self._joining.get(loop)
+        if batch is None:
+            batch = self._joining[loop] = (set(), loop.create_future())
+            loop.call_soon(lambda: asyncio.ensure_future(self._flush_joins(loop)))
+        batch[0].add(user_id)
+        await asyncio.shield(batch[1])
+
+    async def _flush_joins(self, loop: asyncio.AbstractEventLoop) -> None:
+        users, done = self._joining.pop(loop)
         try:
-            client = self._worker_client()
-            async with client.pipeline(transaction=False) as pipe:
-                pipe.sadd(self.presence_key, user_id)
+            async with self._worker_client().pipeline(transaction=False) as pipe:
+                pipe.sadd(self.presence_key, *users)
                 pipe.expire(self.presence_key, notifications_settings.PRESENCE_TTL)
                 await pipe.execute()
         except ERRORS as error:
-            raise BusUnavailable(str(error)) from error
+            done.set_exception(BusUnavailable(str(error)))
+            done.exception()  # retrieved: joiners that were cancelled do not warn
+        else:
+            done.set_result(None)
 
     async def leave(self, user_id: int) -> None:
         try:

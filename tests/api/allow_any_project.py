@@ -1,12 +1,26 @@
 """A project whose DEFAULT_PERMISSION_CLASSES is AllowAny: anonymous requests, in a subprocess.
 
-Prints one JSON line: ``{"METHOD path": [status, has "detail", changed anything]}``.
+``python -m tests.api.allow_any_project [session-first|token-first]`` (the order
+of DEFAULT_AUTHENTICATION_CLASSES). Prints one JSON line:
+``{"METHOD path": [status, has "detail", changed anything]}``.
 """
 
 import json
+import sys
 
 import django
 from django.conf import settings
+
+AUTHENTICATION = {
+    "session-first": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "token-first": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+}
 
 settings.configure(
     SECRET_KEY="x",
@@ -31,10 +45,7 @@ settings.configure(
         "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
         "PAGE_SIZE": 20,
         "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-        "DEFAULT_AUTHENTICATION_CLASSES": [
-            "rest_framework.authentication.SessionAuthentication",
-            "rest_framework.authentication.TokenAuthentication",
-        ],
+        "DEFAULT_AUTHENTICATION_CLASSES": AUTHENTICATION[sys.argv[1]],
     },
     EVENTS=[{"name": "post_like", "title": "Post liking", "description": None}],
 )
@@ -52,6 +63,7 @@ from notifications.views import (  # noqa: E402
     NotificationFilterView,
     NotificationsListView,
 )
+from tests.support import FORMS, calls  # noqa: E402
 
 urlpatterns = [
     path("notifications", NotificationsListView.as_view(), name="notifications"),
@@ -66,38 +78,20 @@ def main() -> None:
     user = get_user_model().objects.create_user("ann", password="pw")
     send_notification("post_like", "Hi", None, [user])
     pk = Notification.objects.get().pk
-    calls = []
-    for prefix, detail in (("/notifications", "/notifications"), ("/api/notifications/", None)):
-        detail = detail or prefix
-        filter_url = "/notifications/filter" if prefix == "/notifications" else prefix + "filter"
-        calls += [
-            ("get", prefix, None),
-            ("patch", prefix, [pk]),
-            ("get", f"{detail}{pk}", None),
-            ("patch", f"{detail}{pk}", None),
-            ("delete", f"{detail}{pk}", None),
-            ("get", filter_url, None),
-            ("patch", filter_url, {"event_types": []}),
-        ]
-    calls += [
-        ("get", "/api/notifications/unread-count", None),
-        ("post", "/api/notifications/read-all", None),
-        ("get", "/api/notifications/types", None),
-    ]
     client = APIClient()
     statuses = {}
-    for method, url, body in calls:
-        kwargs = {} if body is None else {"data": body, "format": "json"}
-        response = getattr(client, method)(url, **kwargs)
-        changed = (
-            not Notification.objects.filter(pk=pk, readed__isnull=True).exists()
-            or ExcludedEventType.objects.exists()
-        )
-        statuses[f"{method.upper()} {url}"] = [
-            response.status_code,
-            "detail" in response.json(),
-            changed,
-        ]
+    for form in FORMS:
+        for call in calls(form, pk):
+            response = call.send(client)
+            changed = (
+                not Notification.objects.filter(pk=pk, readed__isnull=True).exists()
+                or ExcludedEventType.objects.exists()
+            )
+            statuses[f"{call.method} {call.path} {call.body}"] = [
+                response.status_code,
+                "detail" in response.json(),
+                changed,
+            ]
     print(json.dumps(statuses))
 
 

@@ -1,29 +1,14 @@
-"""Fixtures of the REST tests: both URL forms of API.md and a quick way to send."""
+"""Fixtures of the REST tests: each test runs under both URL forms of API.md."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 
-from notifications.helpers import send_notification
-from notifications.models import Event
-from tests.api.support import INCLUDE, SEED, Urls
+from tests.support import FORMS, Form
 
 
-@pytest.fixture(params=[SEED, INCLUDE], ids=["seed", "include"])
-def urls(request: pytest.FixtureRequest) -> Urls:
-    """Each REST test runs under both URL forms."""
-    param: Urls = request.param
-    return param
-
-
-@pytest.fixture
-def send(db: Any) -> Callable[..., Event]:
-    """``send(users, type="post_like", title=...)``: send inside the test's transaction."""
-
-    def _send(users: Any, type: str = "post_like", title: str = "Hello", **kwargs: Any) -> Event:
-        return send_notification(type=type, title=title, users=users, **kwargs)
-
-    return _send
+@pytest.fixture(params=FORMS, ids=[form.name for form in FORMS])
+def urls(request: pytest.FixtureRequest) -> Form:
+    """The paths of one URL form: the seed's explicit one or ``include()``."""
+    form: Form = request.param
+    return form

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from notifications.models import Event, EventType, Notification
-from tests.api.support import ISO_OFFSET, ISO_UTC, ids_of
+from tests.support import ISO_OFFSET, ISO_UTC, ids_of
 
 NOTIFICATION_KEYS = {"id", "user", "readed", "event"}
 EVENT_KEYS = {"id", "timestamp", "author", "type", "title", "message", "data"}
@@ -75,16 +75,19 @@ def test_nulls_and_types(urls, ann, ann_client, send):
 
 def test_timestamps_carry_the_offset_of_a_non_utc_time_zone(urls, ann, ann_client, send, settings):
     settings.TIME_ZONE = "Europe/Paris"
-    send([ann])
-    Notification.objects.filter(user=ann).update(
+    event = send([ann])
+    Event.objects.filter(pk=event.pk).update(  # summer time: +02:00
+        timestamp=datetime.datetime(2026, 7, 15, 9, 0, tzinfo=datetime.UTC)
+    )
+    Notification.objects.filter(user=ann).update(  # winter time: +01:00
         readed=datetime.datetime(2026, 1, 15, 9, 0, tzinfo=datetime.UTC)
     )
 
     item = ann_client.get(urls.list).json()["results"][0]
 
     assert item["readed"] == "2026-01-15T10:00:00+01:00"
+    assert item["event"]["timestamp"] == "2026-07-15T11:00:00+02:00"
     assert ISO_OFFSET.match(item["event"]["timestamp"])
-    assert item["event"]["timestamp"][-6:] in {"+01:00", "+02:00"}
 
 
 def test_newest_first_and_only_mine(urls, ann, bob, ann_client, send):
@@ -156,18 +159,6 @@ def test_bad_after_id_is_a_400_naming_it(urls, ann_client, value):
 
     assert response.status_code == 400
     assert "after_id" in response.json()
-
-
-def test_type_parameter_filters_by_type_names(ann, ann_client, send):
-    send([ann], type="post_like", title="like")
-    send([ann], type="post_comment", title="comment")
-    url = "/api/notifications/"
-
-    likes = ann_client.get(url, {"type": "post_like"}).json()["results"]
-    both = ann_client.get(url, {"type": "post_like,post_comment"}).json()["results"]
-
-    assert [r["event"]["title"] for r in likes] == ["like"]
-    assert [r["event"]["title"] for r in both] == ["comment", "like"]
 
 
 def test_detail_get_returns_the_same_json_as_the_list(urls, ann, ann_client, send):

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from notifications.models import Notification
-from tests.api.support import ids_of
+from tests.support import ids_of
 
 
 @pytest.fixture

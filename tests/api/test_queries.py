@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Event, EventType, Notification
-from tests.api.support import ids_of
+from tests.support import ids_of
 
 # Session + user (authentication), COUNT, the page with its events and types.
 LIST_QUERIES = 4

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.support import ids_of
+from tests.support import ids_of
 
 
 def test_batch_pushes_once_per_changed_notification(

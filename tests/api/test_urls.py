@@ -13,6 +13,7 @@ from notifications.views import (
     NotificationsListView,
     UnreadCountView,
 )
+from tests.urls import include_urlpatterns, seed_urlpatterns
 
 
 @pytest.mark.parametrize(
@@ -36,16 +37,32 @@ def test_paths_resolve_to_the_views(path, view, kwargs):
     assert match.kwargs == kwargs
 
 
-def test_seed_names_reverse():
-    assert reverse("notifications") in {"/notifications", "/api/notifications/"}
-    assert reverse("notification", kwargs={"notification_id": 12}) in {
-        "/notifications12",
-        "/api/notifications/12",
-    }
-    assert reverse("notification_filter") in {
-        "/notifications/filter",
-        "/api/notifications/filter",
-    }
+class SEED_ONLY:
+    """A project that mounts only the seed's explicit paths."""
+
+    urlpatterns = seed_urlpatterns
+
+
+class INCLUDE_ONLY:
+    """A project that mounts only ``include("notifications.urls")``."""
+
+    urlpatterns = include_urlpatterns
+
+
+def test_seed_names_reverse_to_the_seed_paths():
+    assert reverse("notifications", urlconf=SEED_ONLY) == "/notifications"
+    assert reverse("notification", urlconf=SEED_ONLY, kwargs={"notification_id": 12}) == (
+        "/notifications12"
+    )
+    assert reverse("notification_filter", urlconf=SEED_ONLY) == "/notifications/filter"
+
+
+def test_include_gives_the_same_names_and_the_additions():
+    assert reverse("notifications", urlconf=INCLUDE_ONLY) == "/api/notifications/"
+    assert reverse("notification", urlconf=INCLUDE_ONLY, kwargs={"notification_id": 12}) == (
+        "/api/notifications/12"
+    )
+    assert reverse("notification_filter", urlconf=INCLUDE_ONLY) == "/api/notifications/filter"
     assert reverse("notifications_unread_count") == "/api/notifications/unread-count"
     assert reverse("notifications_read_all") == "/api/notifications/read-all"
     assert reverse("notification_types") == "/api/notifications/types"

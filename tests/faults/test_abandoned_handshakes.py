@@ -19,7 +19,7 @@ from notifications.bus.base import Frames
 from notifications.delivery import publish
 from notifications.helpers import send_notification
 from tests.faults.inprocess import the_hub, uvicorn_in_thread
-from tests.ws.support import session_cookie
+from tests.support import session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 

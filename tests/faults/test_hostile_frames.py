@@ -18,8 +18,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import SERVICES
 from tests.servers import DemoServer, demo_server, prepare_demo_db
+from tests.support import SERVICES
 
 TIMEOUT = 10
 MIB = 1024 * 1024

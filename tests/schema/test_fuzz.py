@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SERVICES
 from tests.servers import demo_server, demo_token, prepare_demo_db
+from tests.support import SERVICES
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 EXAMPLES = os.environ.get("NOTIFICATIONS_FUZZ_EXAMPLES", "100")

@@ -8,7 +8,7 @@ import pytest
 
 from notifications.helpers import send_notification
 from notifications.models import Notification
-from tests.conftest import client_for
+from tests.support import client_for
 
 BASES = ["/notifications", "/api/notifications/"]
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from notifications.helpers import send_notification
 from notifications.models import Notification
-from tests.security.support import FORMS, Form, calls, snapshot
+from tests.support import FORMS, Form, calls, snapshot
 
 pytestmark = pytest.mark.parametrize("form", FORMS, ids=lambda form: form.name)
 

@@ -12,8 +12,7 @@ from rest_framework.exceptions import ParseError
 from notifications.helpers import send_notification
 from notifications.models import Notification
 from notifications.parsers import BoundedJSONParser, RequestTooLarge
-from tests.conftest import client_for
-from tests.security.support import FORMS, Form, snapshot
+from tests.support import FORMS, Form, client_for, snapshot
 
 LIMIT = 1024
 

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from notifications.helpers import send_notification
 from notifications.models import Event, Notification
-from tests.conftest import client_for
+from tests.support import client_for
 
 
 class Boom(Exception):

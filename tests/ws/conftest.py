@@ -9,7 +9,8 @@ import pytest
 from channels.testing import WebsocketCommunicator
 from django.db import close_old_connections
 
-from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application, session_cookie
+from tests.support import session_cookie
+from tests.ws.support import FRAME_TIMEOUT, PATH, in_thread, session_application
 
 Opener = Callable[..., Awaitable[WebsocketCommunicator]]
 

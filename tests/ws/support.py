@@ -11,8 +11,6 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.conf import settings
-from django.test import Client
 
 import notifications.routing
 from notifications.auth import TokenAuthMiddlewareStack
@@ -26,14 +24,6 @@ PATH = "/ws/notifications"
 FRAME_TIMEOUT = 5
 #: How long a test listens to prove that no frame comes.
 SILENCE = 0.3
-
-
-def session_cookie(user: Any) -> bytes:
-    """A ``Cookie`` header value carrying a real, logged-in session of ``user``."""
-    client = Client()
-    client.force_login(user)
-    name = settings.SESSION_COOKIE_NAME
-    return f"{name}={client.cookies[name].value}".encode()
 
 
 def session_application() -> Any:

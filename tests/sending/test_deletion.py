@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from notifications.helpers import send_notification
 from notifications.models import Event, EventType, ExcludedEventType, Notification
-from tests.conftest import client_for
+from tests.support import client_for
 
 
 def test_deleting_a_user_deletes_their_notifications_and_filter(ann, bob):

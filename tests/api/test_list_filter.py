@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from notifications.models import Notification
-from tests.features.conftest import API
 
 
 @pytest.fixture
@@ -18,18 +17,24 @@ def mixed(ann, bob, send):
     Notification.objects.filter(pk=row.pk).update(readed=row.event.timestamp)
 
 
-def titles(client, **params):
-    response = client.get(API, params)
-    assert response.status_code == 200, response.content
-    return [row["event"]["title"] for row in response.json()["results"]]
+@pytest.fixture
+def titles(urls):
+    """``titles(client, **params)``: the event titles of the list under one URL form."""
+
+    def listed(client, **params):
+        response = client.get(urls.list, params)
+        assert response.status_code == 200, response.content
+        return [row["event"]["title"] for row in response.json()["results"]]
+
+    return listed
 
 
-def test_one_type(ann_client, mixed):
+def test_one_type(ann_client, titles, mixed):
     assert titles(ann_client, type="post_comment") == ["comment"]
     assert titles(ann_client, type="post_like") == ["like unread", "like read"]
 
 
-def test_several_types(ann_client, mixed):
+def test_several_types(ann_client, titles, mixed):
     assert titles(ann_client, type="post_like,post_comment") == [
         "comment",
         "like unread",
@@ -37,26 +42,26 @@ def test_several_types(ann_client, mixed):
     ]
 
 
-def test_combined_with_readed(ann_client, mixed):
+def test_combined_with_readed(ann_client, titles, mixed):
     assert titles(ann_client, type="post_like", readed="false") == ["like unread"]
     assert titles(ann_client, type="post_like", readed="true") == ["like read"]
     assert titles(ann_client, type="post_comment", readed="true") == []
 
 
-def test_unknown_type_matches_nothing(ann_client, mixed):
+def test_unknown_type_matches_nothing(ann_client, titles, mixed):
     assert titles(ann_client, type="nope") == []
 
 
-def test_empty_is_every_type(ann_client, mixed):
+def test_empty_is_every_type(ann_client, titles, mixed):
     assert len(titles(ann_client, type="")) == 3
 
 
-def test_only_the_users_own_rows(bob_client, mixed):
+def test_only_the_users_own_rows(bob_client, titles, mixed):
     assert titles(bob_client, type="post_like,post_comment") == ["like read"]
 
 
-def test_count_and_next_link_keep_the_filter(ann_client, mixed):
-    body = ann_client.get(API, {"type": "post_like", "limit": 1}).json()
+def test_count_and_next_link_keep_the_filter(urls, ann_client, mixed):
+    body = ann_client.get(urls.list, {"type": "post_like", "limit": 1}).json()
 
     assert body["count"] == 2
     assert "type=post_like" in body["next"]

@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from notifications.helpers import send_notification
 from notifications.models import EventType
-from tests.conftest import client_for
 from tests.settings import EVENTS
+from tests.support import client_for
 
 FOLLOW = {"name": "user_follow", "title": "Following", "description": "Someone follows you"}
 

@@ -8,9 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from notifications.models import Event, EventType, Notification
-from tests.features.conftest import API
-
-URL = f"{API}unread-count"
+from tests.support import INCLUDE, UNREAD_COUNT, ids_of
 
 
 def many_unread(user, count):
@@ -27,24 +25,38 @@ def test_counts_only_the_users_unread_ones(ann, bob, ann_client, send):
     read = Notification.objects.filter(user=ann).order_by("pk").first()
     Notification.objects.filter(pk=read.pk).update(readed=read.event.timestamp)
 
-    response = ann_client.get(URL)
+    response = ann_client.get(UNREAD_COUNT)
 
     assert response.status_code == 200
     assert response.json() == {"unread": 1}
 
 
+def test_marking_read_through_the_api_lowers_it_for_that_user_only(
+    ann, bob, ann_client, bob_client, send
+):
+    send([ann, bob], type="post_like")
+    send([ann], type="post_like")
+    send([ann], type="post_comment")
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 3}
+
+    ann_client.patch(INCLUDE.list, ids_of(ann)[:1], format="json")
+
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 2}
+    assert bob_client.get(UNREAD_COUNT).json() == {"unread": 1}
+
+
 def test_zero_for_a_user_without_notifications(ann_client):
-    assert ann_client.get(URL).json() == {"unread": 0}
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 0}
 
 
 def test_is_never_capped(ann, ann_client):
     many_unread(ann, 1234)
 
-    assert ann_client.get(URL).json() == {"unread": 1234}
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1234}
 
 
 def test_anonymous_is_refused(db):
-    assert APIClient().get(URL).status_code in {401, 403}
+    assert APIClient().get(UNREAD_COUNT).status_code == 403  # session authentication comes first
 
 
 def test_one_query_on_the_partial_index(ann, bob, send):
@@ -54,7 +66,7 @@ def test_one_query_on_the_partial_index(ann, bob, send):
     client.force_authenticate(ann)  # no session queries: only the view's own
 
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(URL).json() == {"unread": 50}
+        assert client.get(UNREAD_COUNT).json() == {"unread": 50}
 
     assert len(queries) == 1, [q["sql"] for q in queries]
     sql = queries[0]["sql"]

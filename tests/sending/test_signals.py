@@ -9,7 +9,7 @@ from django.db import connection, transaction
 
 from notifications import services, signals
 from notifications.models import Event, Notification
-from tests.features.conftest import API
+from tests.support import INCLUDE, READ_ALL
 
 
 class Boom(Exception):
@@ -57,13 +57,13 @@ def test_read_carries_the_ids_that_changed(ann, ann_client, send, committed, sig
     for _ in range(3):
         send([ann])
     first, second, third = Notification.objects.filter(user=ann).order_by("pk")
-    ann_client.patch(f"{API}{first.pk}")
+    ann_client.patch(INCLUDE.detail(first.pk))
     calls = signal_log(signals.notifications_read)
 
     with committed():
-        ann_client.patch(API, [first.pk, second.pk, third.pk], format="json")
+        ann_client.patch(INCLUDE.list, [first.pk, second.pk, third.pk], format="json")
     with committed():
-        ann_client.patch(f"{API}{second.pk}")  # already read: nothing changes
+        ann_client.patch(INCLUDE.detail(second.pk))  # already read: nothing changes
 
     assert len(calls) == 1
     assert calls[0]["sender"] is Notification
@@ -76,9 +76,9 @@ def test_read_all_sends_ids_none(ann, ann_client, send, committed, signal_log):
     calls = signal_log(signals.notifications_read)
 
     with committed():
-        ann_client.post(f"{API}read-all")
+        ann_client.post(READ_ALL)
     with committed():
-        ann_client.post(f"{API}read-all")  # nothing left to mark: no signal
+        ann_client.post(READ_ALL)  # nothing left to mark: no signal
 
     assert calls == [{"sender": Notification, "user": ann, "ids": None}]
 
@@ -89,9 +89,9 @@ def test_deleted_carries_the_user_and_id(ann, ann_client, send, committed, signa
     calls = signal_log(signals.notification_deleted)
 
     with committed():
-        ann_client.delete(f"{API}{row.pk}")
+        ann_client.delete(INCLUDE.detail(row.pk))
     with committed():
-        assert ann_client.delete(f"{API}{row.pk}").status_code == 404
+        assert ann_client.delete(INCLUDE.detail(row.pk)).status_code == 404
 
     assert calls == [{"sender": Notification, "user": ann, "notification_id": row.pk}]
 
@@ -138,9 +138,9 @@ def test_a_failing_receiver_breaks_nothing(
     row = Notification.objects.get(user=ann)
     with caplog.at_level(logging.ERROR, logger="django.dispatch"):
         with committed():
-            assert ann_client.patch(f"{API}{row.pk}").status_code == 200
+            assert ann_client.patch(INCLUDE.detail(row.pk)).status_code == 200
         with committed():
-            assert ann_client.delete(f"{API}{row.pk}").status_code == 204
+            assert ann_client.delete(INCLUDE.detail(row.pk)).status_code == 204
 
     assert event.notifications_count == 1
     assert len(later) == 1

@@ -13,11 +13,10 @@ from rest_framework.test import APIClient
 from notifications import services, signals
 from notifications.helpers import send_notification
 from notifications.models import Event, Notification
-from tests.conftest import SERVICES
-from tests.features.conftest import API
+from tests.support import UNREAD_COUNT
 
 pytestmark = [
-    pytest.mark.skipif(not SERVICES, reason="concurrent transactions need PostgreSQL"),
+    pytest.mark.services,  # concurrent transactions need PostgreSQL
     pytest.mark.django_db(transaction=True),
 ]
 
@@ -83,7 +82,7 @@ def test_every_row_is_counted_once_under_concurrent_sends_and_reads(make_user, o
     assert len(one_by_one) + sum(marked_all) == total - unread_rows
     client = APIClient()
     client.force_authenticate(ann)
-    assert client.get(f"{API}unread-count").json() == {"unread": unread_rows}
+    assert client.get(UNREAD_COUNT).json() == {"unread": unread_rows}
     assert services.unread_count(bob) == total
     # The frames' counts never left the possible range.
     counts = [push.message["unread"] for push in outbox if push.user_id == ann.pk]

@@ -8,14 +8,7 @@ import pytest
 
 from notifications.models import Notification
 from notifications.testing import pushes_for
-from tests.api.support import ISO_UTC
-from tests.features.conftest import API
-
-
-@pytest.fixture(params=[API, "/notifications"], ids=["include", "seed"])
-def prefix(request):
-    """The detail URL prefix of each URL form of API.md."""
-    return request.param
+from tests.support import ISO_UTC, UNREAD_COUNT
 
 
 @pytest.fixture
@@ -25,26 +18,27 @@ def row(ann, send):
 
 
 @pytest.fixture
-def patch(prefix):
+def patch(urls):
     """``patch(client, row, body)``: PATCH the row's detail URL with a JSON body."""
 
     def send_patch(client, row, body):
         return client.generic(
-            "PATCH", f"{prefix}{row.pk}", json.dumps(body), content_type="application/json"
+            "PATCH", urls.detail(row.pk), json.dumps(body), content_type="application/json"
         )
 
     return send_patch
 
 
-def test_null_marks_it_unread(prefix, patch, ann_client, row):
-    ann_client.patch(f"{prefix}{row.pk}")
+def test_null_marks_it_unread(urls, patch, ann_client, row):
+    ann_client.patch(urls.detail(row.pk))
 
     response = patch(ann_client, row, {"readed": None})
 
     assert response.status_code == 200
     assert response.json()["readed"] is None
-    assert ann_client.get(f"{prefix}{row.pk}").json()["readed"] is None
-    assert ann_client.get(f"{API}unread-count").json() == {"unread": 1}
+    assert ann_client.get(urls.detail(row.pk)).json()["readed"] is None
+    assert Notification.objects.get(pk=row.pk).readed is None
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1}
 
 
 def test_true_marks_it_read(patch, ann_client, row):
@@ -54,18 +48,18 @@ def test_true_marks_it_read(patch, ann_client, row):
     assert ISO_UTC.match(response.json()["readed"])
 
 
-def test_no_body_marks_it_read(prefix, ann_client, row):
-    response = ann_client.patch(f"{prefix}{row.pk}")
+def test_no_body_marks_it_read(urls, ann_client, row):
+    response = ann_client.patch(urls.detail(row.pk))
 
     assert response.status_code == 200
     assert ISO_UTC.match(response.json()["readed"])
 
 
-def test_read_again_after_unread_gets_a_new_read_time(prefix, patch, ann_client, row):
-    first = ann_client.patch(f"{prefix}{row.pk}").json()["readed"]
+def test_read_again_after_unread_gets_a_new_read_time(urls, patch, ann_client, row):
+    first = ann_client.patch(urls.detail(row.pk)).json()["readed"]
     patch(ann_client, row, {"readed": None})
 
-    second = ann_client.patch(f"{prefix}{row.pk}").json()["readed"]
+    second = ann_client.patch(urls.detail(row.pk)).json()["readed"]
 
     assert second is not None
     assert second >= first
@@ -81,9 +75,9 @@ def test_anything_else_is_a_400_naming_readed(patch, ann_client, row, value):
 
 
 def test_unread_pushes_unread_with_the_count(
-    prefix, patch, ann, bob, ann_client, row, outbox, committed
+    urls, patch, ann, bob, ann_client, row, outbox, committed
 ):
-    ann_client.patch(f"{prefix}{row.pk}")
+    ann_client.patch(urls.detail(row.pk))
 
     with committed():
         patch(ann_client, row, {"readed": None})
@@ -111,9 +105,9 @@ def test_another_users_notification_is_a_404(patch, bob_client, row):
 
 
 @pytest.mark.parametrize("body", [[], False, 0, "", None, [1], "readed"])
-def test_a_body_that_is_not_an_object_is_a_400(prefix, ann_client, row, body):
+def test_a_body_that_is_not_an_object_is_a_400(urls, ann_client, row, body):
     response = ann_client.generic(
-        "PATCH", f"{prefix}{row.pk}", json.dumps(body), content_type="application/json"
+        "PATCH", urls.detail(row.pk), json.dumps(body), content_type="application/json"
     )
 
     assert response.status_code == 400

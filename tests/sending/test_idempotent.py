@@ -13,7 +13,6 @@ from notifications.exceptions import InvalidNotification
 from notifications.helpers import send_notification
 from notifications.models import Event, Notification
 from notifications.testing import pushes_for
-from tests.conftest import SERVICES
 
 
 def test_same_key_and_type_creates_nothing_and_returns_the_first_event(ann, bob, send):
@@ -77,7 +76,7 @@ def test_the_key_is_free_again_once_the_event_is_deleted(ann, send):
     assert Notification.objects.filter(user=ann).count() == 1
 
 
-@pytest.mark.skipif(not SERVICES, reason="concurrent transactions need PostgreSQL")
+@pytest.mark.services  # concurrent transactions need PostgreSQL
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_calls_with_one_key_write_one_event(make_user, outbox):
     users = [make_user(f"user{i}") for i in range(5)]
