@@ -8,7 +8,7 @@ import pytest
 
 from notifications.models import Event, EventType, Notification
 from notifications.pagination import DEFERRED_JOIN_OFFSET
-from tests.api.support import ids_of
+from tests.support import ids_of
 
 
 @pytest.fixture
