@@ -7,21 +7,35 @@ import datetime
 import json
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, report, ws
 
-SCENARIOS = ["fanout", "list", "unread_count", "ws", "ws_pubsub", "memory"]
+SCENARIOS = [
+    "fanout",
+    "fixed_cost",
+    "list",
+    "unread_count",
+    "inbox",
+    "ws",
+    "ws_pubsub",
+    "memory",
+]
+READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
 FULL = {
     "fanout_sizes": [1_000, 10_000, 100_000],
     "fanout_runs": 5,
     "fanout_peer_runs": {100_000: 2},
+    "fixed_sizes": [1, 10, 1_000],
+    "fixed_runs": 5,
+    "fixed_calls": 50,
     "list_users": 10_000,
     "list_per_user": 100,
-    "list_seconds": 10.0,
+    "list_seconds": 6.0,
     "list_runs": 3,
-    "unread_samples": 5_000,
     "ws_clients": 1_000,
     "ws_rounds": 5,
     "memory_users": 1_000_000,
@@ -29,12 +43,14 @@ FULL = {
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
     "fanout_runs": 3,
-    "fanout_peer_runs": {},
+    "fanout_peer_runs": {10_000: 1},
+    "fixed_sizes": [1, 10, 1_000],
+    "fixed_runs": 2,
+    "fixed_calls": 20,
     "list_users": 10_000,
     "list_per_user": 10,
     "list_seconds": 3.0,
-    "list_runs": 3,
-    "unread_samples": 2_000,
+    "list_runs": 2,
     "ws_clients": 1_000,
     "ws_rounds": 3,
     "memory_users": 100_000,
@@ -49,7 +65,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the scenarios, print the table, write ``bench/results/latest.{json,md}``."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="reduced sizes (< 3 minutes)")
+    parser.add_argument("--quick", action="store_true", help="reduced sizes (about 5 minutes)")
     parser.add_argument(
         "--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {SCENARIOS}"
     )
@@ -75,57 +91,95 @@ def main(argv: list[str] | None = None) -> int:
         _run(only, config, results)
     finally:
         if not args.keep:
-            for name in (
-                common.OURS_DB,
-                common.PEER_DB,
-                common.OURS_LIST_DB,
-                common.PEER_LIST_DB,
-                common.OURS_MEMORY_DB,
-            ):
+            for name in common.DATABASES:
                 common.drop_database(name)
     results["meta"]["seconds"] = round(time.monotonic() - started, 1)
     results["targets"] = report.targets(results)
     text = report.markdown(results)
     out = common.BENCH / "results"
     out.mkdir(exist_ok=True)
-    # Only a run of every scenario replaces the committed latest.* files.
+    # Only a complete run of every scenario replaces the committed latest.* files.
     json_path, md_path = (
         (out / "latest.json", out / "latest.md")
-        if set(only) == set(SCENARIOS)
+        if set(only) == set(SCENARIOS) and not results.get("failed")
         else (out / "partial.json.tmp", out / "partial.md.tmp")
     )
     json_path.write_text(json.dumps(results, indent=2) + "\n")
     md_path.write_text(text)
     print(text)
     log(f"done in {results['meta']['seconds']:.0f} s; wrote {json_path} and {md_path.name}")
-    return 0
+    for name in results.get("failed", {}):
+        log(f"FAILED: {name} (its traceback is in {json_path.name})")
+    return 1 if results.get("failed") else 0
 
 
 def _run(only: list[str], config: dict[str, Any], results: dict[str, Any]) -> None:
-    if "fanout" in only:
+    """Each scenario in turn; one that fails is recorded in ``results["failed"]``."""
+    for name, scenario in _scenarios(only, config, results):
+        try:
+            scenario()
+        except Exception as error:  # a failed scenario must not lose the others' figures
+            log(f"{name} failed: {error!r}")
+            results.setdefault("failed", {})[name] = traceback.format_exc()[-2000:]
+
+
+def _scenarios(
+    only: list[str], config: dict[str, Any], results: dict[str, Any]
+) -> list[tuple[str, Callable[[], None]]]:
+    def fanout_run() -> None:
         results["fanout"] = fanout.run(
             config["fanout_sizes"], config["fanout_runs"], config["fanout_peer_runs"], log
         )
-    needs_list_db = {"list", "unread_count", "ws", "ws_pubsub"} & set(only)
-    if "list" in only:
-        results["list"] = listing.run(
-            config["list_users"],
-            config["list_per_user"],
-            config["list_seconds"],
-            config["list_runs"],
-            log,
+
+    def fixed_cost() -> None:
+        if "fanout" not in results:
+            fanout.setup(max(config["fixed_sizes"]), peer=False)
+        results["fixed_cost"] = fanout.fixed_cost(
+            config["fixed_sizes"], config["fixed_runs"], config["fixed_calls"], log
         )
-    elif needs_list_db:
-        listing.setup(config["list_users"], config["list_per_user"], log)
-    if "unread_count" in only:
-        results["unread_count"] = listing.unread_count(config["unread_samples"])
-        log(f"unread_count p50 {results['unread_count']['p50_us']:.0f} µs")
-    if "ws" in only:
+
+    read = [name for name in only if name in READ_SCENARIOS]
+
+    def read_path() -> None:
+        results.update(
+            listing.run(
+                config["list_users"],
+                config["list_per_user"],
+                config["list_seconds"],
+                config["list_runs"],
+                log,
+                read,
+            )
+        )
+
+    def ws_setup() -> None:
+        listing.setup(config["list_users"], config["list_per_user"], log, peer=False)
+
+    def ws_core() -> None:
         results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
         log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")
-    if "ws_pubsub" in only:
+
+    def ws_pubsub() -> None:
         results["ws_pubsub"] = ws.run(config["ws_clients"], config["ws_rounds"], log, "pubsub")
         log(f"ws_pubsub per-user {results['ws_pubsub']['per_user_deliveries_per_s']:.0f}/s")
-    if "memory" in only:
+
+    def memory_run() -> None:
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
+
+    chosen: list[tuple[str, Callable[[], None]]] = []
+    if "fanout" in only:
+        chosen.append(("fanout", fanout_run))
+    if "fixed_cost" in only:
+        chosen.append(("fixed_cost", fixed_cost))
+    if read:
+        chosen.append((",".join(read), read_path))
+    elif {"ws", "ws_pubsub"} & set(only):
+        chosen.append(("ws setup", ws_setup))
+    if "ws" in only:
+        chosen.append(("ws", ws_core))
+    if "ws_pubsub" in only:
+        chosen.append(("ws_pubsub", ws_pubsub))
+    if "memory" in only:
+        chosen.append(("memory", memory_run))
+    return chosen

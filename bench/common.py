@@ -1,12 +1,14 @@
-"""Shared helpers: statistics, subprocess workers, ports, memory and PostgreSQL admin."""
+"""The orchestrator's helpers: subprocess workers, servers and PostgreSQL admin.
+
+Statistics, ports, memory and CPU readers live in :mod:`bench.shared`, which the
+peer's virtualenv imports too; they are re-exported here for the scenarios.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
-import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -16,6 +18,28 @@ from typing import Any
 
 import psycopg
 
+from bench.shared import (
+    cpu_seconds,
+    free_port,
+    peak_rss_mib,
+    percentile,
+    reset_peak_rss,
+    rss_mib,
+    summary,
+    wait_for_port,
+)
+
+__all__ = [
+    "cpu_seconds",
+    "free_port",
+    "peak_rss_mib",
+    "percentile",
+    "reset_peak_rss",
+    "rss_mib",
+    "summary",
+    "wait_for_port",
+]
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PEER_DIR = BENCH / "peer"
@@ -23,49 +47,16 @@ PEER_VENV = BENCH / ".peer-venv"
 PEER_PYTHON = PEER_VENV / "bin" / "python"
 PG = {"host": os.environ.get("PGHOST", "127.0.0.1"), "port": int(os.environ.get("PGPORT", "5432"))}
 PG_USER = os.environ.get("PGUSER", "postgres")
-OURS_DB = "bench_ours"
-PEER_DB = "bench_peer"
-OURS_LIST_DB = "bench_ours_list"
-PEER_LIST_DB = "bench_peer_list"
-OURS_MEMORY_DB = "bench_ours_memory"
+# BENCH_DB_PREFIX keeps concurrent runs on one PostgreSQL server apart.
+PREFIX = os.environ.get("BENCH_DB_PREFIX", "bench")
+OURS_DB = f"{PREFIX}_ours"
+PEER_DB = f"{PREFIX}_peer"
+OURS_LIST_DB = f"{PREFIX}_ours_list"
+PEER_LIST_DB = f"{PREFIX}_peer_list"
+OURS_INBOX_DB = f"{PREFIX}_ours_inbox"
+OURS_MEMORY_DB = f"{PREFIX}_ours_memory"
+DATABASES = (OURS_DB, PEER_DB, OURS_LIST_DB, PEER_LIST_DB, OURS_INBOX_DB, OURS_MEMORY_DB)
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def summary(values: Sequence[float]) -> dict[str, float]:
-    """Median, min and max of ``values``."""
-    return {
-        "median": statistics.median(values),
-        "min": min(values),
-        "max": max(values),
-        "runs": len(values),
-    }
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0-100) of ``values``, nearest rank."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
-
-
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    """Block until something listens on ``port`` (or raise after ``timeout``)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
 
 
 def ours_env(**extra: str) -> dict[str, str]:
@@ -83,7 +74,8 @@ def peer_env(**extra: str) -> dict[str, str]:
     so that only django-notifications-hq can be imported under that name.
     """
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    env.update(DJANGO_SETTINGS_MODULE="peer_settings", BENCH_DB=PEER_DB)
+    # bench/ holds the stdlib-only ``shared`` module and no ``notifications`` package.
+    env.update(DJANGO_SETTINGS_MODULE="peer_settings", BENCH_DB=PEER_DB, PYTHONPATH=str(BENCH))
     env.update(extra)
     return env
 
@@ -146,49 +138,6 @@ def drop_database(name: str) -> None:
 def connect(dbname: str) -> psycopg.Connection[Any]:
     """An autocommit connection to ``dbname``."""
     return psycopg.connect(dbname=dbname, user=PG_USER, autocommit=True, **PG)
-
-
-def rss_mib() -> float:
-    """Current resident set size of this process, MiB."""
-    return _status_kib("VmRSS") / 1024
-
-
-def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far (VmHWM), MiB."""
-    return _status_kib("VmHWM") / 1024
-
-
-def reset_peak_rss() -> bool:
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False if not allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` and its children (py-spy wraps the server)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pending += [int(child) for child in children]
-    return total
 
 
 class Server:

@@ -1,4 +1,18 @@
-"""Scenarios ``list`` and ``unread_count``: the list endpoint under HTTP load, ours vs the peer."""
+"""Scenarios ``list``, ``unread_count`` and ``inbox``: the read path over HTTP, ours vs the peer.
+
+One uvicorn worker per server, 16 concurrent keep-alive clients, interleaved runs:
+
+- ``list``: the unread list on 1,000,000 rows (10,000 users x 100) with the
+  README's production settings (Django's pool), token and session auth; the same
+  without the pool (``CONN_MAX_AGE=0``); the peer's unread list (session, no pool);
+- ``unread_count``: ``GET unread-count/`` answered in full (200) and revalidated
+  (``If-None-Match`` -> 304), plus the count's SQL round trip alone;
+- ``inbox``: one user with 200,000 notifications: the first page, ``offset``
+  100,000, the first cursor page and a cursor page 100,000 rows deep, one client.
+
+Every figure carries the server's CPU per request (what a shared machine
+disturbs least) and the SQL statements of one such request.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +20,7 @@ import asyncio
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,160 +28,274 @@ import httpx
 from bench import common
 
 CONCURRENCY = 16
+INBOX_ROWS = 200_000
+OURS_LIST = "/notifications/?readed=false"
+OURS_COUNT = "/notifications/unread-count"
+PEER_LIST = "/inbox/notifications/api/unread_list/?max=20"
 
 
-def setup(users: int, per_user: int, log: Any) -> list[str]:
-    """Both list databases with ``users`` x ``per_user`` notifications; the peer's sessions."""
+def setup(users: int, per_user: int, log: Any, peer: bool = True) -> dict[str, Any]:
+    """The list databases: ``users`` x ``per_user`` rows, tokens, sessions, one deep inbox."""
     common.recreate_database(common.OURS_LIST_DB)
-    common.recreate_database(common.PEER_LIST_DB)
     db = {"BENCH_DB": common.OURS_LIST_DB}
     common.ours("setup", users, **db)
-    loaded = common.ours("load_list", users, per_user, **db)
+    loaded = common.ours("load_list", users, per_user, INBOX_ROWS, **db)
     log(f"list: loaded {loaded['notifications']:,} of ours in {loaded['seconds']:.1f} s")
-    peer_db = {"BENCH_DB": common.PEER_LIST_DB}
-    common.peer("setup", users, **peer_db)
-    loaded = common.peer("load_list", users, per_user, **peer_db)
-    log(f"list: loaded {loaded['notifications']:,} of the peer's in {loaded['seconds']:.1f} s")
-    sessions: list[str] = common.peer("sessions", 200, **peer_db)["sessions"]
-    return sessions
+    found: dict[str, Any] = {
+        "ours_sessions": common.ours("sessions", 200, **db)["sessions"],
+        "inbox_user": loaded["inbox_user"],
+    }
+    if peer:
+        common.recreate_database(common.PEER_LIST_DB)
+        peer_db = {"BENCH_DB": common.PEER_LIST_DB}
+        common.peer("setup", users, **peer_db)
+        loaded = common.peer("load_list", users, per_user, **peer_db)
+        log(f"list: loaded {loaded['notifications']:,} of the peer's in {loaded['seconds']:.1f} s")
+        found["peer_sessions"] = common.peer("sessions", 200, **peer_db)["sessions"]
+    return found
 
 
 async def _load(
-    port: int, path: str, auth: list[dict[str, Any]], seconds: float, concurrency: int
+    port: int,
+    path: str,
+    auth: list[dict[str, Any]],
+    seconds: float,
+    concurrency: int,
+    revalidate: bool,
 ) -> dict[str, Any]:
     latencies: list[float] = []
-    queries: list[int] = []
     errors = 0
+    not_modified = 0
+    etags: dict[int, str] = {}
     rng = random.Random(11)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
     ) as client:
+        if revalidate:  # every client has polled once: the timed requests revalidate
+            for which, kwargs in enumerate(auth):
+                response = await client.get(path, **kwargs)
+                etags[which] = response.headers["ETag"]
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
-            nonlocal errors
+            nonlocal errors, not_modified
             while time.perf_counter() < deadline:
-                kwargs = rng.choice(auth)
+                which = rng.randrange(len(auth))
+                kwargs = auth[which]
+                headers = dict(kwargs.get("headers", {}))
+                if revalidate and which in etags:
+                    headers["If-None-Match"] = etags[which]
                 started = time.perf_counter()
-                response = await client.get(path, **kwargs)
+                response = await client.get(path, headers=headers, cookies=kwargs.get("cookies"))
                 elapsed = time.perf_counter() - started
-                if response.status_code != 200:
+                if response.status_code == 304:
+                    not_modified += 1
+                elif response.status_code != 200:
                     errors += 1
                     continue
+                elif revalidate and "ETag" in response.headers:
+                    etags[which] = response.headers["ETag"]
                 latencies.append(elapsed)
-                queries.append(int(response.headers.get("X-Bench-Queries", "-1")))
 
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         wall = time.perf_counter() - started
     return {
         "requests": len(latencies),
+        "not_modified": not_modified,
         "errors": errors,
         "req_per_s": len(latencies) / wall,
         "p50_ms": common.percentile(latencies, 50) * 1000,
         "p99_ms": common.percentile(latencies, 99) * 1000,
-        "queries_per_request": max(queries) if queries else None,
     }
 
 
 def load(
-    server: common.Server, path: str, auth: list[dict[str, Any]], seconds: float
+    server: common.Server,
+    path: str,
+    auth: list[dict[str, Any]],
+    seconds: float,
+    revalidate: bool = False,
 ) -> dict[str, Any]:
-    """``seconds`` of ``CONCURRENCY`` concurrent keep-alive clients on ``path``.
-
-    Also the server's CPU time per request, which the other processes on a
-    shared machine disturb far less than the request rate.
-    """
+    """``seconds`` of ``CONCURRENCY`` concurrent keep-alive clients on ``path``, and CPU/request."""
     cpu = server.cpu_seconds()
-    result = asyncio.run(_load(server.port, path, auth, seconds, CONCURRENCY))
+    result = asyncio.run(_load(server.port, path, auth, seconds, CONCURRENCY, revalidate))
     result["server_cpu_ms"] = (server.cpu_seconds() - cpu) * 1000 / max(result["requests"], 1)
     return result
 
 
-def run(users: int, per_user: int, seconds: float, runs: int, log: Any) -> dict[str, Any]:
-    """Interleaved load phases on our server and the peer's, then the unread-count timing."""
-    sessions = setup(users, per_user, log)
+def _servers(log_dir: Path, peer: bool) -> dict[str, common.Server]:
+    ours_env = common.ours_env(BENCH_DB=common.OURS_LIST_DB)
+    servers = {
+        "pool": common.Server(
+            Path(sys.executable),
+            "bench.ours.asgi:application",
+            ours_env,
+            common.ROOT,
+            log_dir / "server-ours.log.tmp",
+        ),
+        "no_pool": common.Server(
+            Path(sys.executable),
+            "bench.ours.asgi:application",
+            {**ours_env, "BENCH_POOL": "0"},
+            common.ROOT,
+            log_dir / "server-ours-no-pool.log.tmp",
+        ),
+    }
+    if peer:
+        servers["peer"] = common.Server(
+            common.PEER_PYTHON,
+            "peer_asgi:application",
+            common.peer_env(BENCH_DB=common.PEER_LIST_DB),
+            common.PEER_DIR,
+            log_dir / "server-peer.log.tmp",
+        )
+    return servers
+
+
+def _tokens(users: int) -> list[dict[str, Any]]:
     rng = random.Random(5)
-    ours_auth = [
+    return [
         {"headers": {"Authorization": f"Token {rng.randint(1, users):040d}"}} for _ in range(500)
     ]
-    peer_auth = [{"cookies": {"sessionid": key}} for key in sessions]
-    ours_path = "/notifications/?readed=false"
-    peer_path = "/inbox/notifications/api/unread_list/?max=20"
-    log_dir = common.BENCH / "results"
-    ours_env = common.ours_env(BENCH_DB=common.OURS_LIST_DB)
-    peer_env = common.peer_env(BENCH_DB=common.PEER_LIST_DB)
-    ours_server = common.Server(
-        sys_python(),
-        "bench.ours.asgi:application",
-        ours_env,
-        common.ROOT,
-        log_dir / "server-ours.log.tmp",
-    )
-    peer_server = common.Server(
-        common.PEER_PYTHON,
-        "peer_asgi:application",
-        peer_env,
-        common.PEER_DIR,
-        log_dir / "server-peer.log.tmp",
-    )
-    ours_runs, peer_runs = [], []
-    with ours_server, peer_server:
-        load(ours_server, ours_path, ours_auth, 1.0)  # warm-up
-        load(peer_server, peer_path, peer_auth, 1.0)
-        for i in range(runs):
-            ours_runs.append(load(ours_server, ours_path, ours_auth, seconds))
-            peer_runs.append(load(peer_server, peer_path, peer_auth, seconds))
-            log(
-                f"list run {i + 1}/{runs}: ours {ours_runs[-1]['req_per_s']:.0f} req/s "
-                f"p99 {ours_runs[-1]['p99_ms']:.1f} ms, peer {peer_runs[-1]['req_per_s']:.0f} "
-                f"req/s p99 {peer_runs[-1]['p99_ms']:.1f} ms"
-            )
-    ours_rate = common.summary([r["req_per_s"] for r in ours_runs])
-    peer_rate = common.summary([r["req_per_s"] for r in peer_runs])
-    ratio = common.summary(
-        [o["req_per_s"] / p["req_per_s"] for o, p in zip(ours_runs, peer_runs, strict=True)]
-    )
+
+
+def _statistics(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    rate = common.summary([r["req_per_s"] for r in runs])
     return {
-        "notifications": users * per_user,
-        "users": users,
-        "concurrency": CONCURRENCY,
-        "seconds_per_run": seconds,
-        "runs": runs,
-        "req_per_s": ours_rate["median"],
-        "req_per_s_range": [ours_rate["min"], ours_rate["max"]],
-        "p50_ms": common.summary([r["p50_ms"] for r in ours_runs])["median"],
-        "p99_ms": common.summary([r["p99_ms"] for r in ours_runs])["median"],
-        "queries_per_request": max(r["queries_per_request"] for r in ours_runs),
-        "errors": sum(r["errors"] for r in ours_runs),
-        "peer_req_per_s": peer_rate["median"],
-        "peer_req_per_s_range": [peer_rate["min"], peer_rate["max"]],
-        "peer_p50_ms": common.summary([r["p50_ms"] for r in peer_runs])["median"],
-        "peer_p99_ms": common.summary([r["p99_ms"] for r in peer_runs])["median"],
-        "peer_queries_per_request": max(r["queries_per_request"] for r in peer_runs),
-        "peer_errors": sum(r["errors"] for r in peer_runs),
-        "vs_peer": ratio["median"],
-        "vs_peer_range": [ratio["min"], ratio["max"]],
-        "server_cpu_ms_per_request": common.summary([r["server_cpu_ms"] for r in ours_runs])[
-            "median"
-        ],
-        "peer_server_cpu_ms_per_request": common.summary([r["server_cpu_ms"] for r in peer_runs])[
-            "median"
-        ],
-        "ours_path": ours_path,
-        "peer_path": peer_path,
+        "req_per_s": rate["median"],
+        "req_per_s_range": [rate["min"], rate["max"]],
+        "p50_ms": common.summary([r["p50_ms"] for r in runs])["median"],
+        "p99_ms": common.summary([r["p99_ms"] for r in runs])["median"],
+        "server_cpu_ms": common.summary([r["server_cpu_ms"] for r in runs])["median"],
+        "errors": sum(r["errors"] for r in runs),
+        "not_modified": sum(r["not_modified"] for r in runs),
+        "requests": sum(r["requests"] for r in runs),
     }
 
 
-def unread_count(samples: int) -> dict[str, Any]:
-    """SQL round trip of one user's unread count on the list table."""
-    result: dict[str, Any] = common.ours("unread_count", samples, BENCH_DB=common.OURS_LIST_DB)
-    return result
+def run(
+    users: int, per_user: int, seconds: float, runs: int, log: Any, only: list[str]
+) -> dict[str, Any]:
+    """The ``list``, ``unread_count`` and ``inbox`` scenarios named in ``only``, interleaved."""
+    peer = "list" in only
+    found = setup(users, per_user, log, peer=peer)
+    tokens = _tokens(users)
+    sessions = [{"cookies": {"sessionid": key}} for key in found["ours_sessions"]]
+    cases: dict[str, tuple[str, str, list[dict[str, Any]], bool]] = {}
+    if "list" in only:
+        cases["token"] = ("pool", OURS_LIST, tokens, False)
+        cases["session"] = ("pool", OURS_LIST, sessions, False)
+        cases["token_no_pool"] = ("no_pool", OURS_LIST, tokens, False)
+        cases["session_no_pool"] = ("no_pool", OURS_LIST, sessions, False)
+        peer_sessions = [{"cookies": {"sessionid": key}} for key in found["peer_sessions"]]
+        cases["peer"] = ("peer", PEER_LIST, peer_sessions, False)
+    if "unread_count" in only:
+        cases["count"] = ("pool", OURS_COUNT, tokens, False)
+        cases["count_304"] = ("pool", OURS_COUNT, tokens[: CONCURRENCY * 4], True)
+    measured: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
+    results: dict[str, Any] = {}
+    servers = _servers(common.BENCH / "results", peer)
+    with servers["pool"], servers["no_pool"]:
+        if peer:
+            servers["peer"].__enter__()
+        try:
+            for server, path, auth, revalidate in cases.values():  # warm-up
+                load(servers[server], path, auth, 1.0, revalidate)
+            for i in range(runs):
+                for name, (server, path, auth, revalidate) in cases.items():
+                    measured[name].append(load(servers[server], path, auth, seconds, revalidate))
+                log(
+                    f"read run {i + 1}/{runs}: "
+                    + ", ".join(
+                        f"{name} {m[-1]['req_per_s']:.0f} req/s p99 {m[-1]['p99_ms']:.0f} ms"
+                        for name, m in measured.items()
+                    )
+                )
+            if "inbox" in only:
+                results["inbox"] = inbox(
+                    servers["pool"].port, found["inbox_user"], 3 if seconds < 5 else 10
+                )
+        finally:
+            if peer:
+                servers["peer"].__exit__()
+    statements = _statements(cases, found)
+    for name, runs_of in measured.items():
+        stats = _statistics(runs_of)
+        stats["statements"] = statements[name]
+        stats["path"] = cases[name][1]
+        section = "unread_count" if name.startswith("count") else "list"
+        results.setdefault(section, {})[name] = stats
+    if "list" in results:
+        lst = results["list"]
+        lst["vs_peer"] = common.summary(
+            [
+                o["req_per_s"] / p["req_per_s"]
+                for o, p in zip(measured["token"], measured["peer"], strict=True)
+            ]
+        )["median"]
+        lst["notifications"] = users * per_user
+        lst["users"] = users
+        lst["concurrency"] = CONCURRENCY
+        lst["seconds_per_run"] = seconds
+        lst["runs"] = runs
+    if "unread_count" in only:
+        results["unread_count"]["sql"] = common.ours(
+            "unread_count", 2_000, BENCH_DB=common.OURS_LIST_DB
+        )
+    return results
 
 
-def sys_python() -> Any:
-    """Our interpreter (the project's venv)."""
-    from pathlib import Path
+def _statements(cases: dict[str, Any], found: dict[str, Any]) -> dict[str, int]:
+    """SQL statements of one request of each case (a separate process, not under load)."""
+    db = {"BENCH_DB": common.OURS_LIST_DB}
+    counted: dict[str, int] = {}
+    for name, (_, path, auth, _) in cases.items():
+        if name == "peer":
+            counted[name] = common.peer(
+                "statements", path, found["peer_sessions"][0], BENCH_DB=common.PEER_LIST_DB
+            )["statements"]
+            continue
+        first = auth[0]
+        key = (
+            f"token:{first['headers']['Authorization'].split()[1]}"
+            if "headers" in first
+            else f"session:{first['cookies']['sessionid']}"
+        )
+        env = {**db, "BENCH_POOL": "0"} if name.endswith("no_pool") else db
+        counted[name] = common.ours("statements", path, key, **env)["statements"]
+    return counted
 
-    return Path(sys.executable)
+
+def inbox(port: int, user: dict[str, Any], repeats: int) -> dict[str, Any]:
+    """Latency of deep pages on one inbox of ``INBOX_ROWS`` notifications (one client)."""
+    headers = {"Authorization": f"Token {user['token']}"}
+    pages = {
+        "offset_0": "/notifications/?limit=20",
+        "offset_100k": "/notifications/?limit=20&offset=100000",
+        "cursor_first": "/notifications/?limit=20&cursor=",
+        "cursor_100k": f"/notifications/?limit=20&cursor={user['deep_cursor']}",
+    }
+    found: dict[str, Any] = {"rows": user["rows"]}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=60) as client:
+        for name, path in pages.items():
+            times = []
+            body: Any = None
+            for _ in range(max(repeats, 3) * 5):
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - started)
+                response.raise_for_status()
+                body = response.json()
+            found[name] = {
+                "path": path,
+                "p50_ms": common.percentile(times, 50) * 1000,
+                "first_id": body["results"][0]["id"],
+                "rows": len(body["results"]),
+            }
+        # Follow the deep cursor page back and forth: both links must work.
+        deep = client.get(pages["cursor_100k"]).json()
+        back = client.get(deep["previous"]).json()
+        found["cursor_previous_ok"] = back["results"][-1]["id"] > deep["results"][0]["id"]
+    return found

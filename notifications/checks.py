@@ -115,6 +115,12 @@ CHANNELS_HINT = (
     '"digest": {"after_minutes": 30, "every_hours": 6}}, "web_push": False} (docs/channels.md).'
 )
 
+POOL_HINT = (
+    'Add "OPTIONS": {"pool": True} (or pool sizes) to that database, with '
+    "psycopg[pool] installed (django-rest-notifications[postgres]); see the README, "
+    "production deployment."
+)
+
 
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -167,4 +173,39 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     id="notifications.W010",
                 )
             )
+    return found
+
+
+@register()
+def check_connection_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """notifications.W007: PostgreSQL under ASGI (``ASGI_APPLICATION`` set) without the pool.
+
+    With ``CONN_MAX_AGE = 0`` every request opens a new connection (a few ms
+    each, more than the whole list query); with ``CONN_MAX_AGE > 0`` ASGI's
+    thread pool keeps one persistent connection per thread and exhausts the
+    server's ``max_connections``. Django's pool (>= 5.1) avoids both.
+    """
+    if not getattr(settings, "ASGI_APPLICATION", None):
+        return []
+    found: list[CheckMessage] = []
+    for alias, database in settings.DATABASES.items():
+        if "postgres" not in str(database.get("ENGINE", "")):
+            continue
+        options: dict[str, Any] = database.get("OPTIONS") or {}  # type: ignore[assignment]
+        if options.get("pool"):
+            continue
+        max_age = database.get("CONN_MAX_AGE", 0)
+        effect = (
+            "every request opens a new PostgreSQL connection"
+            if max_age == 0
+            else "ASGI's threads each keep a persistent connection until the server runs out"
+        )
+        found.append(
+            Warning(
+                f"DATABASES[{alias!r}] is PostgreSQL under ASGI without Django's connection "
+                f"pool (CONN_MAX_AGE = {max_age!r}): {effect}.",
+                hint=POOL_HINT,
+                id="notifications.W007",
+            )
+        )
     return found

@@ -180,6 +180,7 @@ BODY_ERRORS = {
     415: OpenApiResponse(ErrorDetailSerializer, description="Body is not application/json."),
 }
 #: The detail endpoint's path parameter.
+NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag in If-None-Match.")}
 NOTIFICATION_ID = OpenApiParameter(
     "notification_id", ID_SCHEMA, OpenApiParameter.PATH, description="The notification's id."
 )
@@ -192,6 +193,7 @@ __all__ = [
     "ID_SCHEMA",
     "NOTIFICATION_ID",
     "NOT_FOUND",
+    "NOT_MODIFIED",
     "READED_SCHEMA",
     "SEEN_SCHEMA",
     "TARGET_SCHEMA",

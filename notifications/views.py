@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from rest_framework import status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -14,12 +15,14 @@ from rest_framework.response import Response
 
 from notifications import payloads, services
 from notifications.bodies import BoundedBodyMixin
+from notifications.caching import conditional_count
 from notifications.filters import NotificationFilterBackend, NotificationFilterSet
 from notifications.models import MAX_ID, Notification
 from notifications.openapi import (
     BODY_ERRORS,
     ERRORS,
     NOT_FOUND,
+    NOT_MODIFIED,
     NOTIFICATION_ID,
     TYPE_NAME_SCHEMA,
     OpenApiParameter,
@@ -189,9 +192,9 @@ class UnreadCountView(NotificationsAPIView):
 
     serializer_class = UnreadCountSerializer
 
-    @extend_schema(responses={200: UnreadCountSerializer, **ERRORS})
-    def get(self, request: Request) -> Response:
-        return Response(services.counts(request.user))
+    @extend_schema(responses={200: UnreadCountSerializer, **NOT_MODIFIED, **ERRORS})
+    def get(self, request: Request) -> HttpResponseBase:
+        return conditional_count(request, services.counts(request.user))
 
 
 class MarkAllSeenView(NotificationsAPIView):

@@ -5,10 +5,10 @@ Every command prints one JSON document on its last stdout line.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
@@ -20,10 +20,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.ours.settings")
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from bench.common import peak_rss_mib, reset_peak_rss, rss_mib  # noqa: E402
+from bench.shared import (  # noqa: E402
+    login_sessions,
+    percentile,
+    request_statements,
+    run_worker,
+    setup_users,
+    timed_call,
+)
 from notifications.helpers import send_notification  # noqa: E402
 from notifications.models import Event, EventType, Notification  # noqa: E402
 
@@ -46,18 +52,8 @@ logging.getLogger("notifications").addHandler(ERRORS)
 
 
 def setup(users: str) -> dict[str, Any]:
-    """Migrate the (new, empty) database and insert ``users`` users in one statement."""
-    call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name,"
-            " email, is_staff, is_active, date_joined)"
-            " SELECT '!', false, 'user' || g, '', '', '', false, true, now()"
-            " FROM generate_series(1, %s) g",
-            [int(users)],
-        )
-        cursor.execute("ANALYZE")
-    return {"users": User.objects.count()}
+    """Migrate and insert ``users`` users."""
+    return setup_users(int(users))
 
 
 def _clear() -> None:
@@ -67,53 +63,79 @@ def _clear() -> None:
         )
 
 
-def _counting() -> tuple[list[int], Callable[..., Any]]:
-    count = [0]
+def _audience(size: int) -> Any:
+    """One user as an instance (what most apps pass), else a QuerySet of the first ``size``."""
+    return User(pk=1) if size == 1 else User.objects.filter(pk__lte=size)
 
-    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        count[0] += 1
-        return execute(sql, params, many, context)
 
-    return count, counter
+def _send(size: int) -> dict[str, Any]:
+    """One ``send_notification`` to ``size`` users in the caller's transaction, timed.
+
+    ``write_seconds`` runs to the COMMIT (everything before the first row, the
+    rows, the count); ``push_seconds`` is what runs after it (the pushes).
+    """
+    committed = [0.0]
+    events: list[Event] = []
+
+    def call() -> None:
+        started[0] = time.perf_counter()
+        with transaction.atomic():
+            transaction.on_commit(lambda: committed.__setitem__(0, time.perf_counter()))
+            events.append(
+                send_notification(
+                    type="post_like", title=TITLE, data={"p": 7}, users=_audience(size)
+                )
+            )
+
+    started = [0.0]
+    result = timed_call(call)
+    finished = started[0] + result["seconds"]
+    assert events[0].notifications_count == size, (events[0].notifications_count, size)
+    return {
+        **result,
+        "write_seconds": committed[0] - started[0],
+        "push_seconds": finished - committed[0],
+    }
 
 
 def fanout(n: str) -> dict[str, Any]:
-    """Time one ``send_notification`` to a QuerySet of the first ``n`` users."""
+    """A send to the first ``n`` users: the first call of a fresh process, then a warm one.
+
+    Cold: nothing has touched the database, the event type or the transport
+    before the call, as in a management command, a task or a new worker.
+    """
     size = int(n)
+    cold = _send(size)
     _clear()
-    send_notification(type="post_like", title=TITLE, users=User.objects.filter(pk=1))  # warm-up
+    _send(1)  # what a long-running process has done before
     _clear()
-    gc.collect()
-    audience = User.objects.filter(pk__lte=size)
-    count, counter = _counting()
-    committed = [0.0]
-    reset_peak_rss()
-    baseline = rss_mib()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    with connection.execute_wrapper(counter), transaction.atomic():
-        transaction.on_commit(lambda: committed.__setitem__(0, time.perf_counter()))
-        event = send_notification(type="post_like", title=TITLE, data={"post": 7}, users=audience)
-    finished = time.perf_counter()
-    assert event.notifications_count == size, (event.notifications_count, size)
-    result = {
+    warm = _send(size)
+    _clear()
+    return {"n": size, "cold": cold, "warm": warm, "transport_errors": ERRORS.count}
+
+
+def fixed_cost(n: str, calls: str) -> dict[str, Any]:
+    """Per-call cost at small ``n``: the first call of the process, then ``calls`` warm ones."""
+    size = int(n)
+    cold = _send(size)
+    warm = [_send(size) for _ in range(int(calls))]
+    _clear()
+    keys = ("seconds", "write_seconds", "push_seconds", "cpu_seconds")
+    return {
         "n": size,
-        "seconds": finished - started,
-        "write_seconds": committed[0] - started,
-        "push_seconds": finished - committed[0],
+        "cold": cold,
+        "warm": {key: percentile([w[key] for w in warm], 50) for key in keys}
+        | {"statements": warm[-1]["statements"], "calls": len(warm)},
         "transport_errors": ERRORS.count,
-        "cpu_seconds": time.process_time() - cpu,
-        "statements": count[0],
-        "peak_rss_growth_mib": peak_rss_mib() - baseline,
     }
-    _clear()
-    return result
 
 
-def load_list(users: str, per_user: str) -> dict[str, Any]:
+def load_list(users: str, per_user: str, inbox_rows: str = "0") -> dict[str, Any]:
     """Fill the table: ``per_user`` events each sent to every user, a third of them read.
 
-    Also gives every user a DRF token (key = the user's id, zero-padded to 40).
+    Every user gets a DRF token (key = the user's id, zero-padded to 40). With
+    ``inbox_rows``, one more user (not among the list's clients) gets that many
+    notifications of as many events: the deep inbox of the ``inbox`` scenario.
     """
     event_type = EventType.objects.get(name="post_like")
     started = time.perf_counter()
@@ -130,21 +152,65 @@ def load_list(users: str, per_user: str) -> dict[str, Any]:
             " SELECT u.id, e.id, CASE WHEN mod(u.id + e.id, 3) = 0 THEN now() END"
             " FROM notifications_event e CROSS JOIN auth_user u ORDER BY e.id, u.id"
         )
+        inbox = _load_inbox(cursor, event_type.pk, int(inbox_rows)) if int(inbox_rows) else None
         cursor.execute(
             "INSERT INTO authtoken_token (key, created, user_id)"
             " SELECT lpad(id::text, 40, '0'), now(), id FROM auth_user"
         )
-        cursor.execute("VACUUM ANALYZE notifications_notification")
+        cursor.execute("VACUUM ANALYZE")
     return {
         "seconds": time.perf_counter() - started,
         "notifications": Notification.objects.count(),
+        "inbox_user": inbox,
     }
+
+
+def _load_inbox(cursor: Any, type_id: int, rows: int) -> dict[str, Any]:
+    """One user with ``rows`` notifications; its token and a cursor ``rows / 2`` deep."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from rest_framework.pagination import Cursor
+
+    from notifications.pagination import NotificationCursorPagination
+
+    user = User.objects.create(username="inbox", password="!")
+    cursor.execute(
+        "WITH e AS (INSERT INTO notifications_event (type_id, timestamp, author_id, title,"
+        " message, data, notifications_count, key)"
+        " SELECT %s, now() - (interval '1 second' * (%s - g)), 1, 'Inbox ' || g, NULL,"
+        " '{\"post\": 7}'::jsonb, 1, NULL FROM generate_series(1, %s) g RETURNING id)"
+        " INSERT INTO notifications_notification (user_id, event_id, readed)"
+        " SELECT %s, id, CASE WHEN mod(id, 3) = 0 THEN now() END FROM e ORDER BY id",
+        [type_id, rows, rows, user.pk],
+    )
+    newest_first = Notification.objects.filter(user=user).order_by("-pk")
+    deep_id = newest_first.values_list("pk", flat=True)[rows // 2 - 1]
+    paginator = NotificationCursorPagination()
+    paginator.base_url = "http://bench/notifications/"
+    url = paginator.encode_cursor(Cursor(offset=0, reverse=False, position=str(deep_id)))
+    return {
+        "token": f"{user.pk:040d}",
+        "rows": rows,
+        "deep_id": deep_id,
+        "deep_cursor": parse_qs(urlsplit(url).query)["cursor"][0],
+    }
+
+
+def sessions(count: str) -> dict[str, Any]:
+    """Log in the first ``count`` users; return their session keys."""
+    return {"sessions": login_sessions(int(count))}
+
+
+def statements(path: str, auth: str) -> dict[str, Any]:
+    """SQL statements of one GET of ``path``; ``auth`` is ``token:<key>`` or ``session:<key>``."""
+    kind, _, key = auth.partition(":")
+    if kind == "token":
+        return {"statements": request_statements(path, headers={"Authorization": f"Token {key}"})}
+    return {"statements": request_statements(path, cookies={"sessionid": key})}
 
 
 def unread_count(samples: str) -> dict[str, Any]:
     """Round-trip time of the unread-count SQL for random users, µs."""
-    import random
-
     from notifications import services
 
     rng = random.Random(7)
@@ -181,14 +247,11 @@ def unread_count(samples: str) -> dict[str, Any]:
             params[position] = rng.choice(ids)
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {count_sql}", params)
             server_times.append(cursor.fetchone()[0][0]["Execution Time"] * 1000)
-        server_times.sort()
-    sql_times.sort()
-    orm_times.sort()
     return {
-        "p50_us": sql_times[len(sql_times) // 2] * 1e6,
-        "p99_us": sql_times[int(len(sql_times) * 0.99)] * 1e6,
-        "orm_p50_us": orm_times[len(orm_times) // 2] * 1e6,
-        "server_p50_us": server_times[len(server_times) // 2],
+        "p50_us": percentile(sql_times, 50) * 1e6,
+        "p99_us": percentile(sql_times, 99) * 1e6,
+        "orm_p50_us": percentile(orm_times, 50) * 1e6,
+        "server_p50_us": percentile(server_times, 50),
         "samples": len(sql_times),
         "sql": count_sql,
         "plan": plan,
@@ -199,32 +262,30 @@ def memory(n: str) -> dict[str, Any]:
     """Peak RSS growth of one ``send_notification`` to every user (``n`` expected)."""
     send_notification(type="post_like", title=TITLE, users=User.objects.filter(pk=1))  # warm-up
     _clear()
-    gc.collect()
-    hwm_reset = reset_peak_rss()
-    baseline = rss_mib() if hwm_reset else peak_rss_mib()
-    started = time.perf_counter()
-    event = send_notification(type="post_like", title=TITLE, data={"post": 7}, users=None)
-    seconds = time.perf_counter() - started
-    peak = peak_rss_mib()
-    result = {
-        "n": event.notifications_count,
-        "expected": int(n),
-        "baseline_rss_mib": baseline,
-        "peak_rss_mib": peak,
-        "rss_growth_mib": peak - baseline,
-        "seconds": seconds,
-        "transport_errors": ERRORS.count,
-        # False: the kernel refused to reset VmHWM, so growth is over the setup's peak.
-        "hwm_reset": hwm_reset,
-    }
+    events: list[Event] = []
+    result = timed_call(
+        lambda: events.append(
+            send_notification(type="post_like", title=TITLE, data={"post": 7}, users=None)
+        )
+    )
     _clear()
-    return result
+    return {
+        "n": events[0].notifications_count,
+        "expected": int(n),
+        "rss_growth_mib": result["peak_rss_growth_mib"],
+        "baseline_rss_mib": result["baseline_rss_mib"],
+        "seconds": result["seconds"],
+        "transport_errors": ERRORS.count,
+    }
 
 
 COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "setup": setup,
     "fanout": fanout,
+    "fixed_cost": fixed_cost,
     "load_list": load_list,
+    "sessions": sessions,
+    "statements": statements,
     "unread_count": unread_count,
     "memory": memory,
 }
@@ -235,4 +296,4 @@ if __name__ == "__main__":
 
         print(json.dumps(ws_main(*sys.argv[2:])))
     else:
-        print(json.dumps(COMMANDS[sys.argv[1]](*sys.argv[2:])))
+        run_worker(COMMANDS)

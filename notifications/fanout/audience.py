@@ -137,11 +137,14 @@ def _ranges(source: models.QuerySet[Any], field: str, size: int) -> Iterator[tup
     low = None
     while True:
         window = ordered if low is None else ordered.filter(**{f"{field}__gt": low})
-        high = next(iter(window[size - 1 : size]), None)
-        yield low, high
-        if high is None:
+        # The boundary and the value after it: none after it means this is the last chunk
+        # (an audience of an exact multiple of ``size`` pays for no empty trailing chunk).
+        bounds = list(window[size - 1 : size + 1])
+        if len(bounds) < 2:
+            yield low, None
             return
-        low = high
+        yield low, bounds[0]
+        low = bounds[0]
 
 
 def resolve_audience(users: Users) -> Audience:

@@ -1,8 +1,8 @@
 """Load and soak run against the demo under uvicorn (loopback only, bounded in count and time).
 
-    .venv/bin/python -m tests.load.soak                 # in-memory layer + SQLite
-    .venv/bin/python -m tests.load.soak --redis         # channels_redis (Redis on 127.0.0.1)
-    .venv/bin/python -m tests.load.soak --duration 10   # shorter phases
+    .venv/bin/python -m bench.soak                 # in-memory layer + SQLite
+    .venv/bin/python -m bench.soak --redis         # Redis on 127.0.0.1
+    .venv/bin/python -m bench.soak --duration 10   # shorter phases
 
 Phase 1: ``--http-clients`` concurrent HTTP clients (token auth) loop over the
 list and the mark-read endpoints for ``--duration`` seconds; every answer must
@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect
 
+from bench.shared import percentile, status_kib
 from tests.servers import DemoServer, demo_server, demo_token, prepare_demo_db
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -58,15 +59,7 @@ class WsStats:
 
 def rss_kib(pid: int) -> int:
     """Resident memory of ``pid`` in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+    return status_kib("VmRSS", pid)
 
 
 def seed(server: DemoServer) -> dict[str, list[int]]:
@@ -269,8 +262,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": round(elapsed, 1),
             "requests": len(http.latencies),
             "req_per_s": round(len(http.latencies) / elapsed, 1),
-            "p50_ms": round(percentile(http.latencies, 0.50) * 1000, 1),
-            "p99_ms": round(percentile(http.latencies, 0.99) * 1000, 1),
+            "p50_ms": round(percentile(http.latencies, 50) * 1000, 1),
+            "p99_ms": round(percentile(http.latencies, 99) * 1000, 1),
             "errors": len(http.errors),
         }
         errors += http.errors[:20]

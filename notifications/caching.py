@@ -1,0 +1,35 @@
+"""HTTP caching of the unread count: an ETag, ``If-None-Match`` and ``304 Not Modified``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import quote_etag
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+
+def conditional_count(
+    request: Request | HttpRequest, counts: Mapping[str, Any]
+) -> HttpResponseBase:
+    """``{"unread": n, "unseen": m}``, or ``304 Not Modified`` when ``If-None-Match`` names
+    its ETag.
+
+    The body depends on the counts alone, so they are the ETag (``"unread-<n>-unseen-<m>"``).
+    ``Cache-Control: private, no-cache``: a browser may keep the answer but asks
+    again every time, so a polling client costs one index-only count and no body.
+    """
+    response = Response(dict(counts))
+    response["ETag"] = quote_etag("-".join(f"{name}-{value}" for name, value in counts.items()))
+    patch_cache_control(response, private=True, no_cache=True)
+    # DRF's Request proxies META and method, all that this reads.
+    conditional = get_conditional_response(
+        request,
+        etag=response["ETag"],
+        response=response,
+    )
+    return conditional or response
