@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, report, ws
+from bench import common, fanout, listing, memory, peer_env, realtime, report
 
 SCENARIOS = [
     "fanout",
@@ -19,8 +19,7 @@ SCENARIOS = [
     "list",
     "unread_count",
     "inbox",
-    "ws",
-    "ws_pubsub",
+    "realtime",
     "memory",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
@@ -36,8 +35,6 @@ FULL = {
     "list_per_user": 100,
     "list_seconds": 6.0,
     "list_runs": 3,
-    "ws_clients": 1_000,
-    "ws_rounds": 5,
     "memory_users": 1_000_000,
 }
 QUICK = {
@@ -51,8 +48,6 @@ QUICK = {
     "list_per_user": 10,
     "list_seconds": 3.0,
     "list_runs": 2,
-    "ws_clients": 1_000,
-    "ws_rounds": 3,
     "memory_users": 100_000,
 }
 
@@ -152,16 +147,8 @@ def _scenarios(
             )
         )
 
-    def ws_setup() -> None:
-        listing.setup(config["list_users"], config["list_per_user"], log, peer=False)
-
-    def ws_core() -> None:
-        results["ws"] = ws.run(config["ws_clients"], config["ws_rounds"], log)
-        log(f"ws per-user {results['ws']['per_user_deliveries_per_s']:.0f}/s")
-
-    def ws_pubsub() -> None:
-        results["ws_pubsub"] = ws.run(config["ws_clients"], config["ws_rounds"], log, "pubsub")
-        log(f"ws_pubsub per-user {results['ws_pubsub']['per_user_deliveries_per_s']:.0f}/s")
+    def realtime_run() -> None:
+        results["realtime"] = realtime.run_all(quick=config is QUICK)
 
     def memory_run() -> None:
         results["memory"] = memory.run(config["memory_users"], log)
@@ -174,12 +161,8 @@ def _scenarios(
         chosen.append(("fixed_cost", fixed_cost))
     if read:
         chosen.append((",".join(read), read_path))
-    elif {"ws", "ws_pubsub"} & set(only):
-        chosen.append(("ws setup", ws_setup))
-    if "ws" in only:
-        chosen.append(("ws", ws_core))
-    if "ws_pubsub" in only:
-        chosen.append(("ws_pubsub", ws_pubsub))
+    if "realtime" in only:
+        chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
     return chosen

@@ -296,7 +296,14 @@ def idle_scenario(engine: str, n: int, seconds: float) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
-    quick = parser.parse_args().quick
+    results = run_all(parser.parse_args().quick)
+    (RESULTS / "realtime.json").write_text(json.dumps(results, indent=2))
+    (RESULTS / "realtime.md").write_text(report(results))
+    print(report(results))
+
+
+def run_all(quick: bool) -> dict[str, Any]:
+    """Every scenario, this version beside 0.1; the figures as a dict."""
     RESULTS.mkdir(exist_ok=True)
     extract_v01()
     broadcast_n = 2000 if quick else 10000
@@ -320,9 +327,7 @@ def main() -> None:
     log(json.dumps(results["sqlite_cross_process"]))
     log("idle sockets")
     results["idle_ours"] = idle_scenario("ours", 1000, 30 if quick else 300)
-    (RESULTS / "realtime.json").write_text(json.dumps(results, indent=2))
-    (RESULTS / "realtime.md").write_text(report(results))
-    print(report(results))
+    return results
 
 
 def _f(value: Any, digits: int = 0) -> str:

@@ -84,15 +84,26 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     count = results.get("unread_count", {})
     if "count" in count:
         checks.append(("unread count req/s (200)", count["count"]["req_per_s"], ">=", 500))
-    for key in ("ws", "ws_pubsub"):
-        if key not in results:
-            continue
-        ws = results[key]
+    if "realtime" in results:
+        rt = results["realtime"]
         checks += [
-            (f"{key} per_user_deliveries_per_s", ws["per_user_deliveries_per_s"], ">=", 1e4),
-            (f"{key} per_user_p99_ms", ws["per_user_p99_ms"], "<=", 50),
-            (f"{key} broadcast_p99_ms", ws["broadcast_p99_ms"], "<=", 100),
-            (f"{key} vs_naive", ws["vs_naive"], ">=", 5),
+            (
+                "realtime frames/s (1,000 sockets, 1 worker)",
+                rt["frames_ours"]["frames_per_s"],
+                ">=",
+                2e4,
+            ),
+            ("realtime p99 ms (paced)", rt["frames_ours"]["p99_ms"], "<=", 50),
+            ("broadcast p99 ms", rt["broadcast_ours"]["p99_ms"], "<=", 1000),
+            (
+                "broadcast sender CPU µs/recipient",
+                rt["broadcast_ours"]["sender_cpu_us_per_recipient"],
+                "<=",
+                5,
+            ),
+            ("single-recipient call p50 ms", rt["single_ours"]["call_p50_ms"], "<=", 3),
+            ("SQLite cross-process p99 ms", rt["sqlite_cross_process"]["p99_ms"], "<=", 250),
+            ("idle sockets closed by the server", rt["idle_ours"]["closed_by_server"], "<=", 0),
         ]
     if "memory" in results:
         mem = results["memory"]
@@ -147,35 +158,10 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _unread_count(results["unread_count"])
     if "inbox" in results:
         lines += _inbox(results["inbox"])
-    for key, title in (
-        ("ws", "core layer + ChannelLayerTransport (the default)"),
-        ("ws_pubsub", "pub/sub layer + ChannelLayerTransport (the default)"),
-    ):
-        if key not in results:
-            continue
-        r = results[key]
-        cpu = r["sender_cpu_us_per_push"]
-        lines += [
-            f"## {key}: {r['clients']:,} WebSocket clients, uvicorn 1 worker, channels_redis "
-            f"{title}",
-            "",
-            "| | deliveries/s | p50 ms | p99 ms | sender CPU µs/push |",
-            "|---|---:|---:|---:|---:|",
-            f"| per-user pushes through the transport | {_n(r['per_user_deliveries_per_s'])}"
-            f"{_range(r['per_user_deliveries_per_s_range'])} | {_n(r['per_user_p50_ms'], 1)} "
-            f"| {_n(r['per_user_p99_ms'], 1)} | {_n(cpu['per_user'])} |",
-            f"| naive: one awaited group_send per user | {_n(r['naive_deliveries_per_s'])} | - "
-            f"| {_n(r['naive_p99_ms'], 1)} | {_n(cpu['naive'])} |",
-            f"| broadcast: send_notification to all, commit to receipt "
-            f"| {_n(r['broadcast_deliveries_per_s'])} | {_n(r['broadcast_p50_ms'], 1)} "
-            f"| {_n(r['broadcast_p99_ms'], 1)} | {_n(cpu['broadcast'])} |",
-            "",
-            f"vs naive: {_n(r['vs_naive'], 2)} in deliveries/s, "
-            f"{_n(r.get('sender_cpu_vs_naive'), 1)} in sender CPU per push. "
-            "Server CPU per delivered frame: "
-            f"{_n(r['server_cpu_us_per_delivery'])} µs. Frames not received: {r['lost']}.",
-            "",
-        ]
+    if "realtime" in results:
+        from bench.realtime import report as realtime_report
+
+        lines += [*realtime_report(results["realtime"]).splitlines(), ""]
     if "memory" in results:
         r = results["memory"]
         lines += [

@@ -5,11 +5,9 @@ Every command prints one JSON document on its last stdout line.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -291,9 +289,4 @@ COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 if __name__ == "__main__":
-    if sys.argv[1] == "ws_send":
-        from bench.ours.ws_sender import main as ws_main
-
-        print(json.dumps(ws_main(*sys.argv[2:])))
-    else:
-        run_worker(COMMANDS)
+    run_worker(COMMANDS)
