@@ -54,4 +54,4 @@ def test_batch_read_frames_carry_the_count_after_the_whole_batch(
         ann_client.patch(INCLUDE.list, ids[:2], format="json")
 
     assert frames(outbox, ann) == [("readed", 1), ("readed", 1)]
-    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1}
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1, "unseen": 1}  # read is seen

@@ -38,7 +38,7 @@ def test_null_marks_it_unread(urls, patch, ann_client, row):
     assert response.json()["readed"] is None
     assert ann_client.get(urls.detail(row.pk)).json()["readed"] is None
     assert Notification.objects.get(pk=row.pk).readed is None
-    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1}
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 1, "unseen": 0}  # still seen
 
 
 def test_true_marks_it_read(patch, ann_client, row):

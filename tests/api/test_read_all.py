@@ -25,7 +25,7 @@ def test_marks_every_unread_one_and_answers_the_counts(ann, bob, ann_client, sen
     assert response.status_code == 200
     assert response.json() == {"updated": 2, "unread": 0}
     assert unread_titles(ann_client) == []
-    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 0}
+    assert ann_client.get(UNREAD_COUNT).json() == {"unread": 0, "unseen": 0}
     assert Notification.objects.filter(user=bob, readed__isnull=True).count() == 3
 
 
@@ -117,7 +117,7 @@ def test_frame_without_type_parameter_has_no_types(ann, ann_client, send, outbox
     with committed():
         ann_client.post(READ_ALL)
 
-    assert [set(frame) for frame in pushes_for(ann)] == [{"action", "before", "unread"}]
+    assert [set(frame) for frame in pushes_for(ann)] == [{"action", "before", "unread", "unseen"}]
 
 
 def test_nothing_to_mark_pushes_nothing(ann, ann_client, outbox, committed):

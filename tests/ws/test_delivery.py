@@ -187,6 +187,7 @@ async def test_delete_pushes_deleted(
         "action": "deleted",
         "notification": {"id": newest},
         "unread": 1,
+        "unseen": 1,
     }
     assert await silent(phone, other)
     # Deleting it again (or someone else's) is a 404 and pushes nothing.
