@@ -23,7 +23,12 @@ def unstorable(value: Any) -> str | None:
     try:
         check_storable(value, "the value")
     except InvalidNotification as error:
-        return str(error).capitalize() + "."
+        text = str(error)
+        if "NUL" in text:
+            return "Null characters are not allowed."
+        if "surrogate" in text:
+            return "Lone surrogate characters are not allowed."
+        return f"{text[0].upper()}{text[1:]}."
     return None
 
 

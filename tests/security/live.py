@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import SERVICES
+from tests.settings import SERVICES
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
