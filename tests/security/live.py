@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from tests.settings import SERVICES
 from tests.servers import free_port
+from tests.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 USERS = ("ann", "bob")
