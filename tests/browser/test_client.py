@@ -78,7 +78,10 @@ def test_frames_update_list_and_badge_and_unknown_actions_are_ignored(demo: Demo
     page.locator("li.notification", has_text="Scripted").wait_for(state="detached")
     page.wait_for_function("n => notificationsClient.unread === n", arg=unread)
 
-    server.send({"action": "readed_all", "before": "2026-11-24T10:00:00Z", "unread": 0})
+    # As the server sends it: reading everything also marks it seen.
+    server.send(
+        {"action": "readed_all", "before": "2026-11-24T10:00:00Z", "unread": 0, "unseen": 0}
+    )
     page.wait_for_function(
         "() => document.getElementById('inbox').shadowRoot"
         ".querySelectorAll('li.notification.unread').length === 0"
