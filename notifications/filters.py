@@ -128,7 +128,6 @@ class TargetField(forms.CharField):
 
     default_error_messages = {
         "invalid": "target must look like 'app_label.model:pk', e.g. 'blog.post:7'.",
-        "unknown": "target names no installed model.",
     }
 
     def to_python(self, value: Any) -> Any:
@@ -143,8 +142,8 @@ class TargetField(forms.CharField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
-        except ContentType.DoesNotExist as error:
-            raise forms.ValidationError(self.error_messages["unknown"], code="unknown") from error
+        except ContentType.DoesNotExist:
+            return None, object_id  # no such model: nothing is about it (an empty page)
         return content_type.pk, object_id
 
 
@@ -156,6 +155,8 @@ class TargetFilter(django_filters.Filter):
         if value is None:
             return qs
         content_type_id, object_id = value
+        if content_type_id is None:
+            return qs.none()
         about: QuerySet[Any] = qs.for_target_key(content_type_id, object_id)  # type: ignore[attr-defined]
         return about
 
