@@ -82,7 +82,8 @@ def test_every_row_is_counted_once_under_concurrent_sends_and_reads(make_user, o
     assert len(one_by_one) + sum(marked_all) == total - unread_rows
     client = APIClient()
     client.force_authenticate(ann)
-    assert client.get(UNREAD_COUNT).json() == {"unread": unread_rows}
+    unseen_rows = Notification.objects.filter(user=ann, seen__isnull=True).count()
+    assert client.get(UNREAD_COUNT).json() == {"unread": unread_rows, "unseen": unseen_rows}
     assert services.unread_count(bob) == total
     # The frames' counts never left the possible range.
     counts = [push.message["unread"] for push in outbox if push.user_id == ann.pk]
