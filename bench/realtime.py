@@ -326,7 +326,8 @@ def run_all(quick: bool) -> dict[str, Any]:
     results["sqlite_cross_process"] = cross_process_sqlite(100 if quick else 300)
     log(json.dumps(results["sqlite_cross_process"]))
     log("idle sockets")
-    results["idle_ours"] = idle_scenario("ours", 1000, 30 if quick else 300)
+    idle = float(os.environ.get("BENCH_IDLE_SECONDS", 30 if quick else 300))
+    results["idle_ours"] = idle_scenario("ours", 1000, idle)
     return results
 
 
