@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+
 from typing import Any
 
 from django.apps import AppConfig
@@ -17,6 +19,18 @@ class NotificationsConfig(AppConfig):
 
         post_migrate.connect(_sync_event_types, sender=self)
         connect_signals()
+        _import_bus()
+
+
+def _import_bus() -> None:
+    """Import the bus's module now, not in the first send's open transaction (importing
+    redis-py took longer than the send itself). A bus that does not import is E006."""
+    from django.utils.module_loading import import_string
+
+    from notifications.bus import bus_path
+
+    with contextlib.suppress(ImportError):  # reported by the system check E006
+        import_string(bus_path())
 
 
 def _sync_event_types(*, using: str = "default", **kwargs: Any) -> None:
