@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import contextlib
-
 from typing import Any
 
 from django.apps import AppConfig
