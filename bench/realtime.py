@@ -74,9 +74,11 @@ def prepare_database(users: int) -> None:
     import psycopg
 
     with psycopg.connect(**common.PG, user=common.PG_USER, dbname="postgres", autocommit=True) as c:
-        if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB]).fetchone():
-            c.execute(f'CREATE DATABASE "{DB}"')
-    log(f"setup: {sender('ours', 'setup', users)}")
+        for name in (DB, f"{DB}_v01"):
+            if not c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                c.execute(f'CREATE DATABASE "{name}"')
+    for engine in ("ours", "v01"):
+        log(f"setup {engine}: {sender(engine, 'setup', users)}")
 
 
 @contextmanager
