@@ -41,7 +41,7 @@ def env_for(engine: str, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.realtime_settings",
-        "BENCH_DB": DB,
+        "BENCH_DB": f"{DB}_v01" if engine == "v01" else DB,  # 0.1: its own schema
         "BENCH_ENGINE": engine,
         "PYTHONPATH": os.pathsep.join([*path, str(ROOT)]),
         "BENCH_REDIS_PREFIX": f"bench-rt-{engine}-{os.getpid()}",
