@@ -89,7 +89,7 @@ def server(engine: str, workers: int = 1, **extra: str) -> Iterator[tuple[int, l
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.realtime_asgi:application",
+        "bench.ours.asgi:application",
         "--host",
         "127.0.0.1",
         "--port",

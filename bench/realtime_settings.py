@@ -12,7 +12,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["*"]
 USE_TZ = True
 TIME_ZONE = "UTC"
-ROOT_URLCONF = "bench.realtime_urls"
+ROOT_URLCONF = "bench.realtime_urls"  # served by bench.ours.asgi (DJANGO_SETTINGS_MODULE set)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 INSTALLED_APPS = [
     "django.contrib.auth",
