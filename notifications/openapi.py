@@ -50,7 +50,8 @@ ARCHIVED_SCHEMA: dict[str, Any] = {
 #: The ``target`` list filter: ``app_label.model:pk``.
 TARGET_SCHEMA: dict[str, Any] = {
     "type": "string",
-    "pattern": "^[A-Za-z0-9_]+\\.[A-Za-z0-9_]+:[^\\x00]+$",
+    # The pk part is stored as text of at most 255 characters.
+    "pattern": "^[A-Za-z0-9_]+\\.[A-Za-z0-9_]+:[^\\x00]{1,255}$",
     "maxLength": 512,
     "description": "Only notifications about this object: 'app_label.model:pk' (e.g. blog.post:7).",
 }
