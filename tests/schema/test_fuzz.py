@@ -11,6 +11,7 @@ NOTIFICATIONS_FUZZ_SEED change the budget and the seed.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -74,6 +75,8 @@ def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
         log = server.log()
     output = result.stdout + result.stderr
     assert result.returncode == 0, f"schemathesis failed after {elapsed:.0f} s:\n{output}"
-    assert "No issues found" in output, output
+    # Every generated case passed (schemathesis still warns about operations that answer
+    # 404 by design here: Web Push is off in the demo, so push/key and its subscriptions).
+    assert re.search(r"\b(\d+) generated, \1 passed\b", output), output
     assert "Traceback" not in log, log
     assert "Internal Server Error" not in log, log
