@@ -13,11 +13,15 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import checks  # noqa: F401  (registers the system checks)
-        from notifications.credentials import connect_signals
+        from notifications import (
+            checks,  # noqa: F401  (registers the system checks)
+            credentials,
+            event_types,
+        )
 
         post_migrate.connect(_sync_event_types, sender=self)
-        connect_signals()
+        credentials.connect_signals()
+        event_types.connect_signals()
         _import_bus()
 
 

@@ -11,12 +11,13 @@ connected recipients (:func:`render_new_rows`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Max, Min
 
+from notifications.badges import badge_counts
 from notifications.bus import get_bus
 from notifications.bus.base import Frames, Message, NewRows
 from notifications.conf import notifications_settings
@@ -31,6 +32,13 @@ from notifications.payloads import (
     push_message,
     regrouped,
 )
+
+if TYPE_CHECKING:
+    from notifications.models import Event
+
+#: A new row as the insert returns it: ``(pk, user_id, readed, count, authors)``.
+NewRow = tuple[int, int, Any, int, Any]
+NEW_ROW_FIELDS = ("pk", "user_id", "readed", "count", "authors")
 
 logger = logging.getLogger("notifications")
 
@@ -74,43 +82,52 @@ def push_frames(user_id: int, build: Callable[[Counts], list[PushMessage]]) -> N
     """Publish the frames ``build({"unread", "unseen"})`` returns to every socket of ``user_id``."""
 
     def messages() -> list[Message]:
-        counts: Counts = {
-            "unread": unread_counts([user_id]).get(user_id, 0),
-            "unseen": unseen_counts([user_id]).get(user_id, 0),
-        }
+        counts = badge_counts([user_id])[user_id]
         return [Frames(tuple((user_id, encode(frame)) for frame in build(counts)))]
 
     publish(messages)
 
 
-def push_new(event_id: int, *, created: int, user_ids: Sequence[int] | None = None) -> None:
-    """Publish the ``new`` frames of an event's notifications (of ``user_ids`` if given).
+def push_new(
+    event: Event,
+    *,
+    created: int,
+    user_ids: Sequence[int] | None = None,
+    rows: Sequence[NewRow] | None = None,
+) -> None:
+    """Publish the ``new`` frames of ``event``'s notifications (of ``user_ids`` if given).
 
-    Up to ``PUSH_INLINE_MAX`` recipients the frames are rendered here; above, one
+    Up to ``PUSH_INLINE_MAX`` recipients the frames are rendered here, from the
+    event in memory and ``rows`` when the insert returned them; above, one
     pointer per call, whose cost does not depend on the audience or on who is online.
     """
     if created <= notifications_settings.PUSH_INLINE_MAX:
-        publish(lambda: [Frames(tuple(render_new_rows(event_id, user_ids, None)))])
+
+        def frames() -> list[Message]:
+            found = list(rows) if rows is not None else new_rows(event.pk, user_ids, None)
+            return [Frames(tuple(new_frames(event, found)))]
+
+        publish(frames)
         return
 
     def pointer() -> list[Message]:
         from notifications.models import Notification
 
-        rows = Notification.objects.filter(event_id=event_id)
+        found = Notification.objects.filter(event_id=event.pk)
         ids = None
         if user_ids:
             # A background chunk: only the rows it created (not those of other chunks).
             span = (min(user_ids), max(user_ids))
-            bounds = rows.filter(user_id__in=user_ids).aggregate(low=Min("pk"), high=Max("pk"))
+            bounds = found.filter(user_id__in=user_ids).aggregate(low=Min("pk"), high=Max("pk"))
             if bounds["low"] is None:
                 return []
             ids = (bounds["low"], bounds["high"])
         else:
-            bounds = rows.aggregate(low=Min("user_id"), high=Max("user_id"))
+            bounds = found.aggregate(low=Min("user_id"), high=Max("user_id"))
             if bounds["low"] is None:
                 return []
             span = (bounds["low"], bounds["high"])
-        return [NewRows(event_id, span, ids)]
+        return [NewRows(event.pk, span, ids)]
 
     publish(pointer)
 
@@ -120,75 +137,51 @@ def render_new_rows(
 ) -> list[tuple[int, str]]:
     """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None).
 
-    Four queries whatever the number of rows: the event, the rows, the unread and the
-    unseen counts. For a grouped event a row with a count above 1 is one the event
-    folded into: its frame says ``updated`` and carries its count and authors.
+    Three queries whatever the number of rows: the event, the rows, the counts.
     """
-    from notifications.models import Event, Notification
+    from notifications.models import Event
 
     event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
     if event is None:
         return []
+    return new_frames(event, new_rows(event_id, user_ids, ids))
+
+
+def new_rows(
+    event_id: int, user_ids: Sequence[int] | None, ids: tuple[int, int] | None
+) -> list[NewRow]:
+    """The event's notifications as :data:`NewRow` tuples, by user."""
+    from notifications.models import Notification
+
+    found = Notification.objects.filter(event_id=event_id)
+    if user_ids is not None:
+        found = found.filter(user_id__in=user_ids)
+    if ids is not None:
+        found = found.filter(pk__gte=ids[0], pk__lte=ids[1])
+    return list(found.order_by("user_id").values_list(*NEW_ROW_FIELDS))
+
+
+def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
+    """``(user_id, frame)`` for each new row of ``event``, with the users' counts.
+
+    For a grouped event a row with a count above 1 is one the event folded into: its
+    frame says ``updated`` and carries its count and authors.
+    """
+    if not rows:
+        return []
     shared = event_payload(event)
     authors = event_authors(event)
-    rows = Notification.objects.filter(event_id=event_id)
-    if user_ids is not None:
-        rows = rows.filter(user_id__in=user_ids)
-    if ids is not None:
-        rows = rows.filter(pk__gte=ids[0], pk__lte=ids[1])
-    # Rows an ungrouped event created all have count 1 and no stored authors.
-    shape = ("count", "authors") if event.group is not None else ()
-    found: list[tuple[Any, ...]] = list(
-        rows.order_by("user_id").values_list("pk", "user_id", "readed", *shape)
-    )
-    if not found:
-        return []
-    recipients = [row[1] for row in found]
-    unread = unread_counts(recipients)
-    unseen = unseen_counts(recipients)
+    counts = badge_counts([row[1] for row in rows])
     frames = []
-    for pk, user_id, readed, *grouped in found:
+    for pk, user_id, readed, count, stored in rows:
         frame = push_message(
             "new",
-            unread=unread.get(user_id, 0),
-            unseen=unseen.get(user_id, 0),
+            **counts[user_id],
             notification=notification_payload(
                 notification_id=pk, user_id=user_id, readed=readed, event=shared, authors=authors
             ),
         )
         if event.group is not None:
-            count, stored = grouped
             frame = regrouped(frame, event.group, count, stored)
         frames.append((user_id, encode(frame)))
     return frames
-
-
-def unread_counts(user_ids: Collection[int]) -> dict[int, int]:
-    """Each user's unread count, in one query on the partial index.
-
-    Dense ids (most users of a range, as in a fan-out to everyone) are counted over
-    the range, which is much cheaper than thousands of ``IN`` values.
-    """
-    from notifications.models import Notification
-
-    return _counts(Notification.objects.counted().unread(), user_ids)
-
-
-def unseen_counts(user_ids: Collection[int]) -> dict[int, int]:
-    """Each user's unseen count, like :func:`unread_counts` (on the unseen partial index)."""
-    from notifications.models import Notification
-
-    return _counts(Notification.objects.counted().unseen(), user_ids)
-
-
-def _counts(unread: Any, user_ids: Collection[int]) -> dict[int, int]:
-    low, high = min(user_ids), max(user_ids)
-    if len(user_ids) == 1:
-        unread = unread.filter(user_id=low)
-    elif high - low < 2 * len(user_ids):
-        unread = unread.filter(user_id__gte=low, user_id__lte=high)
-    else:
-        unread = unread.filter(user_id__in=user_ids)
-    counts = unread.order_by().values("user_id").annotate(n=Count("pk"))
-    wanted = set(user_ids)
-    return {user_id: n for user_id, n in counts.values_list("user_id", "n") if user_id in wanted}

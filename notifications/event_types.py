@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
@@ -74,6 +77,48 @@ def declared_events() -> list[DeclaredEvent]:
     ]
 
 
+_sendable: dict[str, Any] = {}
+
+
+def sendable_type(name: str) -> Any:
+    """The active :class:`EventType` called ``name`` if ``settings.EVENTS`` declares it, else None.
+
+    Looked up once per process, then kept: ``is_active`` only changes in
+    :func:`sync_event_types` (``migrate``, after a change of ``EVENTS``, which a
+    running process sees as an undeclared name) and the admin cannot edit it.
+    Saving or deleting an EventType here, or changing ``EVENTS``, forgets them.
+    """
+    if name not in {event.name for event in declared_events()}:
+        return None
+    found = _sendable.get(name)
+    if found is None:
+        from notifications.models import EventType
+
+        found = EventType.objects.filter(name=name, is_active=True).first()
+        if found is not None:
+            _sendable[name] = found
+    return found
+
+
+def forget_sendable_types(**kwargs: Any) -> None:
+    """Drop the kept event types (signal receiver)."""
+    _sendable.clear()
+
+
+@receiver(setting_changed)
+def _events_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in {"EVENTS", "EVENT_TYPES", "DATABASES"}:
+        _sendable.clear()
+
+
+def connect_signals() -> None:
+    """Forget the kept types when an EventType row is saved or deleted (from ``ready()``)."""
+    from notifications.models import EventType
+
+    for signal in (post_save, post_delete):
+        signal.connect(forget_sendable_types, sender=EventType, dispatch_uid="notifications-types")
+
+
 def sync_event_types(using: str = "default") -> None:
     """Make the EventType rows match ``settings.EVENTS``; idempotent.
 
@@ -104,3 +149,4 @@ def sync_event_types(using: str = "default") -> None:
         EventType.objects.using(using).exclude(name__in=names).filter(is_active=True).update(
             is_active=False
         )
+    _sendable.clear()

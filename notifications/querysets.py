@@ -43,10 +43,6 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def archived(self) -> NotificationQuerySet:
         return self.filter(archived__isnull=False)
 
-    def counted(self) -> NotificationQuerySet:
-        """What the badges count: unarchived rows that have not expired."""
-        return self.unarchived().current()
-
     def with_event(self) -> NotificationQuerySet:
         """Join what the wire JSON needs, so a page costs one query."""
         return self.select_related("event", "event__type", "event__author")
@@ -77,13 +73,3 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """Set ``seen`` on the unseen rows only (the first seen time is kept)."""
         updated: int = self.unseen().update(seen=when)
         return updated
-
-    def unread_count(self, user: Any) -> int:
-        """Exact unread count of ``user`` (not archived, not expired), from the partial index."""
-        count: int = self.filter(user_id=user.pk).counted().unread().count()
-        return count
-
-    def unseen_count(self, user: Any) -> int:
-        """Exact unseen count of ``user`` (not archived, not expired), from the partial index."""
-        count: int = self.filter(user_id=user.pk).counted().unseen().count()
-        return count

@@ -17,9 +17,10 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from notifications import channels, signals
+from notifications.badges import user_counts
 from notifications.conf import notifications_settings
 from notifications.delivery import push_frames, push_new
-from notifications.event_types import declared_events
+from notifications.event_types import sendable_type
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Audience, Users, resolve_audience
@@ -74,9 +75,8 @@ def send_notification(
     """
     check_storable(type, "type")  # before it reaches a query
     # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
-    declared = {event.name for event in declared_events()}
-    event_type = EventType.objects.filter(name=type, is_active=True).first()
-    if event_type is None or type not in declared:
+    event_type = sendable_type(type)
+    if event_type is None:
         raise UnknownEventType(type)
     validate_notification(type=type, title=title, data=data, message=message, key=key)
     _validate_group(group)
@@ -153,10 +153,10 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     Sets ``event.notifications_count`` (rows created, plus open rows a grouped
     event folded into) and returns it.
     """
-    event.notifications_count = inline.fan_out(event, audience)
+    event.notifications_count, rows = inline.fan_out(event, audience)
     if event.notifications_count:
         Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
-        push_new(event.pk, created=event.notifications_count)
+        push_new(event, created=event.notifications_count, rows=rows)
         if channels.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
             transaction.on_commit(lambda: channels.enqueue_for_event(event.pk), robust=True)
     return event.notifications_count
@@ -342,21 +342,21 @@ def delete_notification(user: Any, notification_id: int) -> None:
 
 
 def unread_count(user: Any) -> int:
-    """Exact number of ``user``'s unread notifications (one index-only query).
+    """Exact number of ``user``'s unread notifications (one index-only count).
 
     Archived and expired notifications are not counted.
     """
-    return Notification.objects.unread_count(user)
+    return counts(user)["unread"]
 
 
 def unseen_count(user: Any) -> int:
     """Exact number of ``user``'s unseen notifications (the bell's badge), like unread."""
-    return Notification.objects.unseen_count(user)
+    return counts(user)["unseen"]
 
 
 def counts(user: Any) -> Counts:
-    """``{"unread": n, "unseen": m}`` for ``user`` (two index-only queries)."""
-    return {"unread": unread_count(user), "unseen": unseen_count(user)}
+    """``{"unread": n, "unseen": m}`` for ``user`` (one query, two index-only counts)."""
+    return user_counts(user)
 
 
 def mark_all_seen(user: Any) -> int:

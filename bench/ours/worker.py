@@ -57,7 +57,8 @@ def setup(users: str) -> dict[str, Any]:
 def _clear() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"TRUNCATE {Notification._meta.db_table}, {Event._meta.db_table} RESTART IDENTITY"
+            f"TRUNCATE {Notification._meta.db_table}, {Event._meta.db_table}"
+            " RESTART IDENTITY CASCADE"
         )
 
 

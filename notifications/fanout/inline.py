@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from notifications.conf import notifications_settings
-from notifications.fanout.audience import Audience, QuerySetAudience
+from notifications.delivery import NewRow
+from notifications.fanout.audience import Audience, IdsAudience, QuerySetAudience
 from notifications.fanout.sql import insert_notifications
+from notifications.fanout.sql import insert_notifications_returning as returning
 from notifications.models import Event
 
 
-def fan_out(event: Event, audience: Audience) -> int:
-    """Write ``event``'s notifications for ``audience``; return how many were created.
+def fan_out(event: Event, audience: Audience) -> tuple[int, list[NewRow] | None]:
+    """Write ``event``'s notifications for ``audience``; return how many, and the rows.
 
-    ``event`` is new, created in the caller's (still open) transaction.
+    ``event`` is new, created in the caller's (still open) transaction. The rows
+    come back only for a short list of ids (at most ``PUSH_INLINE_MAX``): their
+    frames are then rendered without reading them again. Otherwise None.
 
     Statements grow with ``audience / FANOUT_BATCH_SIZE`` and memory stays flat:
     only chunk boundaries (QuerySet audiences) or one chunk of ids travel.
     """
     batch_size = notifications_settings.FANOUT_BATCH_SIZE
+    size = audience.size() if isinstance(audience, IdsAudience) else None
+    if size is not None and size <= notifications_settings.PUSH_INLINE_MAX:
+        rows = [row for chunk in audience.chunks(batch_size) for row in returning(event, chunk)]
+        return len(rows), rows
     # QuerySet audiences come in disjoint pk ranges; a list of ids may repeat across chunks.
     fresh = isinstance(audience, QuerySetAudience)
     chunks = audience.chunks(batch_size)
-    return sum(insert_notifications(event, chunk, fresh=fresh) for chunk in chunks)
+    return sum(insert_notifications(event, chunk, fresh=fresh) for chunk in chunks), None

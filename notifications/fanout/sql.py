@@ -30,6 +30,7 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
+from notifications.delivery import NEW_ROW_FIELDS, NewRow
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.models import Event, ExcludedEventType, Notification
 from notifications.payloads import author_payload
@@ -181,8 +182,8 @@ def insert_notifications(
 
 def insert_notifications_returning(
     event: Event, users: models.QuerySet[Any], using: str = "default"
-) -> list[int]:
-    """Like :func:`insert_notifications`, but return the ids of the users it wrote rows for.
+) -> list[NewRow]:
+    """Like :func:`insert_notifications`, but return the rows it wrote (or folded into).
 
     Uses ``RETURNING`` where the database has it (PostgreSQL, SQLite >= 3.35,
     MariaDB); elsewhere reads which users already had a row first, which a
@@ -193,15 +194,24 @@ def insert_notifications_returning(
         users = users.exclude(pk__in=Notification.objects.filter(event=event).values("user_id"))
         ids = list(recipients(event, users).values_list("pk", flat=True))
         insert_notifications(event, _user_model(users).filter(pk__in=ids), using)
-        return ids
+        rows = Notification.objects.using(using).filter(event=event, user_id__in=ids)
+        return list(rows.order_by("user_id").values_list(*NEW_ROW_FIELDS))
     try:
         sql, params = insert_sql(event, users, using)
     except EmptyResultSet:
         return []
-    column = connection.ops.quote_name(Notification._meta.get_field("user").column)
+    opts = Notification._meta
+    names = ("id", "user", "count", "authors")
+    columns = ", ".join(connection.ops.quote_name(opts.get_field(n).column) for n in names)
+    authors = opts.get_field("authors")
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {column}", params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"{sql} RETURNING {columns}", params)
+        # New and folded rows are unread: ``readed`` is None.
+        found = [
+            (pk, user_id, None, count, authors.from_db_value(stored, None, connection))
+            for pk, user_id, count, stored in cursor.fetchall()
+        ]
+    return sorted(found, key=lambda row: row[1])
 
 
 def _user_model(users: models.QuerySet[Any]) -> models.QuerySet[Any]:

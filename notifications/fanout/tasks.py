@@ -44,19 +44,20 @@ def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
     with transaction.atomic():
-        event = Event.objects.select_related("type").filter(pk=event_id).first()
+        event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
         if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do
             return 0
         users = get_user_model()._default_manager.filter(pk__in=user_ids)
         # Only the rows this run created are pushed: a retried chunk, or ids
         # another chunk already covered, push nothing twice.
-        created_ids = insert_notifications_returning(event, users)
-        created = len(created_ids)
+        rows = insert_notifications_returning(event, users)
+        created_ids = [row[1] for row in rows]
+        created = len(rows)
         if created:
             Event.objects.filter(pk=event_id).update(
                 notifications_count=F("notifications_count") + created
             )
-            push_new(event_id, created=created, user_ids=created_ids)
+            push_new(event, created=created, user_ids=created_ids, rows=rows)
             from notifications import channels  # not at import: channels uses task_decorator
 
             if channels.wants_tasks(event.type.name):
