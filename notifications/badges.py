@@ -65,8 +65,10 @@ def _statement(using: str, shape: str) -> str:
     quote = connection.ops.quote_name
     opts = Notification._meta
     table = quote(opts.db_table)
-    names = ("user", "readed", "seen", "archived", "expires")
-    column = {name: quote(opts.get_field(name).column) for name in names}
+    fields: dict[str, Any] = {
+        name: opts.get_field(name) for name in ("user", "readed", "seen", "archived", "expires")
+    }
+    column = {name: quote(field.column) for name, field in fields.items()}
     user, expires = column["user"], column["expires"]
     if shape == "one":
         users = f"{user} = %s"

@@ -20,6 +20,7 @@ plainly; the unique index still stands guard and would raise, never duplicate.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -200,15 +201,15 @@ def insert_notifications_returning(
         sql, params = insert_sql(event, users, using)
     except EmptyResultSet:
         return []
-    opts = Notification._meta
-    names = ("id", "user", "count", "authors")
-    columns = ", ".join(connection.ops.quote_name(opts.get_field(n).column) for n in names)
-    authors = opts.get_field("authors")
+    fields: list[Any] = [
+        Notification._meta.get_field(n) for n in ("id", "user", "count", "authors")
+    ]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} RETURNING {columns}", params)
-        # New and folded rows are unread: ``readed`` is None.
+        # New and folded rows are unread (``readed`` None); a raw cursor gives JSON as text.
         found = [
-            (pk, user_id, None, count, authors.from_db_value(stored, None, connection))
+            (pk, user_id, None, count, json.loads(stored) if isinstance(stored, str) else stored)
             for pk, user_id, count, stored in cursor.fetchall()
         ]
     return sorted(found, key=lambda row: row[1])
