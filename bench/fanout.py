@@ -7,8 +7,8 @@ statements of the same rows into
 
 - ``thin``: a table with only what an inbox needs (primary key, the user's page
   ``(user_id, id DESC)``, the partial unread index) -- the limit the targets use;
-- ``own``: the package's own table (adds the unique ``(event_id, user_id)``
-  index and ``ON CONFLICT DO NOTHING``);
+- ``own``: the package's own table with all its indexes, inserted plainly as a
+  QuerySet audience's chunks are (lists of ids add ``ON CONFLICT DO NOTHING``);
 
 and, for the index report, the same insert into tables that add one index at a time.
 """
@@ -22,19 +22,40 @@ from bench import common
 
 COLUMNS = (
     "id bigserial PRIMARY KEY, user_id integer NOT NULL, event_id bigint NOT NULL,"
-    " readed timestamptz NULL"
+    " readed timestamptz NULL, seen timestamptz NULL, archived timestamptz NULL,"
+    " expires timestamptz NULL, delivered timestamptz NOT NULL, count integer NOT NULL"
 )
 PAGE = "CREATE INDEX ON {t} (user_id, id DESC)"
 UNREAD = "CREATE INDEX ON {t} (user_id) WHERE readed IS NULL"
 EVENT = "CREATE INDEX ON {t} (event_id, user_id)"
 UNIQUE = "CREATE UNIQUE INDEX ON {t} (event_id, user_id)"
+# The package's own, beyond the thin table's (see Notification.Meta.indexes).
+UNREAD_LIVE = "CREATE INDEX ON {t} (user_id, expires) WHERE archived IS NULL AND readed IS NULL"
+INBOX = "CREATE INDEX ON {t} (user_id, delivered DESC, id DESC, expires) WHERE archived IS NULL"
+UNSEEN = "CREATE INDEX ON {t} (user_id, expires) WHERE archived IS NULL AND seen IS NULL"
 # name -> (indexes, what it adds); "thin" is the inbox limit, "own" the package's table.
 TABLES: dict[str, tuple[list[str], str]] = {
     "bench_heap": ([], "primary key only"),
     "bench_page": ([PAGE], "+ page index (user_id, id DESC)"),
     "thin": ([PAGE, UNREAD], "+ partial unread index (the inbox minimum)"),
     "bench_event": ([PAGE, UNREAD, EVENT], "+ plain (event_id, user_id) index"),
-    "own": ([PAGE, UNREAD, UNIQUE], "+ unique (event_id, user_id), ON CONFLICT DO NOTHING"),
+    "bench_unique": ([PAGE, UNREAD, UNIQUE], "+ unique (event_id, user_id) instead"),
+    "bench_live": (
+        [PAGE, UNREAD_LIVE, UNIQUE],
+        "unread index as ours: (user_id, expires) WHERE archived IS NULL AND readed IS NULL",
+    ),
+    "bench_inbox": (
+        [PAGE, UNREAD_LIVE, UNIQUE, INBOX],
+        "+ inbox order (user_id, delivered DESC, id DESC, expires) WHERE archived IS NULL",
+    ),
+    "bench_unseen": (
+        [PAGE, UNREAD_LIVE, UNIQUE, INBOX, UNSEEN],
+        "+ unseen (user_id, expires) WHERE archived IS NULL AND seen IS NULL",
+    ),
+    "own": (
+        [],
+        "the package's table itself (the above + the open-group index ungrouped rows skip)",
+    ),
 }
 OWN_TABLE = "notifications_notification"
 
@@ -59,18 +80,17 @@ def create_tables() -> None:
 def limit(n: int, name: str = "thin") -> float:
     """Seconds of ``INSERT INTO <table> SELECT ... FROM auth_user`` of ``n`` rows, committed."""
     table = _table(name)
-    conflict = " ON CONFLICT DO NOTHING" if name == "own" else ""
     with common.connect(common.OURS_DB) as conn:
-        conn.execute(f"TRUNCATE {table}")
+        conn.execute(f"TRUNCATE {table} CASCADE")
         started = time.perf_counter()
         with conn.transaction():
             conn.execute(
-                f"INSERT INTO {table} (user_id, event_id) SELECT id, 1 FROM auth_user"
-                f" WHERE id <= %s{conflict}",
+                f"INSERT INTO {table} (user_id, event_id, delivered, count)"
+                " SELECT id, 1, now(), 1 FROM auth_user WHERE id <= %s",
                 [n],
             )
         seconds = time.perf_counter() - started
-        conn.execute(f"TRUNCATE {table}")
+        conn.execute(f"TRUNCATE {table} CASCADE")
     return seconds
 
 

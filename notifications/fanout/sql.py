@@ -86,7 +86,8 @@ def insert_sql(
 
     ``ON CONFLICT DO NOTHING``, or ``DO UPDATE`` folding a grouped event into open rows.
 
-    ``skip_existing=False`` leaves the conflict clause out: only for a new event
+    ``skip_existing=False`` leaves the conflict clause out (a grouped event keeps
+    its fold but drops the guard against folding twice): only for a new event
     of this transaction and users that :func:`names_users_once`.
     """
     connection = connections[using]
@@ -97,8 +98,8 @@ def insert_sql(
         )
     constants = _constants(event)
     chosen = recipients(event, users)
-    if grouped:
-        # A retried chunk must not fold the same event in twice.
+    if grouped and skip_existing:
+        # A retried chunk, or a user named twice, must not fold the same event in twice.
         done = Notification.objects.filter(event_id=event.pk, user_id=OuterRef("pk"))
         chosen = chosen.exclude(Exists(done))
     select = chosen.annotate(
@@ -170,7 +171,7 @@ def insert_notifications(
     overlap), so a chunk that names each user once skips the conflict handling.
     For a grouped event the count includes the open rows the event folded into.
     """
-    skip_existing = event.group is not None or not (fresh and names_users_once(users))
+    skip_existing = not (fresh and names_users_once(users))
     try:
         sql, params = insert_sql(event, users, using, skip_existing=skip_existing)
     except EmptyResultSet:  # e.g. users=User.objects.none(): nothing to insert
