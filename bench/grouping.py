@@ -1,7 +1,7 @@
 """Inbox states on PostgreSQL: ``python -m bench.grouping [--quick] [--keep]``.
 
 1. Grouped vs ungrouped fan-out at 10k and 100k recipients (a fresh table
-   each run, frames built for everyone on a transport that drops them): the
+   each run; the local bus with nobody connected, so the write path alone): the
    ungrouped send, a grouped send that creates every row (the upsert's insert
    path) and a second grouped send that folds into every row (its update path).
 2. On a 1M-row fixture (10k users x 100 events; a third read, two thirds
@@ -38,7 +38,8 @@ def log(message: str) -> None:
 def _django(db: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.ours.settings"
     os.environ["BENCH_DB"] = db
-    os.environ["BENCH_TRANSPORT"] = "bench.ours.transport.NullTransport"
+    # The write path alone: the local bus with no socket in this process publishes nowhere.
+    os.environ["BENCH_BUS"] = "local"
     import django
 
     django.setup()
@@ -255,7 +256,7 @@ def markdown(results: dict[str, Any]) -> str:
         "# Inbox states on PostgreSQL (`python -m bench.grouping`)",
         "",
         f"{results['meta']['date']}, {'quick' if results['meta']['quick'] else 'full'} run, "
-        f"{results['meta']['seconds']:.0f} s. Medians; frames built for every recipient.",
+        f"{results['meta']['seconds']:.0f} s. Medians; the write path (nobody connected).",
         "",
         "| recipients | ungrouped /s | grouped, new rows /s | grouped, folded /s "
         "| new vs ungrouped | folded vs ungrouped |",

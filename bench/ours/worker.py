@@ -147,8 +147,10 @@ def load_list(users: str, per_user: str, inbox_rows: str = "0") -> dict[str, Any
             [event_type.pk, int(per_user), int(users), int(per_user)],
         )
         cursor.execute(
-            "INSERT INTO notifications_notification (user_id, event_id, readed)"
-            " SELECT u.id, e.id, CASE WHEN mod(u.id + e.id, 3) = 0 THEN now() END"
+            "INSERT INTO notifications_notification (user_id, event_id, readed, seen,"
+            " delivered, count)"
+            " SELECT u.id, e.id, CASE WHEN mod(u.id + e.id, 3) = 0 THEN now() END,"
+            " CASE WHEN mod(u.id + e.id, 3) = 0 THEN now() END, e.timestamp, 1"
             " FROM notifications_event e CROSS JOIN auth_user u ORDER BY e.id, u.id"
         )
         inbox = _load_inbox(cursor, event_type.pk, int(inbox_rows)) if int(inbox_rows) else None
@@ -177,9 +179,11 @@ def _load_inbox(cursor: Any, type_id: int, rows: int) -> dict[str, Any]:
         "WITH e AS (INSERT INTO notifications_event (type_id, timestamp, author_id, title,"
         " message, data, notifications_count, key)"
         " SELECT %s, now() - (interval '1 second' * (%s - g)), 1, 'Inbox ' || g, NULL,"
-        " '{\"post\": 7}'::jsonb, 1, NULL FROM generate_series(1, %s) g RETURNING id)"
-        " INSERT INTO notifications_notification (user_id, event_id, readed)"
-        " SELECT %s, id, CASE WHEN mod(id, 3) = 0 THEN now() END FROM e ORDER BY id",
+        " '{\"post\": 7}'::jsonb, 1, NULL FROM generate_series(1, %s) g RETURNING id, timestamp)"
+        " INSERT INTO notifications_notification (user_id, event_id, readed, seen,"
+        " delivered, count)"
+        " SELECT %s, id, CASE WHEN mod(id, 3) = 0 THEN now() END,"
+        " CASE WHEN mod(id, 3) = 0 THEN now() END, timestamp, 1 FROM e ORDER BY id",
         [type_id, rows, rows, user.pk],
     )
     newest_first = Notification.objects.filter(user=user).order_by("-pk")
