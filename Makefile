@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 demo: venv
 	cd example && ../$(BIN)/python manage.py migrate --noinput
 	cd example && HOST=$(HOST) PORT=$(PORT) ../$(BIN)/python manage.py seed_demo
-	cd example && ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
+	cd example && DEMO_BASE_URL=http://$(HOST):$(PORT) ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
 # Skip reasons are printed (-rs in pyproject's addopts).
 test: venv test-js

@@ -1,8 +1,11 @@
-"""The demo: SQLite and Channels' in-memory layer, nothing else to run.
+"""The demo: SQLite and nothing else to run (pushes between processes: the database bus).
 
-Environment switches (used by the tests that run the demo as a real server):
-DEMO_DB_PATH puts the SQLite file elsewhere; DEMO_REDIS_URL switches the
-channel layer to channels_redis, so several server processes share pushes.
+Email is on for some types: sent from the task queue (django-tasks' immediate
+backend, right after commit) to the console backend, so the server's output
+shows each email. Environment switches (used by the tests that run the demo
+as a real server): DEMO_DB_PATH puts the SQLite file elsewhere; DEMO_PG_DB
+uses PostgreSQL; DEMO_REDIS_URL switches to the redis bus, so several server
+processes share pushes.
 """
 
 import os
@@ -91,12 +94,19 @@ if os.environ.get("DEMO_PG_DB"):  # the production database, for end-to-end test
 
 # Pushes reach the server's sockets from any process (manage.py shell, a cron job, a
 # task worker) through the database bus: no other service. With Redis, the redis bus.
-NOTIFICATIONS = {}
+# BASE_URL: the absolute links of emails (unsubscribe, the inbox).
+NOTIFICATIONS = {"BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000")}
 if os.environ.get("DEMO_REDIS_URL"):
-    NOTIFICATIONS = {
+    NOTIFICATIONS |= {
         "REDIS_URL": os.environ["DEMO_REDIS_URL"],
         "REDIS_PREFIX": os.environ.get("DEMO_REDIS_PREFIX", "notifications"),
     }
+
+# Channel work (email) runs on Django's Tasks API; the immediate backend runs each
+# task right after the sending transaction commits, in the server process.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = "notifications@demo.example"
 
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
@@ -124,8 +134,20 @@ EVENTS = [
         "title": "Post liking",
         "description": "Event triggered when someone like your post",
     },
-    {"name": "post_comment", "title": "Post commenting", "description": None},
-    {"name": "mention", "title": "Mentions", "description": "Someone mentioned you"},
+    # Email offered but off until a user turns it on (the settings page).
+    {
+        "name": "post_comment",
+        "title": "Post commenting",
+        "description": None,
+        "channels": {"in_app": True, "email": False},
+    },
+    # Email on by default.
+    {
+        "name": "mention",
+        "title": "Mentions",
+        "description": "Someone mentioned you",
+        "channels": ["in_app", "email"],
+    },
 ]
 
 STATIC_URL = "/static/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -171,7 +172,7 @@ def test_reconnect_catches_up_on_what_happened_while_the_socket_was_down(
 
 def test_filter_page_excludes_a_type(demo: Demo, open_inbox: Any):
     settings_page = open_inbox("ann", "/settings/")
-    likes = settings_page.get_by_label("Post liking")
+    likes = settings_page.locator("#types").get_by_label("Post liking")
     likes.wait_for()
     assert likes.is_checked()
     likes.uncheck()
@@ -189,13 +190,43 @@ def test_filter_page_excludes_a_type(demo: Demo, open_inbox: Any):
         item(page, allowed).wait_for()
         assert item(page, excluded).count() == 0
         settings_page.reload()
-        settings_page.get_by_label("Mentions").wait_for()
-        assert not settings_page.get_by_label("Post liking").is_checked()
-        assert settings_page.get_by_label("Mentions").is_checked()
+        settings_page.locator("#types").get_by_label("Mentions").wait_for()
+        assert not settings_page.locator("#types").get_by_label("Post liking").is_checked()
+        assert settings_page.locator("#types").get_by_label("Mentions").is_checked()
     finally:
         with demo.client("ann") as client:
             body = {"event_types": ["post_like", "post_comment", "mention"]}
             assert client.patch("/api/notifications/filter", json=body).status_code == 200
+
+
+def test_channel_preferences_turn_email_on_for_one_type(demo: Demo, open_inbox: Any):
+    settings_page = open_inbox("ann", "/settings/")
+    comment_email = settings_page.get_by_label("Post commenting: Email")
+    comment_email.wait_for()
+    assert not comment_email.is_checked()  # offered, off by default (the demo's EVENTS)
+    assert settings_page.get_by_label("Mentions: Email").is_checked()
+    try:
+        comment_email.check()
+        settings_page.get_by_text("Saved: Email for Post commenting is on.").wait_for()
+        with demo.client("ann") as client:
+            types = client.get("/api/notifications/preferences").json()["types"]
+        assert {t["name"]: t["channels"] for t in types}["post_comment"] == {
+            "in_app": True,
+            "email": True,
+        }
+        title = unique("A comment worth an email")
+        demo.send("bob", "ann", title, type="post_comment")
+        # The immediate task backend sends it after commit; the console backend prints it.
+        deadline = time.monotonic() + 10
+        while title not in demo.server.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        log = demo.server.log()
+        assert title in log
+        assert "To: ann@demo.example" in log
+    finally:
+        with demo.client("ann") as client:
+            body = {"types": {"post_comment": {"email": False}}}
+            assert client.patch("/api/notifications/preferences", json=body).status_code == 200
 
 
 def test_send_form_delete_mark_all_read_and_screenshot(demo: Demo, open_inbox: Any):

@@ -20,7 +20,10 @@ class Command(BaseCommand):
         user_model = get_user_model()
         users = {}
         for name in USERS:
-            user, created = user_model.objects.get_or_create(username=name)
+            # An address, so emails of the types that have them show in the server output.
+            user, created = user_model.objects.get_or_create(
+                username=name, defaults={"email": f"{name}@demo.example"}
+            )
             if created:
                 user.set_password(PASSWORD)
                 user.save()

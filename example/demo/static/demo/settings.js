@@ -1,4 +1,5 @@
-// The settings page: one checkbox per event type (GET types), saved with PATCH filter.
+// The settings page: one checkbox per event type (GET types), saved with PATCH filter;
+// then a switch per type and channel beyond in-app (GET / PATCH preferences).
 import { client } from "./common.js";
 
 const form = document.getElementById("filter-form");
@@ -49,3 +50,62 @@ form.addEventListener("submit", async (event) => {
     status.textContent = `Not saved: ${error.message}`;
   }
 });
+
+const CHANNEL_NAMES = { email: "Email", web_push: "Browser push" };
+const head = document.getElementById("channels-head");
+const body = document.getElementById("channels-body");
+const table = document.getElementById("channels");
+const channelStatus = document.getElementById("channels-status");
+
+function channelRow(type, channels) {
+  const row = document.createElement("tr");
+  const name = document.createElement("th");
+  name.scope = "row";
+  name.textContent = type.title;
+  row.append(name);
+  for (const channel of channels) {
+    const cell = document.createElement("td");
+    if (channel in type.channels) {
+      const input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = type.channels[channel];
+      input.setAttribute("aria-label", `${type.title}: ${CHANNEL_NAMES[channel] || channel}`);
+      input.addEventListener("change", async () => {
+        channelStatus.textContent = "Saving…";
+        try {
+          await client.setPreferences({ types: { [type.name]: { [channel]: input.checked } } });
+          const state = input.checked ? "on" : "off";
+          channelStatus.textContent = `Saved: ${CHANNEL_NAMES[channel] || channel} for ${type.title} is ${state}.`;
+        } catch (error) {
+          input.checked = !input.checked;
+          channelStatus.textContent = `Not saved: ${error.message}`;
+        }
+      });
+      cell.append(input);
+    } else {
+      cell.textContent = "—";
+      cell.title = "Not offered for this type";
+    }
+    row.append(cell);
+  }
+  return row;
+}
+
+client.getPreferences().then(
+  (preferences) => {
+    const channels = preferences.channels.filter((channel) => channel !== "in_app");
+    for (const channel of channels) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = CHANNEL_NAMES[channel] || channel;
+      head.append(th);
+    }
+    const offering = preferences.types.filter((type) => channels.some((c) => c in type.channels));
+    body.append(...offering.map((type) => channelRow(type, channels)));
+    if (!offering.length) channelStatus.textContent = "No type is sent on another channel here.";
+    table.setAttribute("aria-busy", "false");
+  },
+  (error) => {
+    channelStatus.textContent = `Could not load the channels: ${error.message}`;
+  },
+);
