@@ -37,7 +37,7 @@ STEPS = {
     "filters (django-filter)": ("notifications/filters.py", "filter_queryset"),
     "count query": ("rest_framework/pagination.py", "get_count"),
     "page query (SQL + model instances)": ("rest_framework/pagination.py", "paginate_queryset"),
-    "unread count query": ("notifications/services.py", "unread_count"),
+    "the counts query (both badges)": ("notifications/badges.py", "badge_counts"),
     "serialisation (payloads)": ("rest_framework/serializers.py", "data"),
     "JSON rendering": ("rest_framework/response.py", "rendered_content"),
 }

@@ -113,6 +113,9 @@ def test_live_update_in_the_open_panel_is_announced(demo: Demo, logged_in: Calla
     before = unread_count(demo, "ann")
     wait_unread(page, before)
     page.locator(f"{POPOVER} #bell").click()
+    # Opening the panel marks everything seen: let that commit before the send, or it
+    # can mark the new one seen too (and re-render it) on a fast machine.
+    page.wait_for_function("() => window.notificationsClient.unseen === 0")
     title = unique("Arrives while the panel is open")
 
     demo.send("bob", "ann", title, message="line one\nline two")
