@@ -108,7 +108,6 @@ def configure(database: str) -> None:
             {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
         ],
         ROOT_URLCONF="bench.channels",  # urlpatterns below
-        CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
         TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
         EMAIL_BACKEND="bench.channels.CountingBackend",
         EVENTS=EVENTS,

@@ -148,12 +148,15 @@ def render_new_rows(
 
 
 def new_rows(
-    event_id: int, user_ids: Sequence[int] | None, ids: tuple[int, int] | None
+    event_id: int,
+    user_ids: Sequence[int] | None,
+    ids: tuple[int, int] | None,
+    using: str = "default",
 ) -> list[NewRow]:
     """The event's notifications as :data:`NewRow` tuples, by user."""
     from notifications.models import Notification
 
-    found = Notification.objects.filter(event_id=event_id)
+    found = Notification.objects.using(using).filter(event_id=event_id)
     if user_ids is not None:
         found = found.filter(user_id__in=user_ids)
     if ids is not None:

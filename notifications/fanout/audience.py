@@ -37,6 +37,10 @@ class Audience(ABC):
     def size(self) -> int | None:
         """How many users the audience names, or None when that is unknown before consuming it."""
 
+    def known_size(self) -> int | None:
+        """The audience's size when it is known without a query; None otherwise."""
+        return None
+
     @abstractmethod
     def chunks(self, size: int) -> Iterator[models.QuerySet[Any]]:
         """Chunks of at most about ``size`` users, each a QuerySet of the user model."""
@@ -55,6 +59,9 @@ class IdsAudience(Audience):
     def size(self) -> int | None:
         """The number of ids for a list (repeats included); None for a stream."""
         return len(self.ids) if isinstance(self.ids, list) else None
+
+    def known_size(self) -> int | None:
+        return self.size()
 
     def chunks(self, size: int) -> Iterator[models.QuerySet[Any]]:
         for ids in self.id_chunks(size):

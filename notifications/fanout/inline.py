@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from notifications.conf import notifications_settings
 from notifications.delivery import NewRow
-from notifications.fanout.audience import Audience, IdsAudience, QuerySetAudience
+from notifications.fanout.audience import Audience, QuerySetAudience
 from notifications.fanout.sql import insert_notifications
 from notifications.fanout.sql import insert_notifications_returning as returning
 from notifications.models import Event
@@ -21,7 +21,7 @@ def fan_out(event: Event, audience: Audience) -> tuple[int, list[NewRow] | None]
     only chunk boundaries (QuerySet audiences) or one chunk of ids travel.
     """
     batch_size = notifications_settings.FANOUT_BATCH_SIZE
-    size = audience.size() if isinstance(audience, IdsAudience) else None
+    size = audience.known_size()
     if size is not None and size <= notifications_settings.PUSH_INLINE_MAX:
         rows = [row for chunk in audience.chunks(batch_size) for row in returning(event, chunk)]
         return len(rows), rows

@@ -31,7 +31,7 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
-from notifications.delivery import NEW_ROW_FIELDS, NewRow
+from notifications.delivery import NewRow, new_rows
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.models import Event, ExcludedEventType, Notification
 from notifications.payloads import author_payload
@@ -196,8 +196,7 @@ def insert_notifications_returning(
         users = users.exclude(pk__in=Notification.objects.filter(event=event).values("user_id"))
         ids = list(recipients(event, users).values_list("pk", flat=True))
         insert_notifications(event, _user_model(users).filter(pk__in=ids), using)
-        rows = Notification.objects.using(using).filter(event=event, user_id__in=ids)
-        return list(rows.order_by("user_id").values_list(*NEW_ROW_FIELDS))
+        return new_rows(event.pk, ids, None, using)
     try:
         sql, params = insert_sql(event, users, using)
     except EmptyResultSet:
