@@ -16,12 +16,14 @@ class NotificationsConfig(AppConfig):
         from notifications import (
             checks,  # noqa: F401  (registers the system checks)
             event_types,
+            metrics,
         )
         from notifications.realtime import credentials
 
         post_migrate.connect(_sync_event_types, sender=self)
         credentials.connect_signals()
         event_types.connect_signals()
+        metrics.connect_signals()
         _import_bus()
 
 

@@ -40,10 +40,11 @@ DEFAULTS: dict[str, Any] = {
     "BUS": None,
     # Redis URL of the redis bus, e.g. "redis://127.0.0.1:6379/0".
     "REDIS_URL": None,
-    # Prefix of the redis bus's keys and channels.
+    # Redis Cluster instead of one Redis: URLs of some of its nodes (any live one is
+    # enough to discover the others), e.g. ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"].
+    "REDIS_CLUSTER_URLS": None,
+    # Prefix of the redis bus's channels.
     "REDIS_PREFIX": "notifications",
-    # Seconds after which a worker that stopped sending heartbeats is no longer addressed.
-    "PRESENCE_TTL": 10,
     # Seconds a socket waits for the bus to be connected before it is refused with 1013.
     "BUS_CONNECT_TIMEOUT": 3.0,
     # Database bus: seconds between two reads of the log (None: 0.05 on SQLite, 1.0 as a
@@ -167,7 +168,10 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: isinstance(v, str) and KEY_PREFIX.fullmatch(v) is not None,
         "1 to 80 letters, digits, '_', '-', '.' or ':'",
     ),
-    "PRESENCE_TTL": (_is_seconds, "a number of seconds > 0"),
+    "REDIS_CLUSTER_URLS": (
+        lambda v: v is None or (isinstance(v, list | tuple) and bool(v) and all(map(_is_text, v))),
+        "None or a non-empty list of redis:// URLs",
+    ),
     "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
     "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
     "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),

@@ -7,6 +7,7 @@ after it commits (``transaction.on_commit``); a rolled-back write pushes nothing
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications import outbound, signals
+from notifications import metrics, outbound, signals
 from notifications.badges import user_counts
 from notifications.conf import notifications_settings
 from notifications.event_types import sendable_type
@@ -153,7 +154,9 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     Sets ``event.notifications_count`` (rows created, plus open rows a grouped
     event folded into) and returns it.
     """
+    started = time.perf_counter()
     event.notifications_count, rows = inline.fan_out(event, audience)
+    metrics.fanned_out("inline", event.notifications_count, time.perf_counter() - started)
     if event.notifications_count:
         Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
         push_new(event, created=event.notifications_count, rows=rows)

@@ -98,6 +98,15 @@ async def closing_hubs() -> AsyncIterator[None]:
     await close_hubs()
 
 
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A three-node local Redis Cluster on private ports, started once per session."""
+    from tests.redis_cluster import local_cluster
+
+    with local_cluster(tmp_path_factory.mktemp("redis-cluster")) as cluster:
+        yield cluster
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """Create a user of whatever AUTH_USER_MODEL is: ``make_user("ann")``."""

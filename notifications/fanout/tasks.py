@@ -13,6 +13,7 @@ with ``run_after``; it needs a backend that defers (django-tasks-db's
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 
+from notifications import metrics
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
@@ -43,6 +45,18 @@ def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
+    started = time.perf_counter()
+    try:
+        created = _fan_out_chunk(event_id, user_ids)
+    except Exception:
+        metrics.task_ran("fan_out_chunk", "failed")
+        raise
+    metrics.task_ran("fan_out_chunk", "done")
+    metrics.fanned_out("task", created, time.perf_counter() - started)
+    return created
+
+
+def _fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     with transaction.atomic():
         event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
         if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from notifications import metrics
 from notifications.exceptions import BusUnavailable
 from notifications.realtime.hub import (
     CLOSE_BUS_UNAVAILABLE,
@@ -77,10 +78,12 @@ class NotificationsConsumer:
         except BusUnavailable:
             await _refuse_for_now(send)
             return
+        metrics.socket_opened()
         try:
             await self._serve(scope, receive, send, socket)
         finally:
             hub.unregister(socket)
+            metrics.socket_closed()
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, socket: Socket) -> None:
         subprotocol = "token" if "token" in (scope.get("subprotocols") or ()) else None

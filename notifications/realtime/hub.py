@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from django.db import DatabaseError, connections
 
+from notifications import metrics
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
 from notifications.realtime.bus.base import BaseBus, Frames, Message, NewRows, Revoke
@@ -55,8 +56,10 @@ class Socket:
     def push(self, text: str) -> None:
         """Queue a frame; close the socket with 4429 if it is too far behind."""
         if self.close_code is not None:
+            metrics.frames_dropped("closed")
             return
         if len(self._frames) >= self._limit:
+            metrics.frames_dropped("too_slow", len(self._frames) + 1)
             logger.warning(
                 "Socket of user %s fell %s frames behind: closing it with %s",
                 self.user_id,
@@ -77,6 +80,7 @@ class Socket:
         """Drop the queued frames and close the socket with ``code`` (once)."""
         if self.close_code is None:
             self.close_code = code
+            metrics.frames_dropped("closed", len(self._frames))
             self._frames.clear()
             self._wakeup.set()
 
@@ -88,6 +92,7 @@ class Socket:
             self._wakeup.clear()
             while frames:
                 await send({"type": "websocket.send", "text": frames.popleft()})
+                metrics.frames_sent()
             if self.close_code is not None:
                 await send({"type": "websocket.close", "code": self.close_code})
                 return
@@ -158,6 +163,7 @@ class Hub:
 
     def dispatch(self, message: Message) -> None:
         """Take a message from the bus (in the hub's loop); handled in arrival order."""
+        metrics.bus_received(type(message).__name__)
         self._inbox.append(message)
         self._inbox_ready.set()
 

@@ -11,12 +11,14 @@ recipients.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max, Min
 
+from notifications import metrics
 from notifications.badges import badge_counts
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
@@ -48,9 +50,11 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
         messages = build()
         if not messages:
             return
+        started = time.perf_counter()
         try:
             bus.publish(messages)
         except BusUnavailable as error:
+            metrics.bus_publish_failed(type(bus).__name__)
             if not bus.failing:
                 logger.error(
                     "Notifications bus unavailable, pushes are lost until it is back "
@@ -59,6 +63,7 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
                 )
             bus.failing = True
             return
+        metrics.bus_published(type(bus).__name__, len(messages), time.perf_counter() - started)
         if bus.failing:
             logger.warning("Notifications bus is back: pushes are delivered again.")
             bus.failing = False

@@ -1,8 +1,9 @@
 """One behaviour suite that every bus passes, through real sockets on the real ASGI stack.
 
 Run on each leg over the buses that leg can offer: ``local`` and ``database`` (SQLite)
-on the embedded leg; ``local``, ``database`` (PostgreSQL) and ``redis`` on the services
-leg. Like Django's ``tests/messages_tests/base.py``: the same tests, every backend.
+on the embedded leg; ``local``, ``database`` (PostgreSQL), ``redis`` and
+``redis-cluster`` (the redis bus on a local three-node Redis Cluster, sharded pub/sub)
+on the services leg. Like Django's ``tests/messages_tests/base.py``: the same tests, every backend.
 """
 
 from __future__ import annotations
@@ -25,15 +26,20 @@ from tests.ws.support import in_thread, receive_frame, send, silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUSES = ["local", "database", "redis"] if SERVICES else ["local", "database"]
+BUSES = ["local", "database", "redis", "redis-cluster"] if SERVICES else ["local", "database"]
 
 
 @pytest.fixture(params=BUSES)
 def bus(request: pytest.FixtureRequest, settings: Any) -> str:
     """Select the bus under test (the ``sockets`` fixture resets it around the test)."""
-    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), "BUS": request.param}
-    assert bus_path().split(".")[-2] == request.param
-    return str(request.param)
+    name = str(request.param)
+    chosen = {"BUS": name.split("-")[0]}
+    if name == "redis-cluster":
+        cluster = request.getfixturevalue("redis_cluster")
+        chosen["REDIS_CLUSTER_URLS"] = cluster.urls
+    settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), **chosen}
+    assert bus_path().split(".")[-2] == chosen["BUS"]
+    return name
 
 
 async def test_frames_reach_every_socket_of_the_recipient_and_no_one_else(
@@ -147,7 +153,9 @@ def test_the_bus_under_test_is_the_one_the_leg_promises(bus: str) -> None:
     if bus == "database":
         expected = "postgresql" if SERVICES else "sqlite"
         assert connection.vendor == expected
-    assert type(get_bus()).__name__.lower().startswith(bus)
+    assert type(get_bus()).__name__.lower().startswith(bus.split("-")[0])
+    if bus == "redis-cluster":
+        assert get_bus().cluster  # type: ignore[attr-defined]
 
 
 async def test_sockets_of_one_user_across_hubs_do_not_share_state(

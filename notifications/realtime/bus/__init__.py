@@ -1,11 +1,11 @@
 """How messages reach every worker process: the bus named by ``NOTIFICATIONS["BUS"]``.
 
 ``"local"`` (one process), ``"database"`` (the default without Redis: a log in the
-project's database, tailed by every worker), ``"redis"`` (production: pub/sub with
-per-worker presence), or the dotted path of a :class:`~notifications.realtime.bus.base.BaseBus`
-subclass. Left unset, the package picks ``redis`` when ``NOTIFICATIONS["REDIS_URL"]``
-is set, ``local`` on an in-memory SQLite database (nothing else can share it), and
-``database`` otherwise.
+project's database, tailed by every worker), ``"redis"`` (production: pub/sub, one
+channel per user; one Redis or a Redis Cluster), or the dotted path of a
+:class:`~notifications.realtime.bus.base.BaseBus` subclass. Left unset, the package picks
+``redis`` when ``NOTIFICATIONS["REDIS_URL"]`` or ``REDIS_CLUSTER_URLS`` is set, ``local``
+on an in-memory SQLite database (nothing else can share it), and ``database`` otherwise.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def bus_path() -> str:
     """The dotted path of the bus class the settings select."""
     name = notifications_settings.BUS
     if name is None:
-        if notifications_settings.REDIS_URL:
+        if notifications_settings.REDIS_URL or notifications_settings.REDIS_CLUSTER_URLS:
             name = "redis"
         elif _in_memory_sqlite():
             name = "local"

@@ -1,13 +1,22 @@
-"""The Redis bus: pub/sub between workers, with presence so that frames go where users are.
+"""The Redis bus: pub/sub between workers, one channel per user, so frames go where users are.
 
-Each worker has an id, a channel of its own and a presence set (the users with a socket
-on it), refreshed by a heartbeat every ``PRESENCE_TTL / 3`` seconds and expiring after
-``PRESENCE_TTL``: a worker killed with SIGKILL stops being addressed within seconds.
-Rendered frames go through a script of ours that publishes to each live worker only
-the frames of its users (one round trip per batch); pointers and revocations go to
-every worker. Everything is redis-py's public API; the sender uses the synchronous
-client (no event loop per call), the workers the asyncio one, and both reconnect on
-their own.
+A worker subscribes, on its one pub/sub connection, to the channel of every user with
+a socket on it (``<prefix>:u:<id>``) and to the broadcast channel (``<prefix>:all``).
+A push to a user is one ``PUBLISH`` to that user's channel: Redis hands it to exactly
+the workers subscribed to it, so its cost does not depend on how many workers there
+are. Presence *is* the subscription: a worker that dies (even with SIGKILL) loses its
+connection and with it every subscription, at once; one whose host vanishes without a
+FIN is dropped by Redis's ``tcp-keepalive`` or its pub/sub output-buffer limit.
+Pointers (large audiences) and revocations go to the broadcast channel.
+
+On a Redis Cluster (``NOTIFICATIONS["REDIS_CLUSTER_URLS"]``) the same channels are
+sharded (``SPUBLISH``/``SSUBSCRIBE``): each lives on the shard that owns its slot, so
+pushes spread over the shards and never cross the cluster bus. The bus uses no keys
+(nothing to co-locate with hash tags). A worker whose shard fails closes its sockets
+with 1013 and reconnects to the new topology; clients catch up over REST.
+
+Everything is redis-py's public API: the sender uses the synchronous client (no event
+loop per call), the workers the asyncio one.
 """
 
 from __future__ import annotations
@@ -16,20 +25,23 @@ import asyncio
 import contextlib
 import logging
 import os
-import socket
 import time
-import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
 import redis.asyncio
+import redis.asyncio.cluster
+import redis.asyncio.retry
+import redis.cluster
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
+from notifications import metrics
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable, NotificationsImproperlyConfigured
 from notifications.realtime.bus.base import BaseBus, Frames, Message, decode_message, encode_message
@@ -37,224 +49,316 @@ from notifications.realtime.hub import Hub
 
 logger = logging.getLogger("notifications")
 
-#: Publishes rendered frames to the live workers that hold their users.
-#: KEYS[1] the workers' heartbeat set; ARGV[1] the key prefix, ARGV[2] the TTL (s),
-#: ARGV[3..] user id and frame text, in pairs.
-ROUTE_FRAMES = """
-local now = redis.call('TIME')
-local oldest = tonumber(now[1]) - tonumber(ARGV[2])
-local workers = redis.call('ZRANGEBYSCORE', KEYS[1], oldest, '+inf')
-local published = 0
-for _, worker in ipairs(workers) do
-  local presence = ARGV[1] .. ':presence:' .. worker
-  local out = {}
-  for i = 3, #ARGV, 2 do
-    if redis.call('SISMEMBER', presence, ARGV[i]) == 1 then
-      out[#out + 1] = ARGV[i]
-      out[#out + 1] = ARGV[i + 1]
-    end
-  end
-  if #out > 0 then
-    redis.call('PUBLISH', ARGV[1] .. ':worker:' .. worker, cjson.encode({v = 1, k = 'f', f = out}))
-    published = published + 1
-  end
-end
-return published
-"""
-
-#: Marks a worker alive: its heartbeat score is the server's clock.
-HEARTBEAT = """
-local now = redis.call('TIME')
-redis.call('ZADD', KEYS[1], tonumber(now[1]), ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(now[1]) - 10 * tonumber(ARGV[2]))
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
-return 1
-"""
-
 ERRORS = (RedisError, OSError)
-#: Connections of a worker's pool (its pub/sub connection comes on top).
-WORKER_CONNECTIONS = 20
+#: Connections of a worker's pool besides its pub/sub connection(s).
+WORKER_CONNECTIONS = 4
+#: Seconds between two checks that every cluster primary answers (cluster mode only:
+#: redis-py's sharded pub/sub hides one failing shard, and its sockets must be told).
+CLUSTER_CHECK_EVERY = 0.5
+
+
+def user_channel(prefix: str, user_id: int) -> str:
+    """The channel that carries the frames of ``user_id``."""
+    return f"{prefix}:u:{user_id}"
+
+
+def _startup_nodes(urls: Iterable[str]) -> tuple[list[tuple[str, int]], dict[str, Any]]:
+    """Host and port of each cluster URL, and the credentials of the first one."""
+    nodes: list[tuple[str, int]] = []
+    credentials: dict[str, Any] = {}
+    for url in urls:
+        parts = urlsplit(url)
+        nodes.append((parts.hostname or "127.0.0.1", parts.port or 6379))
+        if not credentials and parts.password:
+            credentials = {
+                "username": unquote(parts.username) if parts.username else None,
+                "password": unquote(parts.password),
+            }
+    return nodes, credentials
+
+
+class _Link:
+    """A worker's subscription state in one event loop: client, pub/sub, pending acks."""
+
+    def __init__(self, client: Any, hub: Hub) -> None:
+        self.client = client
+        self.hub = hub
+        self.pubsub: Any = None
+        #: Serialises (un)subscriptions, so a leave and a rejoin never cross.
+        self.lock = asyncio.Lock()
+        #: channel -> futures waiting for its subscription to be confirmed.
+        self.acks: dict[str, list[tuple[set[str], asyncio.Future[None]]]] = {}
+        self.joining: tuple[set[int], asyncio.Future[None]] | None = None
+
+    def confirmed(self, channel: str) -> None:
+        for waiting, future in self.acks.pop(channel, ()):
+            waiting.discard(channel)
+            if not waiting and not future.done():
+                future.set_result(None)
+
+    def fail(self, error: BaseException) -> None:
+        for entries in self.acks.values():
+            for _, future in entries:
+                if not future.done():
+                    future.set_exception(BusUnavailable(str(error)))
+                    future.exception()  # retrieved: a cancelled joiner does not warn
+        self.acks.clear()
 
 
 class RedisBus(BaseBus):
-    """Messages over ``NOTIFICATIONS["REDIS_URL"]``.
+    """Messages over ``NOTIFICATIONS["REDIS_URL"]`` or a Redis Cluster.
 
     Needs ``pip install 'django-rest-notifications[redis]'``.
     """
 
     def __init__(self) -> None:
+        cluster = notifications_settings.REDIS_CLUSTER_URLS
         url = notifications_settings.REDIS_URL
-        if not url:
+        if not url and not cluster:
             raise NotificationsImproperlyConfigured(
-                'The redis bus needs NOTIFICATIONS["REDIS_URL"], e.g. "redis://127.0.0.1:6379/0".'
+                'The redis bus needs NOTIFICATIONS["REDIS_URL"], e.g. "redis://127.0.0.1:6379/0" '
+                '(or NOTIFICATIONS["REDIS_CLUSTER_URLS"] for a Redis Cluster).'
             )
-        self.url = str(url)
-        prefix = notifications_settings.REDIS_PREFIX
-        self.workers_key = f"{prefix}:workers"
-        self.all_channel = f"{prefix}:all"
-        self.prefix = prefix
-        self.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        self._sync: redis.Redis | None = None
-        self._route: Any = None
-        # One asyncio client per event loop (a worker has one; tests have many in turn).
-        self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
-        self._joining: dict[asyncio.AbstractEventLoop, tuple[set[int], asyncio.Future[None]]] = {}
+        self.cluster = bool(cluster)
+        self.urls = [str(u) for u in cluster] if cluster else [str(url)]
+        self.prefix = str(notifications_settings.REDIS_PREFIX)
+        self.all_channel = f"{self.prefix}:all"
+        self._sync: Any = None
+        self._pid = -1
+        self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
 
     @property
-    def presence_key(self) -> str:
-        return f"{self.prefix}:presence:{self.worker}"
+    def where(self) -> str:
+        return ", ".join(self.urls)
 
     # -- sender side --------------------------------------------------------------
 
-    def _client(self) -> redis.Redis:
+    def _client(self) -> Any:
         if self._sync is None or self._pid != os.getpid():
             self._pid = os.getpid()
-            self._sync = redis.Redis.from_url(
-                self.url,
-                socket_connect_timeout=1,
-                socket_timeout=2,
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-                retry_on_error=[RedisConnectionError, RedisTimeoutError],
-                health_check_interval=30,
-            )
-            self._route = self._sync.register_script(ROUTE_FRAMES)
+            options: dict[str, Any] = {
+                "socket_connect_timeout": 1,
+                "socket_timeout": 2,
+                "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+                "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+            }
+            if self.cluster:
+                nodes, credentials = _startup_nodes(self.urls)
+                self._sync = redis.cluster.RedisCluster(
+                    startup_nodes=[
+                        redis.cluster.ClusterNode(h, p)  # type: ignore[no-untyped-call]
+                        for h, p in nodes
+                    ],
+                    **credentials,
+                    **options,
+                )
+            else:
+                self._sync = redis.Redis.from_url(self.urls[0], health_check_interval=30, **options)
         return self._sync
 
-    _pid = -1
-
     def publish(self, messages: Sequence[Message]) -> None:
-        client = self._client()
-        ttl = notifications_settings.PRESENCE_TTL
+        """One publish per recipient user (frames) or per broadcast (pointers, revocations)."""
         try:
+            client = self._client()
             with client.pipeline(transaction=False) as pipe:
-                for message in messages:
-                    if isinstance(message, Frames):
-                        if message.frames:
-                            args: list[Any] = [self.prefix, ttl]
-                            for user_id, text in message.frames:
-                                args += (user_id, text)
-                            self._route(keys=[self.workers_key], args=args, client=pipe)
+                for channel, body in self._outgoing(messages):
+                    if self.cluster:
+                        pipe.spublish(channel, body)
                     else:
-                        pipe.publish(self.all_channel, encode_message(message))
+                        pipe.publish(channel, body)
                 pipe.execute()
         except ERRORS as error:
-            raise BusUnavailable(f"Redis at {self.url}: {error}") from error
+            raise BusUnavailable(f"Redis at {self.where}: {error}") from error
+
+    def _outgoing(self, messages: Sequence[Message]) -> Iterable[tuple[str, str]]:
+        """(channel, payload) pairs; a payload is ``<sender's time.time()> <envelope>``."""
+        sent = f"{time.time():.6f} "
+        for message in messages:
+            if isinstance(message, Frames):
+                by_user: dict[int, list[tuple[int, str]]] = {}
+                for user_id, text in message.frames:
+                    by_user.setdefault(user_id, []).append((user_id, text))
+                for user_id, frames in by_user.items():
+                    yield (
+                        user_channel(self.prefix, user_id),
+                        sent + encode_message(Frames(tuple(frames))),
+                    )
+            else:
+                yield self.all_channel, sent + encode_message(message)
 
     # -- worker side --------------------------------------------------------------
 
-    def _worker_client(self) -> redis.asyncio.Redis:
-        loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
-            for stale in [other for other in self._async if other.is_closed()]:
-                del self._async[stale]
-            # A blocking pool: a burst of sockets waits for a connection instead of
-            # failing with MaxConnectionsError (redis-py's default pool raises).
-            pool = redis.asyncio.BlockingConnectionPool.from_url(
-                self.url,
+    def _worker_client(self) -> Any:
+        options: dict[str, Any] = {
+            "socket_connect_timeout": 2,
+            "socket_timeout": 5,
+            "retry": redis.asyncio.retry.Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+        }
+        if self.cluster:
+            nodes, credentials = _startup_nodes(self.urls)
+            return redis.asyncio.cluster.RedisCluster(
+                startup_nodes=[redis.asyncio.cluster.ClusterNode(h, p) for h, p in nodes],
                 max_connections=WORKER_CONNECTIONS,
-                timeout=notifications_settings.BUS_CONNECT_TIMEOUT,
-                socket_connect_timeout=2,
-                socket_timeout=5,
-                retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
-                retry_on_error=[RedisConnectionError, RedisTimeoutError],
-                health_check_interval=5,
+                **credentials,
+                **options,
             )
-            client = self._async[loop] = redis.asyncio.Redis(connection_pool=pool)
-        return client
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            self.urls[0],
+            max_connections=WORKER_CONNECTIONS,
+            timeout=notifications_settings.BUS_CONNECT_TIMEOUT,
+            health_check_interval=5,
+            **options,
+        )
+        return redis.asyncio.Redis(connection_pool=pool)
 
     async def join(self, user_id: int) -> None:
-        """Add the user to this worker's presence; joins that arrive together share one
-        round trip (a thousand sockets connecting at once cost a few requests)."""
-        loop = asyncio.get_running_loop()
-        batch = self._joining.get(loop)
-        if batch is None:
-            batch = self._joining[loop] = (set(), loop.create_future())
-            loop.call_soon(lambda: asyncio.ensure_future(self._flush_joins(loop)))
-        batch[0].add(user_id)
-        await asyncio.shield(batch[1])
+        """Subscribe to the user's channel; return once Redis confirmed it.
 
-    async def _flush_joins(self, loop: asyncio.AbstractEventLoop) -> None:
-        users, done = self._joining.pop(loop)
+        Joins that arrive together share one command (a thousand sockets connecting at
+        once cost a few round trips).
+        """
+        link = self._links.get(asyncio.get_running_loop())
+        if link is None or link.pubsub is None:
+            raise BusUnavailable("the bus is not connected")
+        if link.joining is None:
+            link.joining = (set(), asyncio.get_running_loop().create_future())
+            asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(self._flush_joins(link))
+            )
+        batch = link.joining
+        batch[0].add(user_id)
         try:
-            async with self._worker_client().pipeline(transaction=False) as pipe:
-                pipe.sadd(self.presence_key, *users)
-                pipe.expire(self.presence_key, notifications_settings.PRESENCE_TTL)
-                await pipe.execute()
-        except ERRORS as error:
+            await asyncio.wait_for(
+                asyncio.shield(batch[1]), notifications_settings.BUS_CONNECT_TIMEOUT
+            )
+        except TimeoutError:
+            raise BusUnavailable("Redis did not confirm the subscription in time") from None
+
+    async def _flush_joins(self, link: _Link) -> None:
+        assert link.joining is not None
+        users, done = link.joining
+        link.joining = None
+        channels = {user_channel(self.prefix, user_id) for user_id in users}
+        waiting: set[str] = set(channels)
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        for channel in channels:
+            link.acks.setdefault(channel, []).append((waiting, confirmed))
+        try:
+            async with link.lock:
+                await self._subscribe(link, sorted(channels))
+            await confirmed
+        except (*ERRORS, BusUnavailable) as error:
             done.set_exception(BusUnavailable(str(error)))
-            done.exception()  # retrieved: joiners that were cancelled do not warn
+            done.exception()
         else:
             done.set_result(None)
 
     async def leave(self, user_id: int) -> None:
+        link = self._links.get(asyncio.get_running_loop())
+        if link is None or link.pubsub is None:
+            return  # the connection is gone, and its subscriptions with it
         try:
-            await self._worker_client().srem(self.presence_key, user_id)
+            async with link.lock:
+                if user_id in link.hub.by_user:
+                    return  # a socket of the user came back meanwhile
+                channel = user_channel(self.prefix, user_id)
+                if self.cluster:
+                    await link.pubsub.sunsubscribe(channel)
+                else:
+                    await link.pubsub.unsubscribe(channel)
         except ERRORS as error:
             raise BusUnavailable(str(error)) from error
 
+    async def _subscribe(self, link: _Link, channels: Sequence[str]) -> None:
+        if self.cluster:
+            await link.pubsub.ssubscribe(*channels)
+        else:
+            await link.pubsub.subscribe(*channels)
+
     async def listen(self, hub: Hub) -> None:
-        ttl = notifications_settings.PRESENCE_TTL
+        loop = asyncio.get_running_loop()
         delay = 0.1
         while True:
-            pubsub = None
+            link = self._links[loop] = _Link(self._worker_client(), hub)
             try:
-                client = self._worker_client()
-                heartbeat = client.register_script(HEARTBEAT)
-                pubsub = client.pubsub(ignore_subscribe_messages=True)
-                await pubsub.subscribe(f"{self.prefix}:worker:{self.worker}", self.all_channel)
-                await self._announce(client, hub, heartbeat)
+                link.pubsub = link.client.pubsub()
+                await self._resubscribe(link)
                 hub.bus_ready()
+                metrics.bus_connected(True)
                 delay = 0.1
-                beat_at = time.monotonic() + ttl / 3
-                while True:
-                    message = await pubsub.get_message(timeout=min(1.0, ttl / 3))
-                    if message is not None and message["type"] == "message":
-                        decoded = decode_message(message["data"])
-                        if decoded is not None:
-                            hub.dispatch(decoded)
-                    if time.monotonic() >= beat_at:
-                        beat_at = time.monotonic() + ttl / 3
-                        await heartbeat(
-                            keys=[self.workers_key, self.presence_key], args=[self.worker, ttl]
-                        )
+                await self._read(link)
             except ERRORS as error:
+                link.fail(error)
+                metrics.bus_connected(False)
+                metrics.bus_reconnect()
                 hub.bus_lost(error)
+                await self._close(link)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except asyncio.CancelledError:
-                await self._retire()
+                link.fail(BusUnavailable("the worker is stopping"))
+                metrics.bus_connected(False)
+                self._links.pop(loop, None)
+                await self._close(link)
                 raise
-            finally:
-                if pubsub is not None:
-                    with contextlib.suppress(*ERRORS):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
-    async def _announce(self, client: redis.asyncio.Redis, hub: Hub, heartbeat: Any) -> None:
-        """(Re)state this worker's presence: after a reconnect Redis may have lost it."""
-        ttl = notifications_settings.PRESENCE_TTL
-        async with client.pipeline(transaction=False) as pipe:
-            pipe.delete(self.presence_key)
-            users = list(hub.by_user)
-            if users:
-                pipe.sadd(self.presence_key, *users)
-                pipe.expire(self.presence_key, ttl)
-            await pipe.execute()
-        await heartbeat(keys=[self.workers_key, self.presence_key], args=[self.worker, ttl])
+    async def _resubscribe(self, link: _Link) -> None:
+        """Subscribe to the broadcast channel and every local user's channel; wait for Redis."""
+        channels = [self.all_channel] + [
+            user_channel(self.prefix, user_id) for user_id in list(link.hub.by_user)
+        ]
+        confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiting = set(channels)
+        for channel in channels:
+            link.acks.setdefault(channel, []).append((waiting, confirmed))
+        async with link.lock:
+            await self._subscribe(link, channels)
+        deadline = time.monotonic() + notifications_settings.BUS_CONNECT_TIMEOUT
+        while not confirmed.done():
+            if time.monotonic() > deadline:
+                raise RedisTimeoutError("subscriptions not confirmed in time")
+            await self._read_one(link, 0.1)
 
-    async def _retire(self) -> None:
-        """A worker that stops cleanly leaves at once instead of after the TTL."""
-        try:
-            async with self._worker_client().pipeline(transaction=False) as pipe:
-                pipe.delete(self.presence_key)
-                pipe.zrem(self.workers_key, self.worker)
-                await pipe.execute()
-        except ERRORS:
-            pass
-        client = self._async.pop(asyncio.get_running_loop(), None)
-        if client is not None:
+    async def _read(self, link: _Link) -> None:
+        check_at = time.monotonic() + CLUSTER_CHECK_EVERY
+        while True:
+            await self._read_one(link, 0.1 if self.cluster else 1.0)
+            if self.cluster and time.monotonic() >= check_at:
+                await asyncio.wait_for(
+                    link.client.ping(target_nodes=redis.asyncio.cluster.RedisCluster.PRIMARIES),
+                    notifications_settings.BUS_CONNECT_TIMEOUT,
+                )
+                check_at = time.monotonic() + CLUSTER_CHECK_EVERY
+
+    async def _read_one(self, link: _Link, timeout: float) -> None:
+        if self.cluster:
+            message = await link.pubsub.get_sharded_message(timeout=timeout)
+        else:
+            message = await link.pubsub.get_message(timeout=timeout)
+        if message is None:
+            return
+        kind = message["type"]
+        if kind in ("message", "smessage"):
+            data = message["data"]
+            sent, space, body = data.partition(b" ")
+            if not space:  # an envelope without the sender's time
+                sent, body = b"", data
+            decoded = decode_message(body)
+            if decoded is not None:
+                with contextlib.suppress(ValueError):
+                    metrics.bus_lag(time.time() - float(sent))
+                link.hub.dispatch(decoded)
+        elif kind in ("subscribe", "ssubscribe"):
+            channel = message["channel"]
+            link.confirmed(channel.decode() if isinstance(channel, bytes) else str(channel))
+
+    async def _close(self, link: _Link) -> None:
+        if link.pubsub is not None:
             with contextlib.suppress(*ERRORS):
-                await client.aclose()
+                await link.pubsub.aclose()
+        with contextlib.suppress(*ERRORS):
+            await link.client.aclose()
 
     def close(self) -> None:
         if self._sync is not None:
