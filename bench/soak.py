@@ -212,13 +212,17 @@ async def ws_phase(
 
 
 def redis_presence(prefix: str) -> dict[str, int]:
-    """The redis bus's per-worker presence sets under ``prefix`` and the users each lists."""
+    """The redis bus's presence under ``prefix``: user channels with a subscriber, and how many."""
     import redis
 
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        keys = list(client.scan_iter(match=f"{prefix}:presence:*", count=1000))
-        return {key.decode(): int(client.scard(key)) for key in keys}
+        channels = client.pubsub_channels(f"{prefix}:u:*")
+        return (
+            {name.decode(): int(n) for name, n in client.pubsub_numsub(*channels)}
+            if channels
+            else {}
+        )
     finally:
         client.close()
 

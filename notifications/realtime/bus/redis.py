@@ -284,6 +284,8 @@ class RedisBus(BaseBus):
             try:
                 link.pubsub = link.client.pubsub()
                 await self._resubscribe(link)
+                if self.cluster:
+                    await self._check_primaries(link)
                 hub.bus_ready()
                 metrics.bus_connected(True)
                 delay = 0.1
@@ -325,11 +327,15 @@ class RedisBus(BaseBus):
         while True:
             await self._read_one(link, 0.1 if self.cluster else 1.0)
             if self.cluster and time.monotonic() >= check_at:
-                await asyncio.wait_for(
-                    link.client.ping(target_nodes=redis.asyncio.cluster.RedisCluster.PRIMARIES),
-                    notifications_settings.BUS_CONNECT_TIMEOUT,
-                )
+                await self._check_primaries(link)
                 check_at = time.monotonic() + CLUSTER_CHECK_EVERY
+
+    async def _check_primaries(self, link: _Link) -> None:
+        """Raise unless every primary answers (a failed shard means lost pushes)."""
+        await asyncio.wait_for(
+            link.client.ping(target_nodes=redis.asyncio.cluster.RedisCluster.PRIMARIES),
+            notifications_settings.BUS_CONNECT_TIMEOUT,
+        )
 
     async def _read_one(self, link: _Link, timeout: float) -> None:
         if self.cluster:
