@@ -25,6 +25,8 @@ pytestmark = pytest.mark.skipif(
     not SERVICES and shutil.which("redis-server") is None, reason="no redis-server binary"
 )
 
+#: The sockets' writer tasks (kept referenced until the test ends).
+WRITERS: set[Any] = set()
 #: Not routing: the sampler's own INFO, and the workers' pub/sub keep-alives.
 NOT_ROUTING = {"info", "ping"}
 
@@ -71,7 +73,7 @@ async def workers_holding(count: int, holders: set[int]) -> tuple[list[Hub], lis
         for user_id in users:
             socket = Socket(user_id, send, session_key=None, token_key=None)
             await hub.register(socket)
-            asyncio.ensure_future(socket.write())
+            WRITERS.add(asyncio.ensure_future(socket.write()))
         hubs.append(hub)
         received.append(frames)
     return hubs, received
@@ -101,4 +103,7 @@ async def test_a_one_user_push_costs_one_command_whatever_the_number_of_workers(
         sender.close()
         for hub in hubs:
             await hub.close()
+        for writer in WRITERS:
+            writer.cancel()
+        WRITERS.clear()
         client.close()
