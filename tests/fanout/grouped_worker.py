@@ -7,12 +7,16 @@ and ``example/`` on the path). Modes:
 - ``send START SENDS``: wait until the wall-clock time START, then make SENDS grouped
   sends to every racer; print one JSON line: ``{"sent": n, "errors": [...]}``.
 - ``read START STOP``: from START until STOP, mark the racers' open rows read, archive
-  them, mark all read, round after round, each user logging in first; print ``{"rounds": n, "errors": [...]}``.
+  them, mark all read, round after round; print ``{"rounds": n, "errors": [...]}``.
+- ``login START STOP``: from START until STOP, the racers log in, in random order, as
+  the clients of the readers do (Django records ``last_login``): the user table's rows
+  move on disk while the sends scan it.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 
@@ -56,13 +60,19 @@ def main(argv: list[str]) -> None:
     start, stop = float(argv[1]), float(argv[2])
     wait_until(start)
     rounds = 0
+    if mode == "login":
+        rng = random.Random(0)
+        while time.time() < stop:
+            for user in rng.sample(users, len(users)):
+                user.last_login = timezone.now()
+                user.save(update_fields=["last_login"])
+            rounds += 1
+            time.sleep(0.05)
+        print(json.dumps({"rounds": rounds, "errors": errors}))
+        return
     while time.time() < stop:
         for step, user in enumerate(users):
             try:
-                # Each user logs in, as a client of the REST API does (Django records
-                # last_login): the user table's rows move on disk while sends scan it.
-                user.last_login = timezone.now()
-                user.save(update_fields=["last_login"])
                 open_ids = list(
                     Notification.objects.filter(user=user, readed__isnull=True).values_list(
                         "pk", flat=True

@@ -1,7 +1,8 @@
 """Grouped sends racing readers on PostgreSQL, in real processes: no send fails.
 
 Twenty processes make three grouped sends each to the same twenty users while one
-more process marks those users' open rows read, archives them and marks all read.
+more process marks those users' open rows read, archives them and marks all read,
+and those users log in (Django's ``last_login``) in another.
 Every send must succeed (no ``deadlock detected`` reaching the caller) and leave
 exactly one row per user and event.
 """
@@ -62,11 +63,13 @@ def test_grouped_sends_never_fail_while_recipients_read_and_archive(
     user_ids = json.loads(out)
     # Every process imports Django before the start time, so they really race.
     start = time.time() + 8
-    reader = worker(env, "read", start, start + 60)
+    reader = worker(env, "read", start, start + 170)
+    logins = worker(env, "login", start, start + 170)
     senders = [worker(env, "send", start, SENDS) for _ in range(SENDERS)]
     results = [outcome(sender) for sender in senders]
-    reader.terminate()  # enough rounds ran while the sends raced
-    reader.communicate(timeout=30)
+    for process in (reader, logins):
+        process.terminate()  # they ran for as long as the sends raced
+        process.communicate(timeout=30)
 
     errors = [error for result in results for error in result["errors"]]  # type: ignore[attr-defined]
     assert errors == [], f"{len(errors)} of {SENDERS * SENDS} grouped sends failed: {errors[:3]}"
