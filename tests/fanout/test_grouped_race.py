@@ -85,7 +85,8 @@ def test_grouped_sends_never_fail_while_recipients_read_and_archive(
     ) as connection:
         # Each send reached every racer: one row per user holds (or folded) each event.
         counted = connection.execute(
-            "SELECT COALESCE(SUM(count), 0) FROM notifications_notification WHERE user_id = ANY(%s)",
+            "SELECT COALESCE(SUM(count), 0) FROM notifications_notification "
+            "WHERE user_id = ANY(%s)",
             [user_ids],
         ).fetchone()
     assert counted is not None
