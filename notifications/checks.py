@@ -209,3 +209,59 @@ def check_connection_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckM
             )
         )
     return found
+
+
+#: PgBouncer's default port: a database on it is taken for a transaction pooler.
+PGBOUNCER_PORT = "6432"
+
+
+def pooled_aliases() -> set[str]:
+    """The DATABASES aliases behind a transaction pooler (``POOLED_DATABASES`` or the port)."""
+    declared = notifications_settings.POOLED_DATABASES
+    if declared is not None:
+        return {str(alias) for alias in declared}
+    return {
+        alias
+        for alias, db in settings.DATABASES.items()
+        if str(db.get("ENGINE", "")).endswith("postgresql")
+        and str(db.get("PORT") or "") == PGBOUNCER_PORT
+    }
+
+
+@register()
+def check_pooler(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W030: the database bus LISTENs through a transaction pooler; W031: prepared statements."""
+    from notifications.realtime.bus import bus_path
+
+    pooled = pooled_aliases()
+    found: list[CheckMessage] = []
+    if pooled and bus_path().endswith(".DatabaseBus"):
+        from notifications.realtime.bus.database import listen_alias
+
+        alias = listen_alias()
+        if alias in pooled:
+            found.append(
+                Warning(
+                    f"The database bus listens for wake-ups (LISTEN) through DATABASES[{alias!r}], "
+                    "which goes through a transaction pooler: LISTEN does not survive "
+                    "transaction pooling, so pushes would only arrive by polling (1 s).",
+                    hint='Set NOTIFICATIONS["BUS_LISTEN_DATABASE"] to a DATABASES alias or DSN '
+                    "that reaches PostgreSQL directly (docs/production.md, PgBouncer).",
+                    id="notifications.W030",
+                )
+            )
+    for alias in sorted(pooled & set(settings.DATABASES)):
+        database: dict[str, Any] = settings.DATABASES[alias]
+        options: dict[str, Any] = database.get("OPTIONS") or {}
+        if options.get("server_side_binding") and options.get("prepare_threshold", 5) is not None:
+            found.append(
+                Warning(
+                    f"DATABASES[{alias!r}] uses server-side binding through a transaction "
+                    "pooler: psycopg prepares repeated statements by name, which another "
+                    "client of the pool then finds (DuplicatePreparedStatement).",
+                    hint='Add "prepare_threshold": None to its OPTIONS, or drop '
+                    "server_side_binding.",
+                    id="notifications.W031",
+                )
+            )
+    return found

@@ -53,6 +53,13 @@ DEFAULTS: dict[str, Any] = {
     "BUS_POLL_INTERVAL": None,
     "BUS_RETENTION": 300,
     "BUS_GAP_TIMEOUT": 60,
+    # Database bus on PostgreSQL: where each worker's LISTEN connection goes. None: the
+    # bus's own database; else a DATABASES alias or a libpq DSN. Behind a transaction
+    # pooler (PgBouncer pool_mode=transaction) it must be a direct connection.
+    "BUS_LISTEN_DATABASE": None,
+    # DATABASES aliases that go through a transaction pooler (for check W030/W031);
+    # None: guessed from the port (6432, PgBouncer's default).
+    "POOLED_DATABASES": None,
     # Audiences up to this size carry their rendered frames; larger ones a pointer that
     # each worker renders for its own connected recipients.
     "PUSH_INLINE_MAX": 100,
@@ -175,6 +182,14 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
     "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
     "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),
+    "BUS_LISTEN_DATABASE": (
+        lambda v: v is None or _is_text(v),
+        "None, a DATABASES alias or a PostgreSQL DSN",
+    ),
+    "POOLED_DATABASES": (
+        lambda v: v is None or (isinstance(v, list | tuple) and all(map(_is_text, v))),
+        "None or a list of DATABASES aliases",
+    ),
     "BUS_GAP_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
     "PUSH_INLINE_MAX": (lambda v: _is_int(v, 0), "an integer >= 0"),
     "SOCKET_QUEUE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),

@@ -102,6 +102,16 @@ if os.environ.get("DEMO_REDIS_URL"):
         "REDIS_PREFIX": os.environ.get("DEMO_REDIS_PREFIX", "notifications"),
     }
 
+if os.environ.get("DEMO_PG_POOLER_PORT"):  # PgBouncer in transaction pooling mode in front
+    # The bus's LISTEN holds session state: it goes straight to PostgreSQL ("direct");
+    # requests and sends go through the pooler, without server-side cursors.
+    DATABASES["direct"] = dict(DATABASES["default"], OPTIONS={})
+    DATABASES["default"] |= {
+        "PORT": os.environ["DEMO_PG_POOLER_PORT"],
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+    }
+    NOTIFICATIONS |= {"BUS_LISTEN_DATABASE": "direct", "POOLED_DATABASES": ["default"]}
+
 # Channel work (email) runs on Django's Tasks API; the immediate backend runs each
 # task right after the sending transaction commits, in the server process.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -191,21 +191,44 @@ def _poll_interval(woken: bool) -> float:
     return 1.0 if woken else 0.05
 
 
+def listen_alias() -> str | None:
+    """The DATABASES alias the LISTEN connection uses (None when it is a DSN)."""
+    from django.conf import settings
+
+    target = notifications_settings.BUS_LISTEN_DATABASE
+    if target is None:
+        return _alias()
+    return str(target) if target in settings.DATABASES else None
+
+
+def listen_params() -> dict[str, Any]:
+    """psycopg connection arguments of the LISTEN connection (``BUS_LISTEN_DATABASE``).
+
+    It holds session state (LISTEN), so behind a transaction pooler it must name a
+    direct connection to PostgreSQL: a DATABASES alias or a libpq DSN.
+    """
+    alias = listen_alias()
+    if alias is None:
+        return {"conninfo": str(notifications_settings.BUS_LISTEN_DATABASE)}
+    params = connections[alias].settings_dict
+    return {
+        "dbname": params["NAME"],
+        "user": params.get("USER") or None,
+        "password": params.get("PASSWORD") or None,
+        "host": params.get("HOST") or None,
+        "port": params.get("PORT") or None,
+    }
+
+
 async def _listen_postgresql(wakeup: asyncio.Event) -> None:
     """Set ``wakeup`` on every NOTIFY of the channel, reconnecting when needed."""
     import psycopg
 
-    params = connections[_alias()].settings_dict
+    params = listen_params()
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(
-                dbname=params["NAME"],
-                user=params.get("USER") or None,
-                password=params.get("PASSWORD") or None,
-                host=params.get("HOST") or None,
-                port=params.get("PORT") or None,
-                autocommit=True,
-                connect_timeout=5,
+                **params, autocommit=True, connect_timeout=5
             ) as connection:
                 await connection.execute(f"LISTEN {CHANNEL}")
                 wakeup.set()  # catch up on anything sent while not listening
