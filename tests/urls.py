@@ -7,6 +7,7 @@ and schema tests reverse and generate each form alone.
 from django.contrib import admin
 from django.urls import include, path
 
+from notifications.ops import health_view, metrics_view
 from notifications.views import (
     NotificationDetailView,
     NotificationFilterView,
@@ -26,4 +27,12 @@ seed_urlpatterns = [
 #: The include() form, mounted under another prefix.
 include_urlpatterns = [path("api/notifications/", include("notifications.urls"))]
 
-urlpatterns = [*seed_urlpatterns, *include_urlpatterns, path("admin/", admin.site.urls)]
+#: The operators' endpoints (docs/production.md), on an internal path.
+ops_urlpatterns = [path("ops/metrics", metrics_view), path("ops/health", health_view)]
+
+urlpatterns = [
+    *seed_urlpatterns,
+    *include_urlpatterns,
+    *ops_urlpatterns,
+    path("admin/", admin.site.urls),
+]
