@@ -66,6 +66,23 @@ def frames(n: str, rounds: str, pace: str) -> dict[str, Any]:
     return {"started": started, "cpu_us_per_frame": cpu * 1e6 / (int(n) * int(rounds))}
 
 
+def pushes(count: str, n: str) -> dict[str, Any]:
+    """``count`` one-user pushes back to back (user ``i % n + 1``), each its own publish."""
+    started = time.time()
+    cpu = time.process_time()
+    for i in range(int(count)):
+        stamp = time.time()
+        _publish([(i % int(n) + 1, json.dumps({"action": "bench", "t": stamp, "r": i}))])
+    cpu = time.process_time() - cpu
+    ended = time.time()
+    return {
+        "started": started,
+        "ended": ended,
+        "publish_per_s": int(count) / (ended - started),
+        "cpu_us_per_push": cpu * 1e6 / int(count),
+    }
+
+
 def broadcast(n: str) -> dict[str, Any]:
     """One ``send_notification`` to users 1..n; the commit time and the sender's CPU."""
     from django.contrib.auth.models import User
@@ -114,5 +131,11 @@ def singles(count: str, pause: str) -> dict[str, Any]:
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.realtime_settings")
     django.setup()
-    command = {"setup": setup, "frames": frames, "broadcast": broadcast, "singles": singles}
+    command = {
+        "setup": setup,
+        "frames": frames,
+        "pushes": pushes,
+        "broadcast": broadcast,
+        "singles": singles,
+    }
     print(json.dumps(command[sys.argv[1]](*sys.argv[2:])))

@@ -51,6 +51,8 @@ else:
         }
     }
     NOTIFICATIONS = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": PREFIX}
+    if os.environ.get("BENCH_REDIS_CLUSTER_URLS"):  # bench.scaling: a local Redis Cluster
+        NOTIFICATIONS["REDIS_CLUSTER_URLS"] = os.environ["BENCH_REDIS_CLUSTER_URLS"].split(",")
     if os.environ.get("BENCH_BUS"):
         NOTIFICATIONS["BUS"] = os.environ["BENCH_BUS"]
     # Only 0.1 reads this (as its README advised); this version never touches it.
