@@ -43,6 +43,10 @@ DEFAULTS: dict[str, Any] = {
     # Redis Cluster instead of one Redis: URLs of some of its nodes (any live one is
     # enough to discover the others), e.g. ["redis://10.0.0.1:6379", "redis://10.0.0.2:6379"].
     "REDIS_CLUSTER_URLS": None,
+    # Redis Sentinel (a primary and its replicas): URLs of the sentinels and the name of
+    # the service they watch; the bus follows a failover to the promoted replica.
+    "REDIS_SENTINEL_URLS": None,
+    "REDIS_SENTINEL_SERVICE": "mymaster",
     # Prefix of the redis bus's channels.
     "REDIS_PREFIX": "notifications",
     # Seconds a socket waits for the bus to be connected before it is refused with 1013.
@@ -179,6 +183,11 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
         lambda v: v is None or (isinstance(v, list | tuple) and bool(v) and all(map(_is_text, v))),
         "None or a non-empty list of redis:// URLs",
     ),
+    "REDIS_SENTINEL_URLS": (
+        lambda v: v is None or (isinstance(v, list | tuple) and bool(v) and all(map(_is_text, v))),
+        "None or a non-empty list of redis:// URLs of sentinels",
+    ),
+    "REDIS_SENTINEL_SERVICE": (_is_text, "the name of the service the sentinels watch"),
     "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
     "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
     "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),

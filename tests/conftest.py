@@ -107,6 +107,15 @@ def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         yield cluster
 
 
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A private primary watched by one sentinel, started once per session."""
+    from tests.redis_cluster import local_sentinel
+
+    with local_sentinel(tmp_path_factory.mktemp("redis-sentinel")) as sentinel:
+        yield sentinel
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     """Create a user of whatever AUTH_USER_MODEL is: ``make_user("ann")``."""

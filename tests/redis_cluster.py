@@ -157,3 +157,44 @@ def local_cluster(
             process.kill()
         for process in cluster.processes.values():
             process.wait()
+
+
+@dataclass
+class LocalSentinel:
+    """A primary watched by one sentinel (service ``mymaster``)."""
+
+    primary: int
+    sentinel: int
+    processes: list[subprocess.Popen[bytes]]
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"redis://127.0.0.1:{self.sentinel}"]
+
+
+@contextlib.contextmanager
+def local_sentinel(workdir: Path, service: str = "mymaster") -> Iterator[LocalSentinel]:
+    """A private primary and a sentinel that watches it, on free loopback ports."""
+    primary, sentinel = cluster_port(), cluster_port()
+    config = workdir / "sentinel.conf"
+    config.write_text(
+        f"port {sentinel}\nbind 127.0.0.1\ndir {workdir}\n"
+        f"sentinel monitor {service} 127.0.0.1 {primary} 1\n"
+        f"sentinel down-after-milliseconds {service} 1000\n"
+        f"sentinel failover-timeout {service} 5000\n"
+    )
+    processes = [
+        subprocess.Popen(
+            ["redis-server", "--port", str(primary), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(["redis-server", str(config), "--sentinel"], stdout=subprocess.DEVNULL),
+    ]
+    try:
+        watcher = redis.Redis(port=sentinel, socket_connect_timeout=0.5)
+        wait_for(lambda: watcher.sentinel_get_master_addr_by_name(service), "the sentinel")
+        yield LocalSentinel(primary, sentinel, processes)
+    finally:
+        for process in processes:
+            process.kill()
+            process.wait()

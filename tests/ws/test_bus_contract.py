@@ -3,7 +3,8 @@
 Run on each leg over the buses that leg can offer: ``local`` and ``database`` (SQLite)
 on the embedded leg; ``local``, ``database`` (PostgreSQL), ``redis`` and
 ``redis-cluster`` (the redis bus on a local three-node Redis Cluster, sharded pub/sub)
-on the services leg. Like Django's ``tests/messages_tests/base.py``: the same tests, every backend.
+and ``redis-sentinel`` (a private primary found through a sentinel) on the services
+leg. Like Django's ``tests/messages_tests/base.py``: the same tests, every backend.
 """
 
 from __future__ import annotations
@@ -26,7 +27,11 @@ from tests.ws.support import in_thread, receive_frame, send, silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUSES = ["local", "database", "redis", "redis-cluster"] if SERVICES else ["local", "database"]
+BUSES = (
+    ["local", "database", "redis", "redis-cluster", "redis-sentinel"]
+    if SERVICES
+    else ["local", "database"]
+)
 
 
 @pytest.fixture(params=BUSES)
@@ -37,6 +42,9 @@ def bus(request: pytest.FixtureRequest, settings: Any) -> str:
     if name == "redis-cluster":
         cluster = request.getfixturevalue("redis_cluster")
         chosen["REDIS_CLUSTER_URLS"] = cluster.urls
+    if name == "redis-sentinel":
+        sentinel = request.getfixturevalue("redis_sentinel")
+        chosen["REDIS_SENTINEL_URLS"] = sentinel.urls
     settings.NOTIFICATIONS = {**getattr(settings, "NOTIFICATIONS", {}), **chosen}
     assert bus_path().split(".")[-2] == chosen["BUS"]
     return name
@@ -156,6 +164,8 @@ def test_the_bus_under_test_is_the_one_the_leg_promises(bus: str) -> None:
     assert type(get_bus()).__name__.lower().startswith(bus.split("-")[0])
     if bus == "redis-cluster":
         assert get_bus().cluster  # type: ignore[attr-defined]
+    if bus == "redis-sentinel":
+        assert get_bus().sentinel  # type: ignore[attr-defined]
 
 
 async def test_sockets_of_one_user_across_hubs_do_not_share_state(

@@ -4,7 +4,8 @@
 project's database, tailed by every worker), ``"redis"`` (production: pub/sub, one
 channel per user; one Redis or a Redis Cluster), or the dotted path of a
 :class:`~notifications.realtime.bus.base.BaseBus` subclass. Left unset, the package picks
-``redis`` when ``NOTIFICATIONS["REDIS_URL"]`` or ``REDIS_CLUSTER_URLS`` is set, ``local``
+``redis`` when ``NOTIFICATIONS["REDIS_URL"]``, ``REDIS_CLUSTER_URLS`` or
+``REDIS_SENTINEL_URLS`` is set, ``local``
 on an in-memory SQLite database (nothing else can share it), and ``database`` otherwise.
 """
 
@@ -46,7 +47,11 @@ def bus_path() -> str:
     """The dotted path of the bus class the settings select."""
     name = notifications_settings.BUS
     if name is None:
-        if notifications_settings.REDIS_URL or notifications_settings.REDIS_CLUSTER_URLS:
+        if (
+            notifications_settings.REDIS_URL
+            or notifications_settings.REDIS_CLUSTER_URLS
+            or notifications_settings.REDIS_SENTINEL_URLS
+        ):
             name = "redis"
         elif _in_memory_sqlite():
             name = "local"

@@ -15,6 +15,10 @@ pushes spread over the shards and never cross the cluster bus. The bus uses no k
 (nothing to co-locate with hash tags). A worker whose shard fails closes its sockets
 with 1013 and reconnects to the new topology; clients catch up over REST.
 
+With Redis Sentinel (``NOTIFICATIONS["REDIS_SENTINEL_URLS"]``) the bus asks the
+sentinels for the current primary and follows a failover: the worker's pub/sub
+connection breaks, its sockets get 1013, and it reconnects to the promoted replica.
+
 Everything is redis-py's public API: the sender uses the synchronous client (no event
 loop per call), the workers the asyncio one.
 """
@@ -34,7 +38,9 @@ import redis
 import redis.asyncio
 import redis.asyncio.cluster
 import redis.asyncio.retry
+import redis.asyncio.sentinel
 import redis.cluster
+import redis.sentinel
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -113,14 +119,18 @@ class RedisBus(BaseBus):
 
     def __init__(self) -> None:
         cluster = notifications_settings.REDIS_CLUSTER_URLS
+        sentinels = notifications_settings.REDIS_SENTINEL_URLS
         url = notifications_settings.REDIS_URL
-        if not url and not cluster:
+        if not url and not cluster and not sentinels:
             raise NotificationsImproperlyConfigured(
                 'The redis bus needs NOTIFICATIONS["REDIS_URL"], e.g. "redis://127.0.0.1:6379/0" '
-                '(or NOTIFICATIONS["REDIS_CLUSTER_URLS"] for a Redis Cluster).'
+                "(or REDIS_CLUSTER_URLS for a Redis Cluster, REDIS_SENTINEL_URLS for Sentinel)."
             )
         self.cluster = bool(cluster)
-        self.urls = [str(u) for u in cluster] if cluster else [str(url)]
+        self.sentinel = not cluster and bool(sentinels)
+        self.service = str(notifications_settings.REDIS_SENTINEL_SERVICE)
+        chosen = cluster or sentinels or [url]
+        self.urls = [str(u) for u in chosen]
         self.prefix = str(notifications_settings.REDIS_PREFIX)
         self.all_channel = f"{self.prefix}:all"
         self._sync: Any = None
@@ -129,7 +139,8 @@ class RedisBus(BaseBus):
 
     @property
     def where(self) -> str:
-        return ", ".join(self.urls)
+        where = ", ".join(self.urls)
+        return f"{where} (service {self.service!r})" if self.sentinel else where
 
     # -- sender side --------------------------------------------------------------
 
@@ -151,6 +162,11 @@ class RedisBus(BaseBus):
                     ],
                     **credentials,
                     **options,
+                )
+            elif self.sentinel:
+                nodes, credentials = _startup_nodes(self.urls)
+                self._sync = redis.sentinel.Sentinel(nodes, **options).master_for(
+                    self.service, health_check_interval=30, **credentials
                 )
             else:
                 self._sync = redis.Redis.from_url(self.urls[0], health_check_interval=30, **options)
@@ -202,6 +218,11 @@ class RedisBus(BaseBus):
                 max_connections=WORKER_CONNECTIONS,
                 **credentials,
                 **options,
+            )
+        if self.sentinel:
+            nodes, credentials = _startup_nodes(self.urls)
+            return redis.asyncio.sentinel.Sentinel(nodes, **options).master_for(
+                self.service, health_check_interval=5, **credentials
             )
         pool = redis.asyncio.BlockingConnectionPool.from_url(
             self.urls[0],
