@@ -86,7 +86,9 @@ if prometheus_client is not None:
         "1 while this worker's bus listener is connected.",
         multiprocess_mode="livemin",
     )
-    RECONNECTS = Counter("notifications_bus_reconnects", "Times a worker lost its bus.")
+    RECONNECTS = Counter(
+        "notifications_bus_reconnects", "Times a worker lost its bus (and began reconnecting)."
+    )
     FANOUT_ROWS = Counter(
         "notifications_fanout_rows", "Notification rows written by fan-outs.", ["path"]
     )

@@ -178,11 +178,14 @@ class Hub:
             logger.warning("Notifications bus is back: sockets are accepted again.")
             self._lost = False
         self.ready.set()
+        metrics.bus_connected(True)
 
     def bus_lost(self, error: BaseException) -> None:
         """The bus failed: close every socket with 1013 so that clients catch up later."""
         self.ready.clear()
+        metrics.bus_connected(False)
         if not self._lost:
+            metrics.bus_reconnect()
             logger.warning(
                 "Notifications bus unavailable (%r): closing %s sockets with %s.",
                 error,

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications import metrics
 from notifications.realtime.bus import get_bus
+from tests.servers import free_port
 from tests.ws.conftest import Opener
 from tests.ws.support import receive_frame, send
 
@@ -87,3 +88,23 @@ async def test_without_prometheus_client_the_endpoint_says_which_extra(
 
     assert response.status_code == 404
     assert "django-rest-notifications[metrics]" in response.json()["detail"]
+
+
+async def test_health_answers_503_while_the_worker_s_bus_is_lost(
+    open_socket: Opener, ann: Any, settings: Any
+) -> None:
+    settings.NOTIFICATIONS = {
+        **getattr(settings, "NOTIFICATIONS", {}),
+        "BUS": "redis",
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        "BUS_CONNECT_TIMEOUT": 0.5,
+    }
+    socket = await open_socket(ann)  # accepted, then closed with 1013: the bus is down
+    assert (await socket.receive_output(timeout=5))["code"] == 1013
+
+    response = await AsyncClient().get("/ops/health")
+
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "bus": "lost", "database": "ok"},
+    )

@@ -308,20 +308,16 @@ class RedisBus(BaseBus):
                 if self.cluster:
                     await self._check_primaries(link)
                 hub.bus_ready()
-                metrics.bus_connected(True)
                 delay = 0.1
                 await self._read(link)
             except ERRORS as error:
                 link.fail(error)
-                metrics.bus_connected(False)
-                metrics.bus_reconnect()
                 hub.bus_lost(error)
                 await self._close(link)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
             except asyncio.CancelledError:
                 link.fail(BusUnavailable("the worker is stopping"))
-                metrics.bus_connected(False)
                 self._links.pop(loop, None)
                 await self._close(link)
                 raise
