@@ -126,7 +126,7 @@ export interface ConnectionDetail {
 }
 
 export interface NotificationsClientOptions {
-  /** Where `include("notifications.urls")` is mounted, e.g. "/api/notifications/". */
+  /** Where `include("notifications.urls")` is mounted, e.g. "/notifications/". */
   apiUrl: string;
   /** The `ws/notifications` URL; default: ws(s)://<the API's host>/ws/notifications. */
   socketUrl?: string;

@@ -4,7 +4,7 @@
  * An ES module with no dependencies and no build step:
  *
  *     import { NotificationsClient } from "/static/notifications/client.js";
- *     const client = new NotificationsClient({ apiUrl: "/api/notifications/" });
+ *     const client = new NotificationsClient({ apiUrl: "/notifications/" });
  *     client.addEventListener("change", () => render(client.notifications, client.unread));
  *
  * It loads the first page over REST, keeps it current from the WebSocket's
