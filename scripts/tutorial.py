@@ -30,6 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"<!-- tutorial: (\w+)(?: (\S+))? -->\n```\w*\n(.*?)\n```", re.S)
+EMAIL_MARKER = re.compile(r"<!-- tutorial-email: (\w+)(?: (\S+))? -->\n```\w*\n(.*?)\n```", re.S)
 PASSWORD = "tutorial-password-1"
 TITLE = "Ann liked your post"
 
@@ -92,6 +93,14 @@ def blocks(readme: Path) -> list[tuple[str, str | None, str]]:
     """The tutorial's marked blocks, in order: (action, path, code)."""
     section = readme.read_text().split("## Five-minute tutorial", 1)[1].split("\n## ", 1)[0]
     return [(m.group(1), m.group(2), m.group(3) + "\n") for m in MARKER.finditer(section)]
+
+
+def email_blocks(readme: Path) -> list[tuple[str, str | None, str]]:
+    """The "Email and Web Push" section's marked blocks: pasted into the tutorial's project."""
+    return [
+        (m.group(1), m.group(2), m.group(3) + "\n")
+        for m in EMAIL_MARKER.finditer(readme.read_text())
+    ]
 
 
 def free_port() -> int:
@@ -211,6 +220,7 @@ def main() -> None:
                 print(f"-- send: the open socket received {report}", flush=True)
             else:
                 sys.exit(f"unknown tutorial action {action!r}")
+        email(project, env, wheel)
     finally:
         if server is not None:
             server.terminate()
@@ -218,6 +228,24 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print("tutorial: every step passed")
+
+
+def email(project: Path, env: dict[str, str], wheel: Path) -> None:
+    """The README's email settings, pasted as written: check, migrate and run_channels pass."""
+    for action, path, code in email_blocks(REPO / "README.md"):
+        if action == "run":
+            code = re.sub(r'pip install "[^"\[]+\[', f'pip install "{wheel}[', code)
+            sh(code, project, env, code.strip().splitlines()[-1][:70])
+        else:
+            assert action == "append", action
+            assert path
+            target = project / path
+            target.write_text(target.read_text() + "\n" + code)
+            print(f"-- email: {action} {path}", flush=True)
+    checked = sh("python manage.py check", project, env, "email: manage.py check")
+    assert "notifications.E" not in checked, checked
+    sh("python manage.py migrate", project, env, "email: manage.py migrate")
+    sh("python manage.py run_channels", project, env, "email: manage.py run_channels")
 
 
 def wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
