@@ -97,10 +97,8 @@ def blocks(readme: Path) -> list[tuple[str, str | None, str]]:
 
 def email_blocks(readme: Path) -> list[tuple[str, str | None, str]]:
     """The "Email and Web Push" section's marked blocks: pasted into the tutorial's project."""
-    return [
-        (m.group(1), m.group(2), m.group(3) + "\n")
-        for m in EMAIL_MARKER.finditer(readme.read_text())
-    ]
+    found = EMAIL_MARKER.finditer(readme.read_text())
+    return [(m.group(1), m.group(2), m.group(3) + "\n") for m in found]
 
 
 def free_port() -> int:
