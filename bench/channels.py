@@ -161,7 +161,7 @@ def timed_send(type_name: str) -> dict[str, Any]:
 def fan_out(runs: int, log: Any) -> dict[str, Any]:
     from django_tasks_db.models import DBTaskResult
 
-    from notifications.channels import tasks
+    from notifications.outbound import tasks
 
     results: dict[str, Any] = {}
     for type_name in ("plain", "mention"):
@@ -193,10 +193,10 @@ def digest(n: int, log: Any) -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from notifications.channels import digests
     from notifications.conf import notifications_settings
     from notifications.helpers import send_notification
     from notifications.models import Delivery, Event, Notification
+    from notifications.outbound import digests
 
     event = send_notification(type="weekly", title="Weekly", users=get_user_model().objects.all())
     Event.objects.filter(pk=event.pk).update(timestamp=timezone.now() - datetime.timedelta(hours=1))

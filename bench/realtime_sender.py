@@ -42,8 +42,8 @@ def _publish(frames: list[tuple[int, str]]) -> None:
 
         deliver([[Push(user, json.loads(text)) for user, text in frames]])
     else:
-        from notifications.bus.base import Frames
-        from notifications.delivery import publish
+        from notifications.realtime.bus.base import Frames
+        from notifications.realtime.publish import publish
 
         publish(lambda: [Frames(tuple(frames))])
 

@@ -15,9 +15,9 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from notifications import (
             checks,  # noqa: F401  (registers the system checks)
-            credentials,
             event_types,
         )
+        from notifications.realtime import credentials
 
         post_migrate.connect(_sync_event_types, sender=self)
         credentials.connect_signals()
@@ -30,7 +30,7 @@ def _import_bus() -> None:
     redis-py took longer than the send itself). A bus that does not import is E006."""
     from django.utils.module_loading import import_string
 
-    from notifications.bus import bus_path
+    from notifications.realtime.bus import bus_path
 
     with contextlib.suppress(ImportError):  # reported by the system check E006
         import_string(bus_path())

@@ -69,7 +69,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 @register(deploy=True)
 def check_active_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """I002 (``check --deploy``): which bus carries the pushes."""
-    from notifications.bus import bus_path
+    from notifications.realtime.bus import bus_path
 
     return [
         Info(f"Notifications are pushed through the bus {bus_path()}.", id="notifications.I002")
@@ -79,7 +79,7 @@ def check_active_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
 @register()
 def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E006: the bus does not import; W006: a bus that cannot reach other processes."""
-    from notifications.bus import bus_path
+    from notifications.realtime.bus import bus_path
 
     path = bus_path()
     unimportable = check_dotted_path(
@@ -91,8 +91,8 @@ def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if unimportable:
         return unimportable
     found: list[CheckMessage] = []
-    from notifications.bus.local import LocalBus
-    from notifications.bus.locmem import LocmemBus
+    from notifications.realtime.bus.local import LocalBus
+    from notifications.realtime.bus.locmem import LocmemBus
 
     bus = import_string(path)
     # The locmem bus is a test double: recording, not reaching other processes, is its job.
@@ -125,8 +125,8 @@ POOL_HINT = (
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.channels.config import IN_APP, channel_problems, type_channels
     from notifications.fanout.tasks import task_decorator
+    from notifications.outbound.config import IN_APP, channel_problems, type_channels
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")
@@ -161,7 +161,7 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
     if "web_push" in used and "web_push" in configured:
-        from notifications.channels.registry import get_channel
+        from notifications.outbound.registry import get_channel
 
         if not get_channel("web_push").is_available():
             found.append(

@@ -35,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     # Audiences larger than this fan out on the task queue; None: never by default.
     "ASYNC_FANOUT_THRESHOLD": None,
     # The bus between processes: "local", "database", "redis" or a dotted path of a
-    # notifications.bus.base.BaseBus subclass. None: "redis" when REDIS_URL is set,
+    # notifications.realtime.bus.base.BaseBus subclass. None: "redis" when REDIS_URL is set,
     # "local" on an in-memory SQLite database, "database" otherwise.
     "BUS": None,
     # Redis URL of the redis bus, e.g. "redis://127.0.0.1:6379/0".
@@ -73,9 +73,9 @@ DEFAULTS: dict[str, Any] = {
     # --- Delivery channels (docs/channels.md) ---
     # Channel name -> dotted path of its BaseChannel subclass.
     "CHANNELS": {
-        "in_app": "notifications.channels.in_app.InAppChannel",
-        "email": "notifications.channels.email.EmailChannel",
-        "web_push": "notifications.channels.web_push.WebPushChannel",
+        "in_app": "notifications.outbound.in_app.InAppChannel",
+        "email": "notifications.outbound.email.EmailChannel",
+        "web_push": "notifications.outbound.web_push.WebPushChannel",
     },
     # Notifications handled per delivery task (email / Web Push).
     "CHANNEL_BATCH_SIZE": 500,

@@ -1,6 +1,6 @@
 """The one place that builds the wire JSON, for REST responses and WebSocket frames.
 
-Views answer with these builders only; :mod:`notifications.serializers`
+Views answer with these builders only; :mod:`notifications.api.serializers`
 describes the same shapes for the OpenAPI schema.
 
 The event part of a notification is built once per event and shared by every

@@ -7,7 +7,7 @@ package makes it available after importing either module (see
 
 from django.urls import path
 
-from notifications.consumers import NotificationsConsumer
+from notifications.realtime.consumer import NotificationsConsumer
 
 websocket_urlpatterns = [
     path(

@@ -16,16 +16,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications import channels, signals
+from notifications import outbound, signals
 from notifications.badges import user_counts
 from notifications.conf import notifications_settings
-from notifications.delivery import push_frames, push_new
 from notifications.event_types import sendable_type
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Audience, Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
+from notifications.realtime.publish import push_frames, push_new
 from notifications.validation import check_storable, validate_notification
 
 
@@ -157,8 +157,8 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     if event.notifications_count:
         Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
         push_new(event, created=event.notifications_count, rows=rows)
-        if channels.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
-            transaction.on_commit(lambda: channels.enqueue_for_event(event.pk), robust=True)
+        if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
+            transaction.on_commit(lambda: outbound.enqueue_for_event(event.pk), robust=True)
     return event.notifications_count
 
 
@@ -455,7 +455,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
 
     Stored as the set of excluded types, so a type added to ``settings.EVENTS``
     later is received by everyone. The caller validates ``names``
-    (:class:`~notifications.serializers.NotificationFilterSerializer` does);
+    (:class:`~notifications.api.serializers.NotificationFilterSerializer` does);
     a name that is not sendable, such as a type removed meanwhile, selects nothing.
     Concurrent calls for one user are serialised, so the stored set is always the
     ``names`` of one of them.

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from notifications.bus import locmem
 from notifications.payloads import PushMessage
+from notifications.realtime.bus import locmem
 
 
 def clear_outbox() -> None:

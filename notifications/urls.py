@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from notifications.channel_views import (
+from notifications.api.channel_views import (
     PreferencesView,
     PushKeyView,
     PushSubscriptionsView,
     unsubscribe,
 )
-from notifications.views import (
+from notifications.api.views import (
     BatchArchiveView,
     BatchUnarchiveView,
     EventTypesView,

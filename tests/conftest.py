@@ -17,10 +17,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
-from notifications.bus import locmem, reset_bus
 from notifications.helpers import send_notification
-from notifications.hub import close_hubs
 from notifications.models import Event
+from notifications.realtime.bus import locmem, reset_bus
+from notifications.realtime.hub import close_hubs
 from tests.support import SERVICES, client_for
 
 CI = os.environ.get("CI", "").lower() == "true"

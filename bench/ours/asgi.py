@@ -10,7 +10,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 import notifications.routing  # noqa: E402
-from notifications.auth import TokenAuthMiddlewareStack  # noqa: E402
+from notifications.realtime.auth import TokenAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -172,7 +172,7 @@ def _load_inbox(cursor: Any, type_id: int, rows: int) -> dict[str, Any]:
 
     from rest_framework.pagination import Cursor
 
-    from notifications.pagination import NotificationCursorPagination
+    from notifications.api.pagination import NotificationCursorPagination
 
     user = User.objects.create(username="inbox", password="!")
     cursor.execute(

@@ -1,18 +1,23 @@
-"""Delivery channels besides the in-app inbox: email (with digests) and Web Push.
+"""Deprecated: the delivery channels are :mod:`notifications.outbound` (``channels`` is Django
+Channels' name). This alias is removed in 0.4."""
 
-``send_notification`` asks :func:`wants_tasks` and, after commit, calls
-:func:`enqueue_for_event`; everything else runs on the task queue. See
-docs/channels.md.
-"""
+from notifications.deprecated import alias_package
+from notifications.outbound import *  # noqa: F403
+from notifications.outbound import __all__  # noqa: F401
 
-from __future__ import annotations
-
-from notifications.channels.tasks import enqueue_for_event, immediate_channels
-
-
-def wants_tasks(type_name: str) -> bool:
-    """Whether events of ``type_name`` have channel work to queue (email or Web Push at once)."""
-    return bool(immediate_channels(type_name))
-
-
-__all__ = ["enqueue_for_event", "wants_tasks"]
+alias_package(
+    "notifications.channels",
+    "notifications.outbound",
+    (
+        "base",
+        "config",
+        "deliveries",
+        "digests",
+        "email",
+        "in_app",
+        "preferences",
+        "registry",
+        "tasks",
+        "web_push",
+    ),
+)

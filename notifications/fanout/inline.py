@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from notifications.conf import notifications_settings
-from notifications.delivery import NewRow
 from notifications.fanout.audience import Audience, QuerySetAudience
 from notifications.fanout.sql import insert_notifications
 from notifications.fanout.sql import insert_notifications_returning as returning
+from notifications.frames import NewRow
 from notifications.models import Event
 
 

@@ -31,8 +31,8 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
-from notifications.delivery import NewRow, new_rows
 from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.frames import NewRow, new_rows
 from notifications.models import Event, ExcludedEventType, Notification
 from notifications.payloads import author_payload
 

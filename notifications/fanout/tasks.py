@@ -21,11 +21,11 @@ from django.db import transaction
 from django.db.models import F
 
 from notifications.conf import notifications_settings
-from notifications.delivery import push_new
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.fanout.audience import Audience
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
+from notifications.realtime.publish import push_new
 
 
 def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -58,10 +58,11 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
                 notifications_count=F("notifications_count") + created
             )
             push_new(event, created=created, user_ids=created_ids, rows=rows)
-            from notifications import channels  # not at import: channels uses task_decorator
 
-            if channels.wants_tasks(event.type.name):
-                transaction.on_commit(lambda: channels.enqueue_for_event(event_id, created_ids))
+            from notifications import outbound  # not at import: outbound uses task_decorator
+
+            if outbound.wants_tasks(event.type.name):
+                transaction.on_commit(lambda: outbound.enqueue_for_event(event_id, created_ids))
     return created
 
 

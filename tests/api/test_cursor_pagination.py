@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
+from notifications.api.pagination import DEFERRED_JOIN_OFFSET
 from notifications.models import Event, EventType, Notification
-from notifications.pagination import DEFERRED_JOIN_OFFSET
 from tests.support import ids_of
 
 

@@ -13,7 +13,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 
 import notifications.routing
-from notifications.hub import Hub, running_hubs
+from notifications.realtime.hub import Hub, running_hubs
 from tests.servers import free_port
 
 

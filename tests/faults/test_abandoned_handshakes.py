@@ -15,9 +15,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from notifications.bus.base import Frames
-from notifications.delivery import publish
 from notifications.helpers import send_notification
+from notifications.realtime.bus.base import Frames
+from notifications.realtime.publish import publish
 from tests.faults.inprocess import the_hub, uvicorn_in_thread
 from tests.support import session_cookie
 

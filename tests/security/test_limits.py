@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from rest_framework.exceptions import ParseError
 
+from notifications.api.parsers import BoundedJSONParser, RequestTooLarge
 from notifications.helpers import send_notification
 from notifications.models import Notification
-from notifications.parsers import BoundedJSONParser, RequestTooLarge
 from tests.support import FORMS, Form, client_for, snapshot
 
 LIMIT = 1024

@@ -15,10 +15,10 @@ from channels.testing.websocket import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 import notifications.routing
-from notifications.auth import TokenAuthMiddlewareStack
-from notifications.bus.base import Frames
-from notifications.delivery import publish
 from notifications.helpers import send_notification
+from notifications.realtime.auth import TokenAuthMiddlewareStack
+from notifications.realtime.bus.base import Frames
+from notifications.realtime.publish import publish
 from tests.support import session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-LOCMEM = "notifications.bus.locmem.LocmemBus"
+LOCMEM = "notifications.realtime.bus.locmem.LocmemBus"
 #: Besides the errors: the unknown-key warning (the bus's I002 and W006 are other tests').
 CHECKED = {"notifications.W001"}
 
@@ -82,8 +82,8 @@ def test_notifications_must_be_a_dict():
 @pytest.mark.parametrize(
     "path",
     [
-        "notifications.bus.nope.NopeBus",
-        "notifications.bus.locmem.NoSuchClass",
+        "notifications.realtime.bus.nope.NopeBus",
+        "notifications.realtime.bus.locmem.NoSuchClass",
         "NoDots",
     ],
 )

@@ -13,11 +13,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 import notifications.routing
-from notifications.auth import TokenAuthMiddlewareStack
-from notifications.bus.local import LocalBus
 from notifications.exceptions import BusUnavailable
 from notifications.helpers import send_notification
 from notifications.models import Event
+from notifications.realtime.auth import TokenAuthMiddlewareStack
+from notifications.realtime.bus.local import LocalBus
 
 PATH = "/ws/notifications"
 #: How long a test waits for a frame that must come (Redis needs more than the default 1 s).

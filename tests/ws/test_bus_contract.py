@@ -14,11 +14,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from notifications.bus import bus_path, get_bus
-from notifications.bus.base import Revoke
-from notifications.delivery import publish
 from notifications.helpers import send_notification
-from notifications.hub import CLOSE_UNAUTHENTICATED
+from notifications.realtime.bus import bus_path, get_bus
+from notifications.realtime.bus.base import Revoke
+from notifications.realtime.hub import CLOSE_UNAUTHENTICATED
+from notifications.realtime.publish import publish
 from tests.settings import SERVICES
 from tests.ws.conftest import Opener
 from tests.ws.support import in_thread, receive_frame, send, silent

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from notifications.hub import CLOSE_BUS_UNAVAILABLE
+from notifications.realtime.hub import CLOSE_BUS_UNAVAILABLE
 from tests.servers import free_port
 from tests.ws.conftest import Opener
 from tests.ws.support import FRAME_TIMEOUT, FlakyBus, receive_frame, send, silent

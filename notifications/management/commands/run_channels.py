@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from notifications.channels.tasks import run_periodic
+from notifications.outbound.tasks import run_periodic
 
 
 class Command(BaseCommand):

@@ -1,0 +1,176 @@
+"""REST views of the delivery channels: preferences, Web Push subscriptions, unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from notifications.api.openapi import (
+    BODY_ERRORS,
+    ERRORS,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
+from notifications.api.serializers import (
+    ErrorDetailSerializer,
+    PreferencesSerializer,
+    PreferencesUpdateSerializer,
+    PushEndpointAnswerSerializer,
+    PushEndpointSerializer,
+    PushKeySerializer,
+    PushSubscriptionSerializer,
+)
+from notifications.api.views import NotificationsAPIView
+from notifications.exceptions import UnknownChannel, UnknownEventType
+from notifications.outbound import preferences as prefs
+from notifications.outbound import web_push
+from notifications.outbound.config import EMAIL
+from notifications.outbound.email import read_unsubscribe_token
+from notifications.outbound.registry import available_channels
+
+WEB_PUSH_OFF = {404: OpenApiResponse(ErrorDetailSerializer, description="Web Push is not enabled.")}
+
+
+class PreferencesView(NotificationsAPIView):
+    """Per type and channel, whether the user gets it (GET), or change some switches (PATCH)."""
+
+    serializer_class = PreferencesSerializer
+
+    @extend_schema(
+        operation_id="notifications_preferences_retrieve",
+        responses={200: PreferencesSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(prefs.preferences(request.user))
+
+    @extend_schema(
+        operation_id="notifications_preferences_update",
+        request=PreferencesUpdateSerializer,
+        responses={200: PreferencesSerializer, **ERRORS, **BODY_ERRORS},
+        description='Partial: `{"types": {"post_like": {"email": false}}}` sets one switch.',
+    )
+    def patch(self, request: Request) -> Response:
+        body = PreferencesUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            prefs.set_preferences(request.user, body.validated_data["types"])
+        except UnknownChannel as error:
+            raise ValidationError({"types": {error.type_name: [str(error)]}}) from error
+        except UnknownEventType as error:
+            raise ValidationError({"types": {str(error.name): [str(error)]}}) from error
+        return Response(prefs.preferences(request.user))
+
+
+def _require_web_push() -> None:
+    if "web_push" not in available_channels() or web_push.application_server_key() is None:
+        raise NotFound("Web Push is not enabled.")
+
+
+class PushKeyView(NotificationsAPIView):
+    """The VAPID application server key browsers subscribe with."""
+
+    serializer_class = PushKeySerializer
+
+    @extend_schema(
+        operation_id="notifications_push_key",
+        responses={200: PushKeySerializer, **ERRORS, **WEB_PUSH_OFF},
+    )
+    def get(self, request: Request) -> Response:
+        _require_web_push()
+        return Response({"public_key": web_push.application_server_key()})
+
+
+class PushSubscriptionsView(NotificationsAPIView):
+    """Save (POST) or delete (DELETE) a browser's push subscription for the current user."""
+
+    serializer_class = PushSubscriptionSerializer
+
+    @extend_schema(
+        operation_id="notifications_push_subscribe",
+        request=PushSubscriptionSerializer,
+        responses={
+            201: PushEndpointAnswerSerializer,
+            200: PushEndpointAnswerSerializer,
+            **ERRORS,
+            **BODY_ERRORS,
+            **WEB_PUSH_OFF,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        _require_web_push()
+        body = PushSubscriptionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        created = web_push.save_subscription(
+            request.user, data["endpoint"], data["keys"]["p256dh"], data["keys"]["auth"]
+        )
+        return Response(
+            {"endpoint": data["endpoint"]},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="notifications_push_unsubscribe",
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "endpoint",
+                {"type": "string", "minLength": 1, "maxLength": 2000, "pattern": "^[^\\x00]*$"},
+                OpenApiParameter.QUERY,
+                required=True,
+                description='The subscription\'s endpoint; or a body {"endpoint": "..."}.',
+            )
+        ],
+        responses={204: None, **ERRORS, **BODY_ERRORS},
+    )
+    def delete(self, request: Request) -> Response:
+        # The body of API-ADDITIONS, or ?endpoint= (OpenAPI has no DELETE bodies).
+        data = request.data
+        given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
+        body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})
+        body.is_valid(raise_exception=True)
+        web_push.delete_subscription(request.user, body.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST without cookies; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe from a type's email, no login needed.
+
+    GET shows a confirmation page (link scanners must not unsubscribe anyone);
+    POST, as mail clients send it (``List-Unsubscribe=One-Click``) or from that
+    page, turns email off for the token's types. JSON answers unless the
+    client asks for HTML.
+    """
+    try:
+        user_pk, type_names = read_unsubscribe_token(token)
+        user = get_user_model()._default_manager.get(pk=user_pk)
+    except (signing.BadSignature, get_user_model().DoesNotExist, ValueError):
+        return _answer(request, 400, {"detail": "Invalid unsubscribe link."}, token)
+    if request.method == "GET":
+        return _answer(request, 200, {"types": type_names, "channel": EMAIL}, token, confirm=True)
+    offered = [name for name in type_names if EMAIL in prefs.offered_channels(name)]
+    if offered:
+        prefs.set_preferences(user, {name: {EMAIL: False} for name in offered})
+    return _answer(request, 200, {"unsubscribed": offered, "channel": EMAIL}, token)
+
+
+def _answer(
+    request: HttpRequest, code: int, body: dict[str, Any], token: str, *, confirm: bool = False
+) -> HttpResponse:
+    if "text/html" not in request.headers.get("Accept", ""):
+        return JsonResponse(body, status=code)
+    context = {**body, "token": token, "confirm": confirm, "error": code >= 400}
+    return render(request, "notifications/unsubscribe.html", context, status=code)

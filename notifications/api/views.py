@@ -1,0 +1,313 @@
+"""REST views: validate with :mod:`~notifications.api.serializers`, act with
+:mod:`~notifications.services`, answer with :mod:`~notifications.payloads`."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import BasePagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from notifications import payloads, services
+from notifications.api.bodies import BoundedBodyMixin
+from notifications.api.caching import conditional_count
+from notifications.api.filters import NotificationFilterBackend, NotificationFilterSet
+from notifications.api.openapi import (
+    BODY_ERRORS,
+    ERRORS,
+    NOT_FOUND,
+    NOT_MODIFIED,
+    NOTIFICATION_ID,
+    TYPE_NAME_SCHEMA,
+    OpenApiParameter,
+    array_of,
+    extend_schema,
+)
+from notifications.api.pagination import pagination_class
+from notifications.api.parsers import BoundedJSONParser
+from notifications.api.serializers import (
+    EventTypeChoiceSerializer,
+    MarkAllReadQuerySerializer,
+    MarkAllReadSerializer,
+    NotificationFilterSerializer,
+    NotificationIdsSerializer,
+    NotificationSerializer,
+    ReadStateSerializer,
+    SeenAllSerializer,
+    UnreadCountSerializer,
+)
+from notifications.models import MAX_ID, Notification
+
+
+class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
+    """Base of the package's views: authenticated users, bounded JSON bodies."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [BoundedJSONParser]
+    throttle_scope = "notifications"
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        rows: QuerySet[Notification] = Notification.objects.for_user(self.request.user).with_event()
+        return rows
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Another user's notification and a missing one answer the same 404.
+        if isinstance(exc, Notification.DoesNotExist):
+            exc = NotFound()
+        return super().handle_exception(exc)
+
+
+class NotificationsListView(NotificationsAPIView):
+    """The requesting user's notifications (GET) and batch mark-as-read (PATCH)."""
+
+    serializer_class = NotificationSerializer
+    filter_backends = [NotificationFilterBackend]
+    filterset_class = NotificationFilterSet
+
+    @property
+    def paginator(self) -> BasePagination | None:
+        if not hasattr(self, "_paginator"):
+            self._paginator = pagination_class()()
+        return self._paginator
+
+    @extend_schema(
+        operation_id="notifications_list",
+        responses={200: NotificationSerializer(many=True), **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        rows = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        if page is None:
+            return Response(NotificationSerializer(rows, many=True).data)
+        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="notifications_mark_read",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        filters=False,
+        description=(
+            "Mark the listed notifications read (a JSON array of at most MAX_BATCH_IDS ids); "
+            "answers the requester's ones among them. Others' and unknown ids are skipped."
+        ),
+    )
+    def patch(self, request: Request) -> Response:
+        rows = services.mark_read(request.user, batch_ids(request))
+        return Response(NotificationSerializer(rows, many=True).data)
+
+
+def batch_ids(request: Request) -> list[int]:
+    """The JSON array of ids of a batch body (400 ``{"ids": [...]}`` otherwise)."""
+    body = NotificationIdsSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    ids: list[int] = body.validated_data
+    return ids
+
+
+class NotificationIdMixin:
+    kwargs: dict[str, object]
+
+    def _id(self) -> int:
+        notification_id = int(str(self.kwargs["notification_id"]))
+        if notification_id > MAX_ID:
+            raise NotFound
+        return notification_id
+
+
+class NotificationDetailView(NotificationIdMixin, NotificationsAPIView):
+    """One notification: read it (GET), mark it read or unread (PATCH), delete it (DELETE)."""
+
+    serializer_class = NotificationSerializer
+
+    @extend_schema(
+        operation_id="notification_retrieve",
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def get(self, request: Request, notification_id: int) -> Response:
+        row = services.get_notification(request.user, self._id())
+        return Response(NotificationSerializer(row).data)
+
+    @extend_schema(
+        operation_id="notification_partial_update",
+        parameters=[NOTIFICATION_ID],
+        request=ReadStateSerializer,
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND, **BODY_ERRORS},
+        description='Mark read (no body, or {"readed": true}); {"readed": null} marks unread.',
+    )
+    def patch(self, request: Request, notification_id: int) -> Response:
+        body = ReadStateSerializer(data=request.data)  # no body parses as {}; null is a 400
+        body.is_valid(raise_exception=True)
+        notification_id = self._id()
+        if body.marks_unread():
+            row = services.mark_unread(request.user, notification_id)
+        else:
+            rows = services.mark_read(request.user, [notification_id])
+            if not rows:
+                raise NotFound
+            row = rows[0]
+        return Response(NotificationSerializer(row).data)
+
+    @extend_schema(
+        operation_id="notification_destroy",
+        parameters=[NOTIFICATION_ID],
+        responses={204: None, **ERRORS, **NOT_FOUND},
+    )
+    def delete(self, request: Request, notification_id: int) -> Response:
+        services.delete_notification(request.user, self._id())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationFilterView(NotificationsAPIView):
+    """The event types the user receives (GET) or replaces (PATCH)."""
+
+    serializer_class = NotificationFilterSerializer
+
+    @extend_schema(
+        operation_id="notifications_filter_retrieve",
+        responses={200: NotificationFilterSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(payloads.filter_payload(services.received_types(request.user)))
+
+    @extend_schema(
+        operation_id="notifications_filter_update",
+        request=NotificationFilterSerializer,
+        responses={200: NotificationFilterSerializer, **ERRORS, **BODY_ERRORS},
+    )
+    def patch(self, request: Request) -> Response:
+        body = NotificationFilterSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        received = services.set_received_types(request.user, body.validated_data["event_types"])
+        return Response(payloads.filter_payload(received))
+
+
+class UnreadCountView(NotificationsAPIView):
+    """The exact number of the user's unread notifications."""
+
+    serializer_class = UnreadCountSerializer
+
+    @extend_schema(responses={200: UnreadCountSerializer, **NOT_MODIFIED, **ERRORS})
+    def get(self, request: Request) -> HttpResponseBase:
+        return conditional_count(request, services.counts(request.user))
+
+
+class MarkAllSeenView(NotificationsAPIView):
+    """Mark every unseen notification seen (the user opened the inbox)."""
+
+    serializer_class = SeenAllSerializer
+
+    @extend_schema(request=None, responses={200: SeenAllSerializer, **ERRORS})
+    def post(self, request: Request) -> Response:
+        updated = services.mark_all_seen(request.user)
+        return Response({"updated": updated, "unseen": services.unseen_count(request.user)})
+
+
+class NotificationArchiveView(NotificationIdMixin, NotificationsAPIView):
+    """Archive one notification (POST ``<id>/archive``)."""
+
+    serializer_class = NotificationSerializer
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.archive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notification_archive",
+        request=None,
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        rows = self.change(request, [self._id()])
+        if not rows:
+            raise NotFound
+        return Response(NotificationSerializer(rows[0]).data)
+
+
+class NotificationUnarchiveView(NotificationArchiveView):
+    """Bring one archived notification back (POST ``<id>/unarchive``)."""
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.unarchive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notification_unarchive",
+        request=None,
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        return super().post(request, notification_id)
+
+
+class BatchArchiveView(NotificationsAPIView):
+    """Archive the listed notifications (a JSON array of ids, like batch mark-read)."""
+
+    serializer_class = NotificationSerializer
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.archive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notifications_archive",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        description=(
+            "A JSON array of at most MAX_BATCH_IDS ids; answers the requester's ones among "
+            "them. Others' and unknown ids are skipped."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        rows = self.change(request, batch_ids(request))
+        return Response(NotificationSerializer(rows, many=True).data)
+
+
+class BatchUnarchiveView(BatchArchiveView):
+    """Bring the listed archived notifications back (a JSON array of ids)."""
+
+    def change(self, request: Request, ids: list[int]) -> list[Notification]:
+        return services.unarchive(request.user, ids)
+
+    @extend_schema(
+        operation_id="notifications_unarchive",
+        request=NotificationIdsSerializer,
+        responses={200: array_of("Notification"), **ERRORS, **BODY_ERRORS},
+        description="A JSON array of at most MAX_BATCH_IDS ids, like archive.",
+    )
+    def post(self, request: Request) -> Response:
+        return super().post(request)
+
+
+class MarkAllReadView(NotificationsAPIView):
+    """Mark every unread notification read (``?type=a,b`` for some types only)."""
+
+    serializer_class = MarkAllReadSerializer
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("type", TYPE_NAME_SCHEMA)],
+        responses={200: MarkAllReadSerializer, **ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        query = MarkAllReadQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        updated = services.mark_all_read(request.user, query.types())
+        unread = services.unread_count(request.user)
+        return Response(payloads.mark_all_read_payload(updated, unread))
+
+
+class EventTypesView(NotificationsAPIView):
+    """The sendable event types, each with whether the user receives it."""
+
+    serializer_class = EventTypeChoiceSerializer
+    pagination_class = None
+
+    @extend_schema(responses={200: EventTypeChoiceSerializer(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        catalogue = services.event_type_catalogue(request.user)
+        return Response([payloads.event_type_choice_payload(t, on) for t, on in catalogue])

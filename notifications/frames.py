@@ -1,0 +1,86 @@
+"""The ``new`` frames of freshly written notifications, rendered from the rows.
+
+The one place frames of new rows are built, whoever asks: the sender for a small
+audience (from the rows its INSERT returned), each worker's hub for a pointer (from
+the rows it reads). Three queries whatever the number of rows: event, rows, counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from notifications.badges import badge_counts
+from notifications.payloads import (
+    encode,
+    event_authors,
+    event_payload,
+    notification_payload,
+    push_message,
+    regrouped,
+)
+
+if TYPE_CHECKING:
+    from notifications.models import Event
+
+#: A new row as the insert returns it: ``(pk, user_id, readed, count, authors)``.
+NewRow = tuple[int, int, Any, int, Any]
+NEW_ROW_FIELDS = ("pk", "user_id", "readed", "count", "authors")
+
+
+def render_new_rows(
+    event_id: int, user_ids: Sequence[int] | None, ids: tuple[int, int] | None
+) -> list[tuple[int, str]]:
+    """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None).
+
+    Three queries whatever the number of rows: the event, the rows, the counts.
+    """
+    from notifications.models import Event
+
+    event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
+    if event is None:
+        return []
+    return new_frames(event, new_rows(event_id, user_ids, ids))
+
+
+def new_rows(
+    event_id: int,
+    user_ids: Sequence[int] | None,
+    ids: tuple[int, int] | None,
+    using: str = "default",
+) -> list[NewRow]:
+    """The event's notifications as :data:`NewRow` tuples, by user."""
+    from notifications.models import Notification
+
+    found = Notification.objects.using(using).filter(event_id=event_id)
+    if user_ids is not None:
+        found = found.filter(user_id__in=user_ids)
+    if ids is not None:
+        found = found.filter(pk__gte=ids[0], pk__lte=ids[1])
+    return list(found.order_by("user_id").values_list(*NEW_ROW_FIELDS))
+
+
+def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
+    """``(user_id, frame)`` for each new row of ``event``, with the users' counts.
+
+    For a grouped event a row with a count above 1 is one the event folded into: its
+    frame says ``updated`` and carries its count and authors.
+    """
+    if not rows:
+        return []
+    shared = event_payload(event)
+    authors = event_authors(event)
+    counts = badge_counts([row[1] for row in rows])
+    frames = []
+    for pk, user_id, readed, count, stored in rows:
+        frame = push_message(
+            "new",
+            **counts[user_id],
+            notification=notification_payload(
+                notification_id=pk, user_id=user_id, readed=readed, event=shared, authors=authors
+            ),
+        )
+        if event.group is not None:
+            frame = regrouped(frame, event.group, count, stored)
+        frames.append((user_id, encode(frame)))
+    return frames

@@ -1,0 +1,18 @@
+"""Delivery channels besides the in-app inbox: email (with digests) and Web Push.
+
+``send_notification`` asks :func:`wants_tasks` and, after commit, calls
+:func:`enqueue_for_event`; everything else runs on the task queue. See
+docs/channels.md.
+"""
+
+from __future__ import annotations
+
+from notifications.outbound.tasks import enqueue_for_event, immediate_channels
+
+
+def wants_tasks(type_name: str) -> bool:
+    """Whether events of ``type_name`` have channel work to queue (email or Web Push at once)."""
+    return bool(immediate_channels(type_name))
+
+
+__all__ = ["enqueue_for_event", "wants_tasks"]

@@ -1,0 +1,158 @@
+"""The email channel: Django's email backend, per-type templates, one-click unsubscribe.
+
+Templates (``notifications/email/<type>_subject.txt``, ``<type>.txt``,
+``<type>.html``, falling back to ``default_*``; digests use ``digest_*``) are
+rendered in the recipient's language with ``user``, ``notifications`` (newest
+first), ``notification`` (the first), ``event``, ``event_type``,
+``unsubscribe_url`` and ``base_url``. Each message carries ``List-Unsubscribe``
+and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.module_loading import import_string
+
+from notifications.conf import notifications_settings
+from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
+
+if TYPE_CHECKING:
+    from notifications.models import Notification
+
+UNSUBSCRIBE_SALT = "notifications.outbound.email.unsubscribe"
+TEMPLATES = "notifications/email"
+
+
+def email_address(user: Any) -> str:
+    """The user's address (the user model's email field); "" when there is none."""
+    address = getattr(user, get_user_model().get_email_field_name(), "") or ""
+    return str(address)
+
+
+def user_language(user: Any) -> str:
+    """The language to write to ``user`` in: ``NOTIFICATIONS["USER_LANGUAGE"](user)``.
+
+    Falls back to ``settings.LANGUAGE_CODE`` when the setting is None or the
+    function returns a false value.
+    """
+    path = notifications_settings.USER_LANGUAGE
+    language = import_string(path)(user) if path else None
+    return str(language or settings.LANGUAGE_CODE)
+
+
+def unsubscribe_token(user: Any, type_names: Sequence[str]) -> str:
+    """A signed token that turns email off for ``type_names`` for ``user`` (never expires)."""
+    return signing.dumps(
+        {"u": str(user.pk), "t": sorted(set(type_names))}, salt=UNSUBSCRIBE_SALT, compress=True
+    )
+
+
+def read_unsubscribe_token(token: str) -> tuple[str, list[str]]:
+    """The (user pk, type names) of a token; ``signing.BadSignature`` when it was tampered with."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("u"), str)
+        or not isinstance(data.get("t"), list)
+        or not all(isinstance(name, str) for name in data["t"])
+    ):
+        raise signing.BadSignature("Malformed unsubscribe token.")
+    return data["u"], data["t"]
+
+
+def unsubscribe_url(user: Any, type_names: Sequence[str]) -> str:
+    """The absolute one-click unsubscribe URL (needs ``NOTIFICATIONS["BASE_URL"]``)."""
+    base = notifications_settings.BASE_URL
+    if not base:
+        raise NotificationsImproperlyConfigured(
+            "Email needs NOTIFICATIONS['BASE_URL'] (e.g. 'https://example.com') for its links."
+        )
+    path = reverse("notifications_unsubscribe", args=[unsubscribe_token(user, type_names)])
+    return f"{str(base).rstrip('/')}{path}"
+
+
+def build_message(
+    user: Any, notifications: Sequence[Notification], *, digest: bool = False
+) -> EmailMultiAlternatives:
+    """The email for ``notifications`` of ``user`` (one notification, or a digest)."""
+    first = notifications[0]
+    types = [n.event.type.name for n in notifications]
+    url = unsubscribe_url(user, types)
+    context = {
+        "user": user,
+        "notifications": list(notifications),
+        "notification": first,
+        "event": first.event,
+        "event_type": first.event.type,
+        "unsubscribe_url": url,
+        "base_url": str(notifications_settings.BASE_URL).rstrip("/"),
+    }
+    names = ["digest"] if digest else [first.event.type.name, "default"]
+    with translation.override(user_language(user)):
+        subject, text, html = (
+            render_to_string([f"{TEMPLATES}/{name}{suffix}" for name in names], context)
+            for suffix in ("_subject.txt", ".txt", ".html")
+        )
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),  # one line, whatever the template's whitespace
+        body=text,
+        from_email=notifications_settings.EMAIL_FROM or settings.DEFAULT_FROM_EMAIL,
+        to=[email_address(user)],
+        headers={
+            "List-Unsubscribe": f"<{url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outcome]:
+    """Send each message over one backend connection; the outcome per key."""
+    outcomes: dict[Any, Outcome] = {}
+    if not messages:
+        return outcomes
+    with get_connection() as connection:
+        for key, message in messages.items():
+            try:
+                connection.send_messages([message])
+            except Exception as error:  # SMTP, network or a provider's error: retried
+                outcomes[key] = Failed(repr(error))
+            else:
+                outcomes[key] = Sent()
+    return outcomes
+
+
+class EmailChannel(BaseChannel):
+    """One email per notification, through ``settings.EMAIL_BACKEND``.
+
+    Types whose email option has a ``digest`` are not sent here but by the
+    digest job (:mod:`notifications.outbound.digests`).
+    """
+
+    name = "email"
+
+    def send(self, notifications: list[Notification]) -> dict[int, Outcome]:
+        """Render and send one message per notification, over one connection."""
+        outcomes: dict[int, Outcome] = {}
+        messages: dict[int, EmailMultiAlternatives] = {}
+        for notification in notifications:
+            if not email_address(notification.user):
+                outcomes[notification.pk] = Skipped("no email address")
+                continue
+            try:
+                messages[notification.pk] = build_message(notification.user, [notification])
+            except NotificationsImproperlyConfigured as error:
+                outcomes[notification.pk] = Failed(str(error), retry=False)
+        outcomes.update(send_messages(messages))
+        return outcomes

@@ -1,0 +1,106 @@
+"""Who wants which type on which channel: ``settings.EVENTS`` defaults plus the users' choices."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from notifications.exceptions import UnknownChannel, UnknownEventType
+from notifications.models import ChannelPreference, EventType, ExcludedEventType
+from notifications.outbound.config import IN_APP, ChannelOption, offered, type_channels
+from notifications.outbound.registry import available_channels
+
+
+def offered_channels(type_name: str) -> dict[str, ChannelOption]:
+    """The channels ``type_name`` offers that are available in this project."""
+    options = offered(type_name)
+    if set(options) == {IN_APP}:  # the common case: no channel to look up
+        return options
+    here = available_channels()
+    return {name: option for name, option in options.items() if name in here}
+
+
+def users_with_channel(event_type: EventType, channel: str, user_ids: Collection[int]) -> set[int]:
+    """Those of ``user_ids`` who get ``event_type`` on ``channel`` (one query)."""
+    option = offered_channels(event_type.name).get(channel)
+    if option is None:
+        return set()
+    choices = dict(
+        ChannelPreference.objects.filter(
+            event_type=event_type, channel=channel, user_id__in=user_ids
+        ).values_list("user_id", "enabled")
+    )
+    return {uid for uid in user_ids if choices.get(uid, option.default)}
+
+
+def preferences(user: Any) -> dict[str, Any]:
+    """The ``preferences`` endpoint's body for ``user`` (three queries)."""
+    sendable = list(EventType.objects.sendable())
+    excluded = set(
+        ExcludedEventType.objects.filter(user_id=user.pk).values_list("event_type_id", flat=True)
+    )
+    choices = {
+        (type_id, channel): enabled
+        for type_id, channel, enabled in ChannelPreference.objects.filter(
+            user_id=user.pk
+        ).values_list("event_type_id", "channel", "enabled")
+    }
+    configured = type_channels()
+    here = available_channels()
+    types = []
+    for event_type in sendable:
+        states = {}
+        for name, option in configured.get(event_type.name, {}).items():
+            if name == IN_APP:
+                states[name] = event_type.pk not in excluded
+            elif name in here:
+                states[name] = choices.get((event_type.pk, name), option.default)
+        types.append({"name": event_type.name, "title": event_type.title, "channels": states})
+    return {"channels": list(here), "types": types}
+
+
+def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> None:
+    """Apply ``{"type": {"channel": bool}}`` for ``user``; all or nothing.
+
+    Raises :class:`UnknownEventType` for a type that is not sendable and
+    :class:`UnknownChannel` for a channel the type does not offer, before writing.
+    """
+    sendable = {t.name: t for t in EventType.objects.sendable()}
+    for type_name, states in changes.items():
+        if type_name not in sendable:
+            raise UnknownEventType(type_name)
+        channels = offered_channels(type_name)
+        for channel in states:
+            if channel not in channels:
+                raise UnknownChannel(type_name, channel)
+    with transaction.atomic():
+        for type_name, states in changes.items():
+            event_type = sendable[type_name]
+            for channel, enabled in states.items():
+                if channel == IN_APP:
+                    _set_in_app(user, event_type, enabled)
+                else:
+                    ChannelPreference.objects.update_or_create(
+                        user_id=user.pk,
+                        event_type=event_type,
+                        channel=channel,
+                        defaults={"enabled": enabled},
+                    )
+
+
+def set_channel(user: Any, type_name: str, channel: str, enabled: bool) -> None:
+    """Turn one type on or off on one channel for ``user`` (the unsubscribe link uses it)."""
+    set_preferences(user, {type_name: {channel: enabled}})
+
+
+def _set_in_app(user: Any, event_type: EventType, enabled: bool) -> None:
+    # The same data as the filter endpoint: the set of excluded types.
+    mine = ExcludedEventType.objects.filter(user_id=user.pk, event_type=event_type)
+    if enabled:
+        mine.delete()
+    else:
+        ExcludedEventType.objects.bulk_create(
+            [ExcludedEventType(user_id=user.pk, event_type=event_type)], ignore_conflicts=True
+        )

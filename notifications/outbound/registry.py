@@ -1,0 +1,49 @@
+"""The channels of ``NOTIFICATIONS["CHANNELS"]``: built on first use, reset on setting changes."""
+
+from __future__ import annotations
+
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.module_loading import import_string
+
+from notifications.conf import notifications_settings
+from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.outbound.base import BaseChannel
+from notifications.outbound.config import IN_APP
+
+_channels: dict[str, BaseChannel] | None = None
+
+
+def all_channels() -> dict[str, BaseChannel]:
+    """Every configured channel by name, in_app first, whether available or not."""
+    global _channels
+    if _channels is None:
+        built: dict[str, BaseChannel] = {}
+        for name, path in notifications_settings.CHANNELS.items():
+            channel = import_string(path)()
+            if not isinstance(channel, BaseChannel) or channel.name != name:
+                raise NotificationsImproperlyConfigured(
+                    f"NOTIFICATIONS['CHANNELS'][{name!r}] must be a BaseChannel named {name!r}."
+                )
+            built[name] = channel
+        if IN_APP not in built:
+            raise NotificationsImproperlyConfigured("NOTIFICATIONS['CHANNELS'] must keep 'in_app'.")
+        _channels = {IN_APP: built.pop(IN_APP), **built}
+    return _channels
+
+
+def available_channels() -> dict[str, BaseChannel]:
+    """The configured channels that can send here (Web Push needs its VAPID key)."""
+    return {name: c for name, c in all_channels().items() if c.is_available()}
+
+
+def get_channel(name: str) -> BaseChannel:
+    """The channel called ``name``; ``KeyError`` if it is not configured."""
+    return all_channels()[name]
+
+
+@receiver(setting_changed)
+def _reset(*, setting: str, **kwargs: object) -> None:
+    global _channels
+    if setting == "NOTIFICATIONS":
+        _channels = None

@@ -1,0 +1,216 @@
+"""The database bus: a log in the project's database, tailed by every worker.
+
+A message is written in the same transaction as the rows it describes, so a committed
+change can never miss its push, even if the process dies right after commit; a
+rolled-back one never pushes. Every worker keeps a cursor on the log: PostgreSQL wakes
+it with ``LISTEN/NOTIFY`` (a notification sent in a transaction is delivered at
+commit), SQLite is polled every ``BUS_POLL_INTERVAL`` seconds (50 ms by default).
+This is the embedded default: a send from ``manage.py shell``, a cron job or a task
+worker reaches the sockets of the server process, with no other service.
+
+On PostgreSQL an id can commit after a greater one: the reader remembers missing ids
+below its cursor for ``BUS_GAP_TIMEOUT`` seconds and reads them when they appear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.db import DatabaseError, connections, router
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from notifications.conf import notifications_settings
+from notifications.realtime.bus.base import BaseBus, Message, decode_message, encode_message
+from notifications.realtime.hub import Hub
+
+logger = logging.getLogger("notifications")
+
+#: The PostgreSQL channel of the wake-ups.
+CHANNEL = "notifications_bus"
+#: Rows read per query.
+READ_BATCH = 1000
+#: Ids below the first cursor treated as possibly in flight when a worker starts.
+START_WINDOW = 200
+#: Seconds between two prunings by one worker.
+PRUNE_EVERY = 60.0
+
+
+def _model() -> Any:
+    from notifications.models import BusMessage
+
+    return BusMessage
+
+
+def _alias() -> str:
+    return router.db_for_write(_model())
+
+
+class DatabaseBus(BaseBus):
+    """Messages in the ``notifications_busmessage`` table of the default database."""
+
+    in_transaction = True
+
+    def __init__(self) -> None:
+        self._listeners: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+
+    # -- sender side --------------------------------------------------------------
+
+    def publish(self, messages: Sequence[Message]) -> None:
+        model = _model()
+        alias = _alias()
+        rows = model.objects.using(alias).bulk_create(
+            [model(body=encode_message(message)) for message in messages]
+        )
+        connection = connections[alias]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+        if any(row.pk is not None and row.pk % 1000 == 0 for row in rows):
+            prune()
+
+    def wake(self) -> None:
+        for loop, event in list(self._listeners):
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(event.set)
+
+    # -- worker side --------------------------------------------------------------
+
+    async def listen(self, hub: Hub) -> None:
+        wakeup = asyncio.Event()
+        key = (hub.loop, wakeup)
+        self._listeners.add(key)
+        waker: asyncio.Task[None] | None = None
+        try:
+            reader = LogReader()
+            await self._until_connected(hub, reader.start)
+            if connections[_alias()].vendor == "postgresql":
+                waker = asyncio.ensure_future(_listen_postgresql(wakeup))
+            hub.bus_ready()
+            interval = _poll_interval(waker is not None)
+            next_prune = time.monotonic() + PRUNE_EVERY
+            while True:
+                messages = await self._until_connected(hub, reader.read)
+                for message in messages:
+                    hub.dispatch(message)
+                if len(messages) >= READ_BATCH:
+                    continue
+                if time.monotonic() > next_prune:
+                    next_prune = time.monotonic() + PRUNE_EVERY
+                    await hub.run_sync(prune)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), interval)
+                wakeup.clear()
+        finally:
+            self._listeners.discard(key)
+            if waker is not None:
+                waker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waker
+
+    async def _until_connected(self, hub: Hub, read: Any) -> Any:
+        """Run ``read`` on the hub's thread, retrying with backoff while the database fails."""
+        delay = 0.1
+        while True:
+            try:
+                result = await hub.run_sync(read)
+            except DatabaseError as error:
+                hub.bus_lost(error)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+                continue
+            if not hub.ready.is_set() and delay > 0.1:
+                hub.bus_ready()
+            return result
+
+
+class LogReader:
+    """A cursor on the log that also reads ids that commit late (gaps below it)."""
+
+    def __init__(self) -> None:
+        self.cursor = 0
+        self.gaps: dict[int, float] = {}
+
+    def start(self) -> None:
+        """Start at the end of the log; recent missing ids may still be in flight."""
+        model = _model()
+        rows = model.objects.using(_alias())
+        self.cursor = rows.aggregate(top=Max("pk"))["top"] or 0
+        present = set(rows.filter(pk__gt=self.cursor - START_WINDOW).values_list("pk", flat=True))
+        deadline = time.monotonic() + notifications_settings.BUS_GAP_TIMEOUT
+        for pk in range(max(1, self.cursor - START_WINDOW + 1), self.cursor + 1):
+            if pk not in present:
+                self.gaps[pk] = deadline
+
+    def read(self) -> list[Message]:
+        """The messages committed since the last read, oldest first."""
+        now = time.monotonic()
+        self.gaps = {pk: deadline for pk, deadline in self.gaps.items() if deadline > now}
+        where = Q(pk__gt=self.cursor)
+        if self.gaps:
+            where |= Q(pk__in=list(self.gaps))
+        rows = list(
+            _model()
+            .objects.using(_alias())
+            .filter(where)
+            .order_by("pk")
+            .values_list("pk", "body")[:READ_BATCH]
+        )
+        deadline = now + notifications_settings.BUS_GAP_TIMEOUT
+        messages = []
+        for pk, body in rows:
+            if pk in self.gaps:
+                del self.gaps[pk]
+            elif pk > self.cursor:
+                for missing in range(self.cursor + 1, pk):
+                    self.gaps[missing] = deadline
+                self.cursor = pk
+            message = decode_message(body)
+            if message is not None:
+                messages.append(message)
+        return messages
+
+
+def prune() -> int:
+    """Delete log rows older than ``BUS_RETENTION`` seconds; return how many."""
+    cutoff = timezone.now() - timedelta(seconds=notifications_settings.BUS_RETENTION)
+    deleted, _ = _model().objects.using(_alias()).filter(created__lt=cutoff).delete()
+    return int(deleted)
+
+
+def _poll_interval(woken: bool) -> float:
+    configured = notifications_settings.BUS_POLL_INTERVAL
+    if configured is not None:
+        return float(configured)
+    return 1.0 if woken else 0.05
+
+
+async def _listen_postgresql(wakeup: asyncio.Event) -> None:
+    """Set ``wakeup`` on every NOTIFY of the channel, reconnecting when needed."""
+    import psycopg
+
+    params = connections[_alias()].settings_dict
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                dbname=params["NAME"],
+                user=params.get("USER") or None,
+                password=params.get("PASSWORD") or None,
+                host=params.get("HOST") or None,
+                port=params.get("PORT") or None,
+                autocommit=True,
+                connect_timeout=5,
+            ) as connection:
+                await connection.execute(f"LISTEN {CHANNEL}")
+                wakeup.set()  # catch up on anything sent while not listening
+                async for _ in connection.notifies():
+                    wakeup.set()
+        except (psycopg.Error, OSError) as error:
+            logger.debug("LISTEN connection lost (%r); polling until it is back", error)
+            await asyncio.sleep(1.0)

@@ -1,0 +1,199 @@
+"""Web Push through a real HTTP push service on loopback that decrypts every payload."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from notifications.helpers import send_notification
+from notifications.models import Delivery, PushSubscription
+from tests.conftest import client_for
+from tests.outbound.conftest import API
+from tests.outbound.push_service import PushService, push_service
+
+pytestmark = pytest.mark.usefixtures("web_push_settings")
+
+
+@pytest.fixture
+def service() -> Iterator[PushService]:
+    with push_service() as running:
+        yield running
+
+
+def subscribe(client: Any, subscription: dict[str, Any]) -> Any:
+    return client.post(f"{API}/push/subscriptions", subscription, format="json")
+
+
+def test_key_and_subscription_endpoints(member: Any, service: PushService) -> None:
+    ann = member("ann")
+    client = client_for(ann)
+    key = client.get(f"{API}/push/key")
+    assert key.status_code == 200
+    assert len(key.json()["public_key"]) == 87  # 65 bytes, base64url without padding
+    browser = service.browser()
+    first = subscribe(client, browser.to_json())
+    assert (first.status_code, first.json()) == (201, {"endpoint": browser.endpoint})
+    again = subscribe(client, browser.to_json())
+    assert (again.status_code, again.json()) == (200, {"endpoint": browser.endpoint})
+    assert PushSubscription.objects.get().user == ann
+    gone = client.delete(f"{API}/push/subscriptions", {"endpoint": browser.endpoint}, format="json")
+    assert gone.status_code == 204
+    assert not PushSubscription.objects.exists()
+
+
+def test_someone_else_cannot_delete_my_subscription(member: Any, service: PushService) -> None:
+    ann, bob = member("ann"), member("bob")
+    browser = service.browser()
+    subscribe(client_for(ann), browser.to_json())
+    response = client_for(bob).delete(
+        f"{API}/push/subscriptions", {"endpoint": browser.endpoint}, format="json"
+    )
+    assert response.status_code == 204
+    assert PushSubscription.objects.get().user == ann
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda s: s.update(endpoint="ftp://push.example.com/x"), "endpoint"),
+        (lambda s: s.update(endpoint="not a url"), "endpoint"),
+        (lambda s: s["keys"].update(p256dh="AAAA"), "keys"),
+        (lambda s: s["keys"].update(auth="!!"), "keys"),
+        (lambda s: s.pop("keys"), "keys"),
+    ],
+)
+def test_bad_subscriptions_are_400(
+    member: Any, service: PushService, change: Any, field: str
+) -> None:
+    subscription = service.browser().to_json()
+    change(subscription)
+    response = subscribe(client_for(member("ann")), subscription)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not PushSubscription.objects.exists()
+
+
+def test_endpoints_are_404_when_web_push_is_off(member: Any, settings: Any) -> None:
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "WEB_PUSH_VAPID_PRIVATE_KEY": None}
+    client = client_for(member("ann"))
+    key = client.get(f"{API}/push/key")
+    assert (key.status_code, key.json()) == (404, {"detail": "Web Push is not enabled."})
+    assert subscribe(client, {"endpoint": "https://x.example/1"}).status_code == 404
+
+
+def test_payloads_are_encrypted_and_vapid_signed(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, bob = member("ann"), member("bob")
+    key = client_for(ann).get(f"{API}/push/key").json()["public_key"]
+    phone, laptop, other = service.browser(), service.browser(), service.browser()
+    subscribe(client_for(ann), phone.to_json())
+    subscribe(client_for(ann), laptop.to_json())
+    subscribe(client_for(bob), other.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        event = send_notification(
+            type="mention", title="Cy mentioned you", message="in #general", users=[ann]
+        )
+    assert service.errors == []
+    assert sorted(r.path for r in service.received) == sorted(
+        b.endpoint.removeprefix(service.origin) for b in (phone, laptop)
+    )
+    for received in service.received:
+        assert received.vapid_key == key
+        assert received.claims["aud"] == service.origin
+        assert received.claims["sub"] == "mailto:ops@example.com"
+        assert received.claims["exp"] > time.time()
+        assert received.headers["ttl"] == "86400"
+        payload = received.payload
+        assert payload["title"] == "Cy mentioned you"
+        assert payload["body"] == "in #general"
+        assert payload["url"] == "https://example.com/"
+        assert payload["notification"]["event"]["id"] == event.pk
+        assert payload["notification"]["user"] == ann.pk
+        assert payload["tag"] == f"notification-{payload['notification']['id']}"
+    record = Delivery.objects.get(channel="web_push")
+    assert (record.status, record.attempts) == ("sent", 1)
+
+
+def test_gone_subscriptions_are_deleted(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, bob = member("ann"), member("bob")
+    kept, expired, missing = (
+        service.browser("ok"),
+        service.browser("gone"),
+        service.browser("missing"),
+    )
+    for browser in (kept, expired, missing):
+        subscribe(client_for(ann), browser.to_json())
+    only_gone = service.browser("gone")
+    subscribe(client_for(bob), only_gone.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann, bob])
+    assert service.errors == []
+    assert list(PushSubscription.objects.values_list("endpoint", flat=True)) == [kept.endpoint]
+    by_user = {r.notification.user_id: r for r in Delivery.objects.filter(channel="web_push")}
+    assert by_user[ann.pk].status == "sent"
+    assert (by_user[bob.pk].status, by_user[bob.pk].reason) == (
+        "skipped",
+        "push subscriptions expired",
+    )
+
+
+def test_server_errors_fail_and_no_subscription_skips(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, bob = member("ann"), member("bob")
+    broken = service.browser("broken")
+    subscribe(client_for(ann), broken.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann, bob])
+    by_user = {r.notification.user_id: r for r in Delivery.objects.filter(channel="web_push")}
+    assert by_user[ann.pk].status == "failed"
+    assert "500" in by_user[ann.pk].error
+    assert by_user[ann.pk].next_attempt_at is not None
+    assert (by_user[bob.pk].status, by_user[bob.pk].reason) == ("skipped", "no push subscription")
+    assert PushSubscription.objects.count() == 1  # a 500 keeps the subscription
+
+
+def test_a_push_service_that_is_down_fails_for_retry(
+    member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with push_service() as stopped:
+        browser = stopped.browser()
+    ann = member("ann")
+    subscribe(client_for(ann), browser.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann])
+    record = Delivery.objects.get(channel="web_push")
+    assert record.status == "failed"
+    assert "ConnectionError" in record.error
+    assert record.next_attempt_at is not None
+
+
+def test_delete_takes_the_endpoint_as_a_query_parameter_too(
+    member: Any, service: PushService
+) -> None:
+    ann = member("ann")
+    browser = service.browser()
+    subscribe(client_for(ann), browser.to_json())
+    client = client_for(ann)
+    assert client.delete(f"{API}/push/subscriptions").status_code == 400
+    assert (
+        client.delete(
+            f"{API}/push/subscriptions", "[]", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    assert (
+        client.delete(
+            f"{API}/push/subscriptions", '"endpoint"', content_type="application/json"
+        ).status_code
+        == 400
+    )
+    response = client.delete(f"{API}/push/subscriptions?endpoint={browser.endpoint}")
+    assert response.status_code == 204
+    assert not PushSubscription.objects.exists()
