@@ -64,6 +64,7 @@ class EventPayload(TypedDict):
     data: Any
     target: TargetPayload | None
     expires: str | None
+    url: str | None
 
 
 class NotificationPayload(TypedDict):
@@ -154,6 +155,7 @@ def event_payload(event: Event) -> EventPayload:
         "data": event.data,
         "target": target_payload(event.target_type_id, event.target_id),
         "expires": format_datetime(event.expires),
+        "url": event.url,
     }
 
 
@@ -308,7 +310,8 @@ def web_push_payload(notification: Notification) -> WebPushPayload:
     """What the service worker receives: what to show, and the notification's JSON if it fits."""
     from notifications.conf import notifications_settings
 
-    url = str(notifications_settings.WEB_PUSH_URL)
+    # The notification's own link, else the page a click opens (WEB_PUSH_URL).
+    url = notification.event.url or str(notifications_settings.WEB_PUSH_URL)
     base = notifications_settings.BASE_URL
     if base and url.startswith("/"):
         url = f"{str(base).rstrip('/')}{url}"
