@@ -31,6 +31,14 @@ CHANNEL_EVENTS = [
 ]
 
 
+def use_email_backend(settings: Any, backend: str) -> None:
+    """Send the package's emails through ``backend``: the default mailer on Django >= 6.1."""
+    if django.VERSION >= (6, 1):
+        settings.MAILERS = {"default": {"BACKEND": backend}}
+    else:
+        settings.EMAIL_BACKEND = backend
+
+
 @pytest.fixture
 def vapid_pem() -> str:
     """A fresh VAPID private key, PEM text."""
