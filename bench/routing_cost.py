@@ -108,6 +108,7 @@ async def after(client: Any, workers: int) -> dict[str, Any]:
     from notifications.realtime.hub import Hub, Socket
 
     client.flushall()
+    client.config_resetstat()
     loop = asyncio.get_running_loop()
 
     async def discard(message: dict[str, Any]) -> None:
@@ -125,6 +126,7 @@ async def after(client: Any, workers: int) -> dict[str, Any]:
         one = spent(client, lambda: [sender.publish([Frames(((1, "x"),))]) for _ in range(PUSHES)])
         many = spent(client, lambda: sender.publish([Frames(tuple(batch_frames()))]))
         subscribers = dict(client.pubsub_numsub("after:u:1"))
+        publish_usec = float(client.info("commandstats")["cmdstat_publish"]["usec_per_call"])
     finally:
         sender.close()
         for hub in hubs:
@@ -133,7 +135,24 @@ async def after(client: Any, workers: int) -> dict[str, Any]:
         "one_user": per_push(one),
         "batch_100": per_push(many, 1),
         "workers_subscribed_to_user_1": int(subscribers.get(b"after:u:1", 0)),
+        "redis_usec_per_publish": publish_usec,
     }
+
+
+def subscription_memory(client: Any, port: int, channels: int = 20_000) -> float:
+    """Redis memory per subscribed user channel (one worker's connection), in bytes."""
+    import redis
+
+    client.flushall()
+    before = int(client.info("memory")["used_memory"])
+    listener = redis.Redis(port=port).pubsub()
+    for start in range(0, channels, 1000):
+        listener.subscribe(*[f"after:u:{i}" for i in range(start, start + 1000)])
+    while client.pubsub_numsub(f"after:u:{channels - 1}")[0][1] == 0:
+        time.sleep(0.01)
+    after = int(client.info("memory")["used_memory"])
+    listener.close()
+    return (after - before) / channels
 
 
 def run() -> dict[str, Any]:
@@ -172,7 +191,8 @@ def run() -> dict[str, Any]:
                 }
             )
             print(f"[routing_cost] {workers} workers done", flush=True)
-        return {"pushes": PUSHES, "batch": BATCH, "rows": rows}
+        memory = subscription_memory(client, port)
+        return {"pushes": PUSHES, "batch": BATCH, "rows": rows, "bytes_per_subscription": memory}
     finally:
         server.kill()
         server.wait()
@@ -199,6 +219,19 @@ def report(result: dict[str, Any]) -> str:
             f"({', '.join(f'{n} {c:g}' for n, c in a['one_user']['by_command'].items())}) "
             f"| {b['batch_100']['total']:g} | {a['batch_100']['total']:g} |"
         )
+    lines += [
+        "",
+        "Redis's own time per `PUBLISH` (after; `usec_per_call`, delivery to its "
+        "subscribers included): "
+        + ", ".join(
+            f"{row['workers']} workers {row['after']['redis_usec_per_publish']:.1f} µs"
+            for row in result["rows"]
+        )
+        + ".",
+        "",
+        f"Redis memory per subscribed user channel: {result['bytes_per_subscription']:.0f} "
+        "bytes (20,000 channels on one connection, `used_memory` delta).",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -91,7 +91,8 @@ def point(workers: int, sockets: int, env: dict[str, str], pushes: int) -> dict[
     }
 
 
-def run(quick: bool) -> dict[str, Any]:
+def run(quick: bool, only_big: bool, save: Any) -> dict[str, Any]:
+    """Every point (or only the large one), saving the results after each."""
     from tests.redis_cluster import local_cluster
 
     sockets = 500 if quick else 1000
@@ -100,20 +101,30 @@ def run(quick: bool) -> dict[str, Any]:
     prepare(big)
     prefix = f"bench-scaling-{os.getpid()}"
     results: dict[str, Any] = {"quick": quick, "machine": f"{os.cpu_count()} cores", "points": []}
+    if only_big:  # keep the other points of the last run
+        results["points"] = [p for p in load(quick).get("points", []) if p["sockets"] != big]
     single = {"BENCH_REDIS_PREFIX": prefix}
-    with local_cluster(Path(tempfile.mkdtemp(prefix="bench-cluster-"))) as cluster:
-        on_cluster = {**single, "BENCH_REDIS_CLUSTER_URLS": ",".join(cluster.urls)}
-        for name, env in (("single", single), ("cluster", on_cluster)):
-            for workers in (1, 2, 4):
-                log(f"{name} Redis, {workers} workers, {sockets} sockets")
-                figures = point(workers, sockets, env, pushes)
-                log(json.dumps(figures))
-                results["points"].append(figures)
+    if not only_big:
+        with local_cluster(Path(tempfile.mkdtemp(prefix="bench-cluster-"))) as cluster:
+            on_cluster = {**single, "BENCH_REDIS_CLUSTER_URLS": ",".join(cluster.urls)}
+            for name, env in (("single", single), ("cluster", on_cluster)):
+                for workers in (1, 2, 4):
+                    log(f"{name} Redis, {workers} workers, {sockets} sockets")
+                    figures = point(workers, sockets, env, pushes)
+                    log(json.dumps(figures))
+                    results["points"].append(figures)
+                    save(results)
     log(f"single Redis, 4 workers, {big} sockets")
     figures = point(4, big, single, pushes)
     log(json.dumps(figures))
     results["points"].append(figures)
+    save(results)
     return results
+
+
+def load(quick: bool) -> dict[str, Any]:
+    path = RESULTS / f"{'scaling-quick' if quick else 'scaling'}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def _f(value: Any, digits: int = 0) -> str:
@@ -146,15 +157,19 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true")
-    results = run(parser.parse_args().quick)
+def save(results: dict[str, Any]) -> None:
     RESULTS.mkdir(exist_ok=True)
     name = "scaling-quick" if results["quick"] else "scaling"
     (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(report(results))
-    print(report(results))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only-big", action="store_true", help="only the 10,000-socket point")
+    args = parser.parse_args()
+    print(report(run(args.quick, args.only_big, save)))
 
 
 if __name__ == "__main__":
