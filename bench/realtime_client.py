@@ -16,26 +16,37 @@ from pathlib import Path
 from typing import Any
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidMessage
 
 CONNECT_CONCURRENCY = 100
+RETRIES = 5
 
 
 async def main(port: int, first: int, n: int, out: Path, hold: float | None) -> None:
     received: list[tuple[float, str]] = []
     closed: list[Any] = []
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    retried: list[int] = []
 
     async def open_socket(user_id: int) -> Any:
-        async with limit:
-            return await connect(
-                f"ws://127.0.0.1:{port}/ws/notifications",
-                subprotocols=["token", f"{user_id:040d}"],  # type: ignore[list-item]
-                open_timeout=120,
-                max_queue=None,
-                ping_interval=None,
-                max_size=None,
-            )
+        # Like a real client: a handshake the overloaded server dropped is retried.
+        for attempt in range(RETRIES):
+            try:
+                async with limit:
+                    return await connect(
+                        f"ws://127.0.0.1:{port}/ws/notifications",
+                        subprotocols=["token", f"{user_id:040d}"],  # type: ignore[list-item]
+                        open_timeout=120,
+                        max_queue=None,
+                        ping_interval=None,
+                        max_size=None,
+                    )
+            except (InvalidMessage, OSError):
+                retried.append(user_id)
+                if attempt == RETRIES - 1:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     sockets = await asyncio.gather(*(open_socket(u) for u in range(first, first + n)))
 
@@ -58,7 +69,15 @@ async def main(port: int, first: int, n: int, out: Path, hold: float | None) -> 
     for task in listeners:
         task.cancel()
     await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
-    out.write_text(json.dumps({"frames": received, "closed_by_server": len(closed)}))
+    out.write_text(
+        json.dumps(
+            {
+                "frames": received,
+                "closed_by_server": len(closed),
+                "handshakes_retried": len(retried),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

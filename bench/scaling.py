@@ -76,6 +76,7 @@ def point(workers: int, sockets: int, env: dict[str, str], pushes: int) -> dict[
         "sockets": sockets,
         "redis": "cluster" if "BENCH_REDIS_CLUSTER_URLS" in env else "single",
         "connect_s": max(r["connect_s"] for r in records),
+        "handshakes_retried": sum(r.get("handshakes_retried", 0) for r in records),
         "pushes": pushes,
         "pushes_received": len(pushed),
         "pushes_per_s": len(pushed) / max(last - sent["started"], 1e-9),
@@ -91,18 +92,18 @@ def point(workers: int, sockets: int, env: dict[str, str], pushes: int) -> dict[
     }
 
 
-def run(quick: bool, only_big: bool, save: Any) -> dict[str, Any]:
+def run(quick: bool, only_big: bool, save: Any, big: int | None = None) -> dict[str, Any]:
     """Every point (or only the large one), saving the results after each."""
     from tests.redis_cluster import local_cluster
 
     sockets = 500 if quick else 1000
-    big = 4000 if quick else 10000
+    big = big or (4000 if quick else 10000)
     pushes = 1000 if quick else PUSHES
     prepare(big)
     prefix = f"bench-scaling-{os.getpid()}"
     results: dict[str, Any] = {"quick": quick, "machine": f"{os.cpu_count()} cores", "points": []}
     if only_big:  # keep the other points of the last run
-        results["points"] = [p for p in load(quick).get("points", []) if p["sockets"] != big]
+        results["points"] = [p for p in load(quick).get("points", []) if p["sockets"] <= 1000]
     single = {"BENCH_REDIS_PREFIX": prefix}
     if not only_big:
         with local_cluster(Path(tempfile.mkdtemp(prefix="bench-cluster-"))) as cluster:
@@ -168,8 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only-big", action="store_true", help="only the 10,000-socket point")
+    parser.add_argument("--big", type=int, help="sockets of the large point (default 10,000)")
     args = parser.parse_args()
-    print(report(run(args.quick, args.only_big, save)))
+    print(report(run(args.quick, args.only_big, save, args.big)))
 
 
 if __name__ == "__main__":
