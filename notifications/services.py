@@ -27,6 +27,7 @@ from notifications.models import Event, EventType, ExcludedEventType, Notificati
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames, push_new
 from notifications.validation import check_storable, validate_notification
+from notifications.writes import write_transaction
 
 
 def send_notification(
@@ -96,7 +97,7 @@ def send_notification(
     if background:
         tasks.require_tasks()
 
-    with transaction.atomic():
+    with write_transaction():
         fields = {
             "type": event_type,
             "title": title,
@@ -168,7 +169,7 @@ def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
     Does nothing (returns 0) when the send was cancelled or has already run:
     claiming the Event (clearing ``send_at``) and the fan-out commit together.
     """
-    with transaction.atomic():
+    with write_transaction():
         now = timezone.now()
         claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
             send_at=None, timestamp=now
@@ -250,7 +251,7 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     queries whatever the number of ids.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.mark_read(now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -271,7 +272,7 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
 
     ``Notification.DoesNotExist`` if it is not theirs or was deleted meanwhile.
     """
-    with transaction.atomic():
+    with write_transaction():
         # Update first, then read: a delete that commits before the UPDATE leaves
         # nothing to read (404, no push); one after it waits for this commit.
         mine = Notification.objects.for_user(user).filter(pk=notification_id, readed__isnull=False)
@@ -312,7 +313,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
     """
     now = timezone.now()
     names = None if types is None else list(types)
-    with transaction.atomic():
+    with write_transaction():
         rows = Notification.objects.for_user(user)
         if names is not None:
             rows = rows.of_types(names)
@@ -328,7 +329,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
 
 def delete_notification(user: Any, notification_id: int) -> None:
     """Delete ``user``'s notification; ``Notification.DoesNotExist`` if it is not theirs."""
-    with transaction.atomic():
+    with write_transaction():
         deleted, _ = Notification.objects.for_user(user).filter(pk=notification_id).delete()
         if not deleted:
             raise Notification.DoesNotExist
@@ -366,7 +367,7 @@ def mark_all_seen(user: Any) -> int:
     anything changed. Returns how many rows changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         changed = Notification.objects.for_user(user).mark_seen(now)
         if changed:
             _push_frame_after_commit(user, "seen_all", before=now)
@@ -382,7 +383,7 @@ def archive(user: Any, ids: Collection[int]) -> list[Notification]:
     grouped events (the next one starts a new row).
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.unarchived().update(archived=now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -398,7 +399,7 @@ def unarchive(user: Any, ids: Collection[int]) -> list[Notification]:
     Each row that changed pushes ``unarchived``. One UPDATE, unless a grouped
     row comes back beside a newer open row of its group (see :func:`mark_unread`).
     """
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         doomed = list(mine.archived().values_list("pk", flat=True))
         if doomed:
@@ -423,7 +424,7 @@ def mark_target_read(user: Any, target: models.Model) -> int:
     how many changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         about = Notification.objects.for_user(user).for_target(target)
         changed = about.mark_read(now)
         if changed:
@@ -463,7 +464,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     sendable = list(EventType.objects.sendable())
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
-    with transaction.atomic():
+    with write_transaction():
         _lock_user(user)
         mine = ExcludedEventType.objects.filter(user_id=user.pk)
         mine.filter(event_type__in=sendable).exclude(event_type__in=excluded).delete()

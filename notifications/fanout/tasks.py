@@ -26,6 +26,7 @@ from notifications.fanout.audience import Audience
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
 from notifications.realtime.publish import push_new
+from notifications.writes import write_transaction
 
 
 def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -43,7 +44,7 @@ def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
-    with transaction.atomic():
+    with write_transaction():
         event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
         if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do
             return 0
