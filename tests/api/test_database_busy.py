@@ -13,9 +13,13 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connection
+from django.test import Client
 
-from notifications.models import Notification
+from notifications.event_types import sync_event_types
+from notifications.models import ChannelPreference, Notification
+from notifications.outbound.email import unsubscribe_token
 from notifications.writes import write_transaction
+from tests.outbound.conftest import CHANNEL_EVENTS
 from tests.support import ids_of
 
 pytestmark = [
@@ -72,3 +76,20 @@ def test_the_write_goes_through_once_the_turn_is_free(urls, ann, ann_client, sen
 
     assert response.status_code == 200
     assert Notification.objects.filter(pk__in=mine, readed__isnull=False).count() == len(mine)
+
+
+def test_the_unsubscribe_link_answers_503_json_too(ann, settings):
+    settings.EVENTS = CHANNEL_EVENTS
+    sync_event_types()
+    settings.NOTIFICATIONS = {"SQLITE_WRITE_WAIT": 0.2, "BASE_URL": "https://example.com"}
+    path = f"/api/notifications/unsubscribe/{unsubscribe_token(ann, ['post_like'])}"
+
+    with turn_taken():
+        response = Client().post(
+            path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        )
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert "detail" in response.json()
+    assert not ChannelPreference.objects.filter(user=ann).exists()
