@@ -5,7 +5,8 @@ One uvicorn worker per server, 16 concurrent keep-alive clients, interleaved run
 - ``list``: the unread list on 1,000,000 rows (10,000 users x 100) with the
   README's production settings (Django's pool), token and session auth; token
   with psycopg's server-side binding added (``"server_side_binding": True``:
-  PostgreSQL keeps the plans); the same without the pool (``CONN_MAX_AGE=0``); the peer's unread list (session, no pool);
+  PostgreSQL keeps the plans); the same without the pool (``CONN_MAX_AGE=0``);
+  the peer's unread list (session, no pool);
   and the bare limit (:mod:`bench.bare`: the same page, SQL and JSON from an ASGI
   handler with no Django, token auth, psycopg's pool);
 - ``unread_count``: ``GET unread-count/`` answered in full (200) and revalidated
