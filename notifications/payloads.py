@@ -64,6 +64,7 @@ class EventPayload(TypedDict):
     data: Any
     target: TargetPayload | None
     expires: str | None
+    url: str | None
 
 
 class NotificationPayload(TypedDict):
@@ -159,6 +160,7 @@ def event_payload(event: Event) -> EventPayload:
         target_type_id=event.target_type_id,
         target_id=event.target_id,
         expires=event.expires,
+        url=event.url,
     )
 
 
@@ -174,6 +176,7 @@ def event_fields(
     target_type_id: int | None,
     target_id: str | None,
     expires: datetime.datetime | None,
+    url: str | None,
 ) -> EventPayload:
     """The ``event`` part of a notification from its columns (model instances or plain rows)."""
     return {
@@ -186,6 +189,7 @@ def event_fields(
         "data": data,
         "target": target_payload(target_type_id, target_id),
         "expires": format_datetime(expires),
+        "url": url,
     }
 
 
@@ -340,7 +344,8 @@ def web_push_payload(notification: Notification) -> WebPushPayload:
     """What the service worker receives: what to show, and the notification's JSON if it fits."""
     from notifications.conf import notifications_settings
 
-    url = str(notifications_settings.WEB_PUSH_URL)
+    # The notification's own link, else the page a click opens (WEB_PUSH_URL).
+    url = notification.event.url or str(notifications_settings.WEB_PUSH_URL)
     base = notifications_settings.BASE_URL
     if base and url.startswith("/"):
         url = f"{str(base).rstrip('/')}{url}"

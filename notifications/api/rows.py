@@ -57,6 +57,7 @@ COLUMNS = (
     "event__type__name",
     "event__type__title",
     "event__type__description",
+    "event__url",
 )
 
 
@@ -296,7 +297,7 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
         (pk, user_id, readed, seen, archived, group, count, stored) = row[:8]
         (event_id, timestamp, author_id, title, message, data) = row[8:14]
         (target_type_id, target_id, expires, type_id, type_name, type_title) = row[14:20]
-        (type_description, username) = row[20:22]
+        (type_description, url, username) = row[20:23]
         stored = _json(stored)
         if stored is None:
             name = authors.get(author_id, username)
@@ -312,6 +313,7 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
             target_type_id=target_type_id,
             target_id=target_id,
             expires=_moment(expires, zone),
+            url=url,
         )
         rendered.append(
             payloads.notification_payload(
