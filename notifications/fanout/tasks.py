@@ -86,8 +86,8 @@ def require_tasks() -> None:
     """Raise NotificationsImproperlyConfigured when no Tasks implementation is installed."""
     if _as_task is None:
         raise NotificationsImproperlyConfigured(
-            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or "
-            "pip install 'django-rest-notifications[tasks]'."
+            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or install "
+            "the package's 'tasks' extra (django-tasks, django-tasks-db)."
         )
 
 
