@@ -27,7 +27,7 @@ from notifications.payloads import (
     encode,
 )
 from notifications.realtime.bus import get_bus
-from notifications.realtime.bus.base import Frames, Message, NewRows
+from notifications.realtime.messages import Frames, Message, NewRows
 
 if TYPE_CHECKING:
     from notifications.models import Event

@@ -16,8 +16,8 @@ from django.db import connection, transaction
 
 from notifications.helpers import send_notification
 from notifications.realtime.bus import bus_path, get_bus
-from notifications.realtime.bus.base import Revoke
 from notifications.realtime.hub import CLOSE_UNAUTHENTICATED
+from notifications.realtime.messages import Revoke
 from notifications.realtime.publish import publish
 from tests.settings import SERVICES
 from tests.ws.conftest import Opener

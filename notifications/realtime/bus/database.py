@@ -27,8 +27,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
-from notifications.realtime.bus.base import BaseBus, Message, decode_message, encode_message
-from notifications.realtime.hub import Hub
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import Message, decode_message, encode_message
 
 logger = logging.getLogger("notifications")
 
@@ -82,9 +82,9 @@ class DatabaseBus(BaseBus):
 
     # -- worker side --------------------------------------------------------------
 
-    async def listen(self, hub: Hub) -> None:
+    async def listen(self, hub: HubPort) -> None:
         wakeup = asyncio.Event()
-        key = (hub.loop, wakeup)
+        key = (asyncio.get_running_loop(), wakeup)
         self._listeners.add(key)
         waker: asyncio.Task[None] | None = None
         try:
@@ -114,18 +114,21 @@ class DatabaseBus(BaseBus):
                 with contextlib.suppress(asyncio.CancelledError):
                     await waker
 
-    async def _until_connected(self, hub: Hub, read: Any) -> Any:
-        """Run ``read`` on the hub's thread, retrying with backoff while the database fails."""
+    async def _until_connected(self, hub: HubPort, read: Any) -> Any:
+        """Run ``read`` on the hub's thread, retrying with backoff while the database fails
+        (the hub is told it lost the bus, and that it is back)."""
         delay = 0.1
+        lost = False
         while True:
             try:
                 result = await hub.run_sync(read)
             except DatabaseError as error:
                 hub.bus_lost(error)
+                lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
-            if not hub.ready.is_set() and delay > 0.1:
+            if lost:
                 hub.bus_ready()
             return result
 

@@ -32,14 +32,22 @@ from redis.retry import Retry
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable, NotificationsImproperlyConfigured
-from notifications.realtime.bus.base import BaseBus, Frames, Message, decode_message, encode_message
-from notifications.realtime.hub import Hub
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import (
+    FRAMES,
+    VERSION,
+    Frames,
+    Message,
+    decode_message,
+    encode_message,
+)
 
 logger = logging.getLogger("notifications")
 
 #: Publishes rendered frames to the live workers that hold their users.
 #: KEYS[1] the workers' heartbeat set; ARGV[1] the key prefix, ARGV[2] the TTL (s),
-#: ARGV[3..] user id and frame text, in pairs.
+#: ARGV[3] the envelope's version, ARGV[4] its kind (:mod:`~notifications.realtime.messages`),
+#: ARGV[5..] user id and frame text, in pairs.
 ROUTE_FRAMES = """
 local now = redis.call('TIME')
 local oldest = tonumber(now[1]) - tonumber(ARGV[2])
@@ -48,14 +56,15 @@ local published = 0
 for _, worker in ipairs(workers) do
   local presence = ARGV[1] .. ':presence:' .. worker
   local out = {}
-  for i = 3, #ARGV, 2 do
+  for i = 5, #ARGV, 2 do
     if redis.call('SISMEMBER', presence, ARGV[i]) == 1 then
       out[#out + 1] = ARGV[i]
       out[#out + 1] = ARGV[i + 1]
     end
   end
   if #out > 0 then
-    redis.call('PUBLISH', ARGV[1] .. ':worker:' .. worker, cjson.encode({v = 1, k = 'f', f = out}))
+    local body = cjson.encode({v = tonumber(ARGV[3]), k = ARGV[4], f = out})
+    redis.call('PUBLISH', ARGV[1] .. ':worker:' .. worker, body)
     published = published + 1
   end
 end
@@ -130,7 +139,7 @@ class RedisBus(BaseBus):
                 for message in messages:
                     if isinstance(message, Frames):
                         if message.frames:
-                            args: list[Any] = [self.prefix, ttl]
+                            args: list[Any] = [self.prefix, ttl, VERSION, FRAMES]
                             for user_id, text in message.frames:
                                 args += (user_id, text)
                             self._route(keys=[self.workers_key], args=args, client=pipe)
@@ -193,7 +202,7 @@ class RedisBus(BaseBus):
         except ERRORS as error:
             raise BusUnavailable(str(error)) from error
 
-    async def listen(self, hub: Hub) -> None:
+    async def listen(self, hub: HubPort) -> None:
         ttl = notifications_settings.PRESENCE_TTL
         delay = 0.1
         while True:
@@ -230,12 +239,12 @@ class RedisBus(BaseBus):
                     with contextlib.suppress(*ERRORS):
                         await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
-    async def _announce(self, client: redis.asyncio.Redis, hub: Hub, heartbeat: Any) -> None:
+    async def _announce(self, client: redis.asyncio.Redis, hub: HubPort, heartbeat: Any) -> None:
         """(Re)state this worker's presence: after a reconnect Redis may have lost it."""
         ttl = notifications_settings.PRESENCE_TTL
         async with client.pipeline(transaction=False) as pipe:
             pipe.delete(self.presence_key)
-            users = list(hub.by_user)
+            users = list(hub.users())
             if users:
                 pipe.sadd(self.presence_key, *users)
                 pipe.expire(self.presence_key, ttl)
