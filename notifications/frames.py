@@ -41,9 +41,13 @@ NEW_ROW_COLUMNS = ("pk", "user_id", "readed", "count", "authors")
 
 
 def render_new_rows(
-    event_id: int, user_ids: Sequence[int] | None, ids: tuple[int, int] | None
+    event_id: int,
+    user_ids: Sequence[int] | None,
+    ids: tuple[int, int] | None,
+    seq: int | None = None,
 ) -> list[tuple[int, str]]:
-    """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None).
+    """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None),
+    marked ``seq``.
 
     Three queries whatever the number of rows: the event, the rows, the counts.
     """
@@ -52,7 +56,7 @@ def render_new_rows(
     event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
     if event is None:
         return []
-    return new_frames(event, new_rows(event_id, user_ids, ids))
+    return new_frames(event, new_rows(event_id, user_ids, ids), seq)
 
 
 def new_rows(
@@ -72,8 +76,11 @@ def new_rows(
     return [NewRow(*values) for values in found.order_by("user_id").values_list(*NEW_ROW_COLUMNS)]
 
 
-def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
-    """``(user_id, frame)`` for each new row of ``event``, with the users' counts.
+def new_frames(
+    event: Event, rows: Sequence[NewRow], seq: int | None = None
+) -> list[tuple[int, str]]:
+    """``(user_id, frame)`` for each new row of ``event``, with the users' counts and the
+    marker ``seq`` (reserved before the counts are read: the counts are at least that new).
 
     For a grouped event a row with a count above 1 is one the event folded into: its
     frame says ``updated`` and carries its count and authors.
@@ -88,6 +95,7 @@ def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
         frame = push_message(
             "new",
             **counts[row.user_id],
+            seq=seq,
             notification=notification_payload(
                 notification_id=row.pk,
                 user_id=row.user_id,

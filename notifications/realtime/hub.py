@@ -291,7 +291,9 @@ class Hub:
         for start in range(0, len(local), RENDER_BATCH):
             batch = local[start : start + RENDER_BATCH]
             try:
-                frames = await self.run_sync(render_new_rows, pointer.event_id, batch, pointer.ids)
+                frames = await self.run_sync(
+                    render_new_rows, pointer.event_id, batch, pointer.ids, pointer.seq
+                )
             except DatabaseError:
                 logger.exception("Could not render the pushes of event %s", pointer.event_id)
                 return

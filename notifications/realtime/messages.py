@@ -32,12 +32,14 @@ class NewRows:
 
     Each worker renders the ``new`` frames of its own connected recipients whose id is
     in ``users`` (inclusive); ``ids`` (inclusive), when set, limits the rows to those a
-    background chunk created.
+    background chunk created. ``seq`` is the marker of the frames (reserved at publish,
+    before any worker reads the counts it renders).
     """
 
     event_id: int
     users: tuple[int, int]
     ids: tuple[int, int] | None = None
+    seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,9 @@ def encode_message(message: Message) -> str:
     if isinstance(message, Frames):
         return envelope(FRAMES, f=[part for frame in message.frames for part in frame])
     if isinstance(message, NewRows):
-        extra = {} if message.ids is None else {"i": list(message.ids)}
+        extra: dict[str, Any] = {} if message.ids is None else {"i": list(message.ids)}
+        if message.seq is not None:
+            extra["s"] = message.seq
         return envelope(NEW_ROWS, e=message.event_id, u=list(message.users), **extra)
     return envelope(REVOKE, u=message.user_id, s=message.session_key, t=message.token_key)
 
@@ -82,7 +86,10 @@ def decode_message(raw: str | bytes) -> Message | None:
     if kind == NEW_ROWS:
         ids = body.get("i")
         return NewRows(
-            body["e"], (body["u"][0], body["u"][1]), None if ids is None else (ids[0], ids[1])
+            body["e"],
+            (body["u"][0], body["u"][1]),
+            None if ids is None else (ids[0], ids[1]),
+            body.get("s"),
         )
     if kind == REVOKE:
         return Revoke(body.get("u"), body.get("s"), body.get("t"))

@@ -5,6 +5,8 @@ The messages themselves live in :mod:`notifications.realtime.messages` (re-expor
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -31,6 +33,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_seq_lock = threading.Lock()
+_last_seq = 0
 
 
 class HubPort(Protocol):
@@ -74,6 +79,9 @@ class BaseBus:
       closes its sockets with 1013 so that clients catch up), reconnects on its own and
       calls ``hub.bus_ready()`` again. It calls nothing else than :class:`HubPort` names.
 
+    They override :meth:`sequence` when the process-local default does not order the
+    frames of several processes (the database and Redis buses do).
+
     They may override :meth:`join` and :meth:`leave`, told when a user's first socket
     on this worker opens and its last one closes, to address messages only to the
     workers that hold the user (presence). They raise ``BusUnavailable`` when the bus
@@ -87,6 +95,23 @@ class BaseBus:
 
     def publish(self, messages: Sequence[Message]) -> None:
         raise NotImplementedError
+
+    def sequence(self) -> int:
+        """Reserve the marker (``seq``) of frames about to be built, before their counts
+        are read.
+
+        Called where :meth:`publish` is (in the transaction when :attr:`in_transaction`,
+        after commit otherwise). Contract: a marker reserved after another one is
+        greater, and a frame built with it reads counts that include every change of
+        its user committed before that other one: then the frame with the greatest
+        marker a client holds has its user's latest counts. The default is exact within
+        one process (microseconds since the epoch, made strictly increasing); across
+        processes it is only as ordered as their clocks. Raises ``BusUnavailable``.
+        """
+        global _last_seq
+        with _seq_lock:
+            _last_seq = max(_last_seq + 1, time.time_ns() // 1000)
+            return _last_seq
 
     async def listen(self, hub: HubPort) -> None:
         raise NotImplementedError

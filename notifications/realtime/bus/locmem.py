@@ -34,7 +34,7 @@ class LocmemBus(LocalBus):
             if isinstance(message, Frames):
                 frames = list(message.frames)
             elif isinstance(message, NewRows):
-                frames = render_new_rows(message.event_id, None, message.ids)
+                frames = render_new_rows(message.event_id, None, message.ids, message.seq)
                 low, high = message.users
                 frames = [(user, text) for user, text in frames if low <= user <= high]
             else:

@@ -32,15 +32,9 @@ from redis.retry import Retry
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable, NotificationsImproperlyConfigured
+from notifications.realtime import messages as wire
 from notifications.realtime.bus.base import BaseBus, HubPort
-from notifications.realtime.messages import (
-    FRAMES,
-    VERSION,
-    Frames,
-    Message,
-    decode_message,
-    encode_message,
-)
+from notifications.realtime.messages import Frames, Message, decode_message, encode_message
 
 logger = logging.getLogger("notifications")
 
@@ -80,6 +74,15 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]
 return 1
 """
 
+#: The next frame marker: the greater of the last one + 1 and the server's clock in
+#: microseconds, so it keeps growing even if Redis restarts empty or evicts the key.
+NEXT_SEQ = """
+local now = redis.call('TIME')
+local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or 0) + 1, now[1] * 1000000 + now[2])
+redis.call('SET', KEYS[1], string.format('%d', seq))
+return string.format('%d', seq)
+"""
+
 ERRORS = (RedisError, OSError)
 #: Connections of a worker's pool (its pub/sub connection comes on top).
 WORKER_CONNECTIONS = 20
@@ -105,6 +108,7 @@ class RedisBus(BaseBus):
         self.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._sync: redis.Redis | None = None
         self._route: Any = None
+        self._next_seq: Any = None
         # One asyncio client per event loop (a worker has one; tests have many in turn).
         self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
         self._joining: dict[asyncio.AbstractEventLoop, tuple[set[int], asyncio.Future[None]]] = {}
@@ -127,9 +131,18 @@ class RedisBus(BaseBus):
                 health_check_interval=30,
             )
             self._route = self._sync.register_script(ROUTE_FRAMES)
+            self._next_seq = self._sync.register_script(NEXT_SEQ)
         return self._sync
 
     _pid = -1
+
+    def sequence(self) -> int:
+        """One round trip after commit: a server-side counter, before the counts are read."""
+        self._client()
+        try:
+            return int(self._next_seq(keys=[f"{self.prefix}:seq"]))
+        except ERRORS as error:
+            raise BusUnavailable(f"Redis at {self.url}: {error}") from error
 
     def publish(self, messages: Sequence[Message]) -> None:
         client = self._client()
@@ -139,7 +152,7 @@ class RedisBus(BaseBus):
                 for message in messages:
                     if isinstance(message, Frames):
                         if message.frames:
-                            args: list[Any] = [self.prefix, ttl, VERSION, FRAMES]
+                            args: list[Any] = [self.prefix, ttl, wire.VERSION, wire.FRAMES]
                             for user_id, text in message.frames:
                                 args += (user_id, text)
                             self._route(keys=[self.workers_key], args=args, client=pipe)
