@@ -3,9 +3,11 @@
 Two uvicorn workers share the database (and Redis on the services leg); one of ann's
 devices is on each. Worker A marks her rows read while worker B deletes the same rows,
 so a row's ``readed`` frame and its ``deleted`` frame come from two processes, and can
-reach a socket in either order. Every frame carries ``seq``: a row's ``readed`` (committed
-first) has a smaller one than its ``deleted``, and a client that keeps only the counts
-of the greatest ``seq`` it saw ends on the true counts.
+reach a socket in either order. Every frame carries ``seq``, and a client that keeps only
+the counts of the greatest ``seq`` it saw ends on the true counts. On the database bus
+``seq`` follows commit order exactly: a row's ``readed`` (committed first) has a smaller
+one than its ``deleted``. On Redis it follows the order of publication after commit,
+whose counts are read after it (docs/realtime.md).
 """
 
 from __future__ import annotations
@@ -32,12 +34,17 @@ ROWS = 40
 
 
 @pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
 def servers(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[DemoServer, DemoServer]]:
-    workdir = tmp_path_factory.mktemp(request.param)
+    workdir = tmp_path_factory.mktemp(backend)
     with (
-        demo_backend(request.param, workdir) as env,
+        demo_backend(backend, workdir) as env,
         demo_server(env, workdir / "a.log") as a,
         demo_server(env, workdir / "b.log") as b,
     ):
@@ -76,7 +83,7 @@ def drain(socket: ClientConnection, quiet: float = 1.5) -> list[dict[str, Any]]:
 
 
 def test_reads_and_deletes_racing_on_two_workers_keep_the_user_s_frames_ordered(
-    servers: tuple[DemoServer, DemoServer],
+    backend: str, servers: tuple[DemoServer, DemoServer]
 ) -> None:
     a, b = servers
     seed(a.env, ROWS)
@@ -109,8 +116,9 @@ def test_reads_and_deletes_racing_on_two_workers_keep_the_user_s_frames_ordered(
         readed = {f["notification"]["id"]: f["seq"] for f in frames if f["action"] == "readed"}
         deleted = {f["notification"]["id"]: f["seq"] for f in frames if f["action"] == "deleted"}
         assert set(deleted) == set(ids), name
-        late = [pk for pk in readed if readed[pk] > deleted[pk]]
-        assert late == [], f"{name}: readed after deleted in seq for rows {late}"
+        if not backend.endswith("redis"):
+            late = [pk for pk in readed if readed[pk] > deleted[pk]]
+            assert late == [], f"{name}: readed after deleted in seq for rows {late}"
         # What client.js shows: the counts of the greatest seq applied so far.
         newest, shown = None, None
         for frame in frames:
