@@ -55,6 +55,7 @@ class EventSerializer(serializers.ModelSerializer):
             "data",
             "target",
             "expires",
+            "url",
         ]
         read_only_fields = fields
 
