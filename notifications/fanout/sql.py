@@ -217,10 +217,16 @@ def insert_notifications_returning(
         cursor.execute(f"{sql} RETURNING {columns}", params)
         # New and folded rows are unread (``readed`` None); a raw cursor gives JSON as text.
         found = [
-            (pk, user_id, None, count, json.loads(stored) if isinstance(stored, str) else stored)
+            NewRow(
+                pk=pk,
+                user_id=user_id,
+                readed=None,
+                folded=count,
+                authors=json.loads(stored) if isinstance(stored, str) else stored,
+            )
             for pk, user_id, count, stored in cursor.fetchall()
         ]
-    return sorted(found, key=lambda row: row[1])
+    return sorted(found, key=lambda row: row.user_id)
 
 
 def _user_model(users: models.QuerySet[Any]) -> models.QuerySet[Any]:

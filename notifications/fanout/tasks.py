@@ -52,7 +52,7 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
         # Only the rows this run created are pushed: a retried chunk, or ids
         # another chunk already covered, push nothing twice.
         rows = insert_notifications_returning(event, users)
-        created_ids = [row[1] for row in rows]
+        created_ids = [row.user_id for row in rows]
         created = len(rows)
         if created:
             Event.objects.filter(pk=event_id).update(
