@@ -280,7 +280,7 @@ def insert_event_for_one(
     if row_id is None:
         return saved, []
     stored = json.loads(authors) if isinstance(authors, str) else authors
-    return saved, [(row_id, row_user, None, count, stored)]
+    return saved, [NewRow(row_id, row_user, None, count, stored)]
 
 
 @functools.lru_cache(maxsize=8)
