@@ -125,8 +125,8 @@ POOL_HINT = (
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.fanout.tasks import task_decorator
     from notifications.outbound.config import IN_APP, channel_problems, type_channels
+    from notifications.tasks import task_decorator
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")

@@ -28,10 +28,15 @@ def _user_queryset() -> models.QuerySet[Any]:
 class Audience(ABC):
     """The recipients of one send; :func:`resolve_audience` picks the shape.
 
-    Subclasses implement all three methods. ``chunks`` and ``id_chunks`` each
+    Subclasses implement the abstract methods. ``chunks`` and ``id_chunks`` each
     cover every recipient once when consumed to the end (a recipient listed
     twice may appear twice: the one-per-user constraint skips the repeat).
     """
+
+    #: True when no two of its ``chunks`` name the same user (disjoint pk ranges).
+    disjoint_chunks: bool = False
+    #: True for every user, whoever exists when the audience is read (``users=None``).
+    everyone: bool = False
 
     @abstractmethod
     def size(self) -> int | None:
@@ -76,6 +81,8 @@ class IdsAudience(Audience):
 class QuerySetAudience(Audience):
     """Users given by a QuerySet of the user model: chunked on the pk index, in SQL."""
 
+    disjoint_chunks = True
+
     def __init__(self, queryset: models.QuerySet[Any]) -> None:
         self.queryset = queryset
 
@@ -103,6 +110,8 @@ class QuerySetAudience(Audience):
 
 class EveryoneAudience(QuerySetAudience):
     """Every user (``users=None``)."""
+
+    everyone = True
 
     def __init__(self) -> None:
         super().__init__(_user_queryset())

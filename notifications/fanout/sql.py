@@ -33,7 +33,13 @@ from django.utils import timezone
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.frames import NewRow, new_rows
-from notifications.models import Event, ExcludedEventType, Notification
+from notifications.models import (
+    Event,
+    ExcludedEventType,
+    Notification,
+    ScheduledRecipient,
+    ScheduledSend,
+)
 from notifications.payloads import author_payload
 
 GROUPING_VENDORS = {"postgresql", "sqlite"}
@@ -218,3 +224,32 @@ def insert_notifications_returning(
 def _user_model(users: models.QuerySet[Any]) -> models.QuerySet[Any]:
     every: models.QuerySet[Any] = users.model._default_manager.all()
     return every
+
+
+def insert_scheduled_recipients(
+    send: ScheduledSend, users: models.QuerySet[Any], using: str = "default"
+) -> int:
+    """Store ``users`` as recipients of the scheduled ``send``, in SQL; return how many.
+
+    One ``INSERT ... SELECT`` per call, so no id travels through Python; a user
+    named twice is stored once (``ON CONFLICT DO NOTHING``).
+    """
+    connection = connections[using]
+    select = users.order_by().annotate(
+        notification_scheduled_send=Value(send.pk, output_field=models.BigIntegerField())
+    )
+    chosen = select.values_list("pk", "notification_scheduled_send")
+    try:
+        select_sql, params = chosen.query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:
+        return 0
+    opts = ScheduledRecipient._meta
+    fields: list[Any] = [opts.get_field("user"), opts.get_field("send")]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    insert = connection.ops.insert_statement(on_conflict=OnConflict.IGNORE)
+    suffix = connection.ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"{insert} {quote(opts.db_table)} ({columns}) {select_sql} {suffix}", params)
+        inserted: int = cursor.rowcount
+    return max(inserted, 0)

@@ -227,10 +227,21 @@ def test_unarchiving_beside_a_newer_open_row_leaves_the_group(ann, people):
     assert Notification.objects.filter(user=ann, group=GROUP).count() == 1
 
 
-@pytest.mark.parametrize("group", ["", 7, "x" * 256, "a\x00b"])
-def test_a_bad_group_is_refused_before_anything_is_written(ann, group):
-    with pytest.raises(InvalidNotification, match="group must be"):
+@pytest.mark.parametrize(
+    ("group", "code"),
+    [
+        ("", "invalid"),
+        (7, "invalid"),
+        ("x" * 256, "too_long"),
+        ("a\x00b", "nul"),
+        ("a\ud800b", "surrogate"),  # not a UnicodeEncodeError from the driver
+        ("\udc00", "surrogate"),
+    ],
+)
+def test_a_bad_group_is_refused_before_anything_is_written(ann, group, code):
+    with pytest.raises(InvalidNotification) as refused:
         like([ann], group=group)
+    assert (refused.value.field, refused.value.code) == ("group", code)
     assert not Event.objects.exists()
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from notifications.fanout import tasks
+from notifications.fanout import pipeline
 from notifications.helpers import send_notification
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 
@@ -48,7 +48,7 @@ def run_worker() -> None:
 def queued() -> Any:
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path="notifications.fanout.tasks.fan_out_chunk")
+    return DBTaskResult.objects.filter(task_path="notifications.fanout.pipeline.fan_out_chunk")
 
 
 def test_no_tasks_setting_means_the_immediate_backend(
@@ -78,13 +78,13 @@ def test_threshold_sends_large_audiences_in_the_background(
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "ASYNC_FANOUT_THRESHOLD": 20}
     users = bulk_users(30)
     enqueued: list[Any] = []
-    real = tasks.enqueue_fan_out
+    real = pipeline.enqueue_chunks
 
     def spy(event_id: int, audience: Any) -> None:
         enqueued.append(event_id)
         real(event_id, audience)
 
-    monkeypatch.setattr(tasks, "enqueue_fan_out", spy)
+    monkeypatch.setattr(pipeline, "enqueue_chunks", spy)
     with django_capture_on_commit_callbacks(execute=True):
         small = send_notification(type="post_like", title="Few", users=users[:20])
         big = send_notification(
@@ -150,9 +150,9 @@ def test_a_retried_chunk_creates_no_duplicates(
     ids = [user.pk for user in users]
     event = send_notification(type="post_like", title="Hi", users=[], background=False)
     assert event.notifications_count == 0
-    assert tasks.fan_out_chunk.call(event.pk, ids) == 10
-    assert tasks.fan_out_chunk.call(event.pk, ids) == 0  # the retry
-    assert tasks.fan_out_chunk.call(event.pk, [*ids[:5], users[-1].pk + 100]) == 0
+    assert pipeline.fan_out_chunk.call(event.pk, ids) == 10
+    assert pipeline.fan_out_chunk.call(event.pk, ids) == 0  # the retry
+    assert pipeline.fan_out_chunk.call(event.pk, [*ids[:5], users[-1].pk + 100]) == 0
     event.refresh_from_db()
     assert event.notifications_count == 10
     assert Notification.objects.filter(event=event).count() == 10
@@ -164,7 +164,7 @@ def test_a_chunk_pushes_only_its_own_rows(transactional_db: Any, batches_of_10: 
     users = bulk_users(6)
     event = send_notification(type="post_like", title="Hi", users=users[:3])
     batches_of_10.clear()
-    tasks.fan_out_chunk.call(event.pk, [user.pk for user in users[3:]])
+    pipeline.fan_out_chunk.call(event.pk, [user.pk for user in users[3:]])
     assert sorted(push.user_id for push in batches_of_10) == [user.pk for user in users[3:]]
     event.refresh_from_db()
     assert event.notifications_count == 6
@@ -182,7 +182,7 @@ def test_databases_without_returning_push_only_new_rows(
     )
     event = send_notification(type="post_like", title="Hi", users=users[:4])
     batches_of_10.clear()
-    assert tasks.fan_out_chunk.call(event.pk, [user.pk for user in users]) == 3
+    assert pipeline.fan_out_chunk.call(event.pk, [user.pk for user in users]) == 3
     assert sorted(push.user_id for push in batches_of_10) == [user.pk for user in users[4:7]]
     event.refresh_from_db()
     assert event.notifications_count == 7
