@@ -8,7 +8,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning, register
 from django.utils.module_loading import import_string
 
-from notifications.conf import REMOVED, check_dotted_path, check_values, notifications_settings
+from notifications.conf import (
+    REMOVED,
+    SETTINGS,
+    check_dotted_path,
+    check_values,
+    notifications_settings,
+)
 from notifications.event_types import problems, raw_events
 
 EVENTS_HINT = (
@@ -133,6 +139,8 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         for message in channel_problems()
     ]
     configured = notifications_settings.CHANNELS
+    if not SETTINGS["CHANNELS"].rule(configured):
+        return found  # E007 says what is wrong with it
     used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
     for name in sorted(used - set(configured)):
         found.append(

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+
+from notifications.conf import reset_on_change
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
@@ -62,39 +62,57 @@ def problems(events: Any) -> list[tuple[str, str]]:
     return found
 
 
+_declared: list[DeclaredEvent] | None = None
+
+
 def declared_events() -> list[DeclaredEvent]:
-    """The valid entries of ``settings.EVENTS``, in order (the system checks report the rest)."""
-    events = raw_events()
-    if problems(events):
-        return []
-    return [
-        DeclaredEvent(
-            name=entry["name"],
-            title=entry.get("title", entry["name"]),
-            description=entry.get("description"),
+    """The valid entries of ``settings.EVENTS``, in order (the system checks report the rest).
+
+    Parsed once, then kept until ``EVENTS`` changes.
+    """
+    global _declared
+    if _declared is None:
+        events = raw_events()
+        _declared = (
+            []
+            if problems(events)
+            else [
+                DeclaredEvent(
+                    name=entry["name"],
+                    title=entry.get("title", entry["name"]),
+                    description=entry.get("description"),
+                )
+                for entry in events
+            ]
         )
-        for entry in events
-    ]
+    return _declared
+
+
+def declared_names() -> list[str]:
+    """The names ``settings.EVENTS`` declares, in order."""
+    return [event.name for event in declared_events()]
 
 
 _sendable: dict[str, Any] = {}
 
 
 def sendable_type(name: str) -> Any:
-    """The active :class:`EventType` called ``name`` if ``settings.EVENTS`` declares it, else None.
+    """The sendable :class:`EventType` called ``name``, or None: the one "can it be sent" rule.
 
+    Sendable means declared in ``settings.EVENTS`` now and active in the
+    database (``EventType.objects.sendable()``, the same rule as a queryset).
     Looked up once per process, then kept: ``is_active`` only changes in
     :func:`sync_event_types` (``migrate``, after a change of ``EVENTS``, which a
     running process sees as an undeclared name) and the admin cannot edit it.
     Saving or deleting an EventType here, or changing ``EVENTS``, forgets them.
     """
-    if name not in {event.name for event in declared_events()}:
+    if not isinstance(name, str) or name not in declared_names():
         return None
     found = _sendable.get(name)
     if found is None:
         from notifications.models import EventType
 
-        found = EventType.objects.filter(name=name, is_active=True).first()
+        found = EventType.objects.sendable().filter(name=name).first()
         if found is not None:
             _sendable[name] = found
     return found
@@ -105,10 +123,11 @@ def forget_sendable_types(**kwargs: Any) -> None:
     _sendable.clear()
 
 
-@receiver(setting_changed)
-def _events_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"EVENTS", "EVENT_TYPES", "DATABASES"}:
-        _sendable.clear()
+@reset_on_change("EVENTS", "EVENT_TYPES", "DATABASES")
+def _events_changed() -> None:
+    global _declared
+    _declared = None
+    _sendable.clear()
 
 
 def connect_signals() -> None:

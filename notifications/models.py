@@ -16,8 +16,14 @@ MAX_ID = 2**63 - 1
 
 class EventTypeQuerySet(models.QuerySet["EventType"]):
     def sendable(self) -> EventTypeQuerySet:
-        """Types declared in ``settings.EVENTS`` right now, in that order."""
-        return self.filter(is_active=True).order_by("position", "pk")
+        """Types that can be sent: declared in ``settings.EVENTS`` now and active, in that order.
+
+        The one rule (:func:`notifications.event_types.sendable_type` looks one up by name).
+        """
+        from notifications.event_types import declared_names
+
+        active = self.filter(is_active=True, name__in=declared_names())
+        return active.order_by("position", "pk")
 
 
 class EventType(models.Model):

@@ -14,6 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
+from notifications.event_types import sendable_type
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
 
@@ -153,8 +154,7 @@ class NotificationFilterSerializer(serializers.Serializer):
     event_types = serializers.ListField(child=EventTypeNameField(), allow_empty=True)
 
     def validate_event_types(self, names: list[str]) -> list[str]:
-        sendable = set(EventType.objects.sendable().values_list("name", flat=True))
-        unknown = [name for name in names if name not in sendable]
+        unknown = [name for name in names if sendable_type(name) is None]
         if unknown:
             raise serializers.ValidationError(
                 f"Unknown or removed event type: {', '.join(map(repr, unknown))}."

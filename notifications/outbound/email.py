@@ -20,7 +20,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.module_loading import import_string
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
@@ -45,8 +44,8 @@ def user_language(user: Any) -> str:
     Falls back to ``settings.LANGUAGE_CODE`` when the setting is None or the
     function returns a false value.
     """
-    path = notifications_settings.USER_LANGUAGE
-    language = import_string(path)(user) if path else None
+    language_of = notifications_settings.imported("USER_LANGUAGE")
+    language = language_of(user) if language_of is not None else None
     return str(language or settings.LANGUAGE_CODE)
 
 

@@ -43,7 +43,7 @@ def plan_event(event_id: int, user_ids: list[int] | None = None) -> int:
     channels = immediate_channels(event.type.name)
     if not channels:
         return 0
-    rows = Notification.objects.filter(event_id=event_id)
+    rows = Notification.objects.filter(event_id=event_id).live()  # never an expired one
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
     queued = 0
