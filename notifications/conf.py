@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -79,15 +80,16 @@ def _is_schemes(value: Any) -> bool:
 class Setting:
     """One key of ``NOTIFICATIONS``: its default, the rule a value must meet, one line of docs.
 
-    ``imports`` marks a dotted path of a callable, imported once on first use
-    (:meth:`NotificationsSettings.imported`). ``section`` groups the README table.
+    ``imports`` is the contract of the function a dotted path names (the value
+    is then imported once, on first use: :meth:`NotificationsSettings.imported`).
+    ``section`` starts a group of the README table.
     """
 
     default: Any
     rule: Callable[[Any], bool]
     expected: str
     doc: str
-    imports: bool = False
+    imports: str = ""
     section: str = ""
 
 
@@ -114,7 +116,7 @@ SETTINGS: dict[str, Setting] = {
         _optional(_is_dotted_path),
         "None or the dotted path of a function",
         "dotted path of fn(user) -> str naming authors; None: get_username()",
-        imports=True,
+        imports="fn(user) -> str",
     ),
     "BUS": Setting(
         None,
@@ -181,17 +183,39 @@ SETTINGS: dict[str, Setting] = {
         _optional(_is_dotted_path),
         "None or the dotted path of a function",
         "dotted path of fn(user) -> language code; None: LANGUAGE_CODE",
-        imports=True,
+        imports="fn(user) -> language code or None",
+    ),
+    "USER_TIME_ZONE": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> time zone name; None: TIME_ZONE (times in emails)",
+        imports="fn(user) -> time zone name or None",
     ),
     "EMAIL_FROM": Setting(
-        None, _optional(_is_text), "None or an address", "sender; None: DEFAULT_FROM_EMAIL"
+        None,
+        _optional(_is_text),
+        "None or an email address",
+        "sender of the emails; None: DEFAULT_FROM_EMAIL",
+    ),
+    "MAILER": Setting(
+        "default",
+        _is_text,
+        "a MAILERS alias",
+        "the MAILERS alias emails go through (Django >= 6.1; before: EMAIL_BACKEND)",
+    ),
+    "INBOX_URL": Setting(
+        "/",
+        _is_text,
+        "a path or an absolute URL",
+        'the inbox page emails link to ("all notifications"), absolute or site-relative',
     ),
     "DIGEST_BATCH_SIZE": Setting(1000, *_INT1, "users per digest task"),
     "WEB_PUSH_VAPID_PRIVATE_KEY": Setting(
         None,
-        _optional(_is_text),
-        "None or a key (PEM text or base64url DER)",
-        "VAPID private key; Web Push is off without it",
+        _optional(lambda v: _is_text(v) or isinstance(v, PurePath)),
+        "None, a key (PEM text or base64url DER) or a pathlib.Path of a PEM file",
+        "VAPID private key, or a Path of its PEM file (read when used); None: Web Push off",
     ),
     "WEB_PUSH_CONTACT": Setting(
         None,
@@ -213,6 +237,12 @@ SETTINGS: dict[str, Setting] = {
 
 #: Each key's default (derived from :data:`SETTINGS`).
 DEFAULTS: dict[str, Any] = {name: setting.default for name, setting in SETTINGS.items()}
+
+#: Settings that name a function by dotted path, and what the function must be
+#: (checked by notifications.E006; derived from :data:`SETTINGS`).
+DOTTED_PATHS: dict[str, str] = {
+    name: setting.imports for name, setting in SETTINGS.items() if setting.imports
+}
 
 
 class NotificationsSettings:
@@ -289,10 +319,6 @@ def check_values() -> list[CheckMessage]:
                     hint=f"Fix NOTIFICATIONS[{key!r}] or remove it (default: {setting.default!r}).",
                     id="notifications.E007",
                 )
-            )
-        elif setting.imports and value is not None:
-            found.extend(
-                check_dotted_path(key, value, hint=f"NOTIFICATIONS[{key!r}]: {setting.doc}.")
             )
     return found
 

@@ -38,6 +38,7 @@ def send_notification(
     target: models.Model | None = None,
     expires: datetime.datetime | datetime.timedelta | None = None,
     send_at: datetime.datetime | None = None,
+    url: str | None = None,
 ) -> Event:
     """Write an Event and one Notification per recipient, then push them after commit.
 
@@ -62,7 +63,10 @@ def send_notification(
     no notifications. ``send_at`` in the future writes the Event and its
     recipients now and fans out at that time on the task queue (cancel it
     before with :func:`cancel_scheduled`, given a ``key``); ``expires`` must
-    then fall after it. In the past or now, the send happens at once.
+    then fall after it. In the past or now, the send happens at once. ``url`` is
+    where the notification leads (a path or an http(s) URL: ``event.url`` in the
+    JSON, the row's link in the inbox element, the button in emails, the push's
+    target); without it, the target's ``get_absolute_url()`` when it has one.
 
     Raises :class:`UnknownEventType` for a type not declared in
     ``settings.EVENTS`` and :class:`InvalidNotification` (both ``ValueError``)
@@ -81,6 +85,7 @@ def send_notification(
         target=target,
         expires=expires,
         send_at=send_at,
+        url=url,
     )
     audience = resolve_audience(users)
     mode = pipeline.choose_mode(valid, audience, background)

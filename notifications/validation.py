@@ -21,6 +21,7 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +36,7 @@ MAX_TITLE_LENGTH = 255
 MAX_KEY_LENGTH = 255
 MAX_GROUP_LENGTH = 255
 MAX_TARGET_ID_LENGTH = 255
+MAX_URL_LENGTH = 2048
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -73,6 +75,31 @@ def is_storable(text: str) -> bool:
     return UNSTORABLE.search(text) is None
 
 
+def validate_url(url: Any, name: str = "url") -> str:
+    """``url`` if it is a link a notification may carry; :class:`InvalidNotification` otherwise.
+
+    A link is a path on this site (``/posts/7``, not ``//host``) or an absolute
+    ``http``/``https`` URL with a host, at most :data:`MAX_URL_LENGTH`
+    characters, without whitespace or control characters (so never
+    ``javascript:`` or ``data:``: the inbox element and emails use it as an href).
+    """
+    field = "url" if name == "url" else "target"
+    _check_string(url, name, MAX_URL_LENGTH, optional=False, field=field)
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        raise InvalidNotification(
+            f"{name} must not contain whitespace or control characters", field=field
+        )
+    if url.startswith("/") and not url.startswith("//"):
+        return str(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidNotification(
+            f"{name} must be a path starting with '/' or an http(s) URL, not {url[:100]!r}",
+            field=field,
+        )
+    return str(url)
+
+
 def _check_text(text: str, what: str, name: str) -> None:
     found = UNSTORABLE.search(text)
     if found is None:
@@ -86,16 +113,19 @@ def _check_text(text: str, what: str, name: str) -> None:
     )
 
 
-def _check_string(value: Any, name: str, max_length: int, *, optional: bool) -> None:
+def _check_string(
+    value: Any, name: str, max_length: int, *, optional: bool, field: str | None = None
+) -> None:
     """A non-empty string of at most ``max_length`` characters (or None when ``optional``)."""
     if value is None and optional:
         return
+    field = name if field is None else field
     rule = f"{name} must be a non-empty string of at most {max_length} characters"
     if not isinstance(value, str) or not value:
-        raise InvalidNotification(rule, field=name)
+        raise InvalidNotification(rule, field=field)
     if len(value) > max_length:
-        raise InvalidNotification(rule, field=name, code="too_long")
-    check_storable(value, name)
+        raise InvalidNotification(rule, field=field, code="too_long")
+    check_storable(value, field)
 
 
 def check_data(data: Any, name: str = "data") -> None:
@@ -155,6 +185,7 @@ def validate_send(
     target: Any = None,
     expires: Any = None,
     send_at: Any = None,
+    url: Any = None,
     now: datetime.datetime | None = None,
 ) -> ValidSend:
     """Check every argument of ``send_notification``; return them ready to write.
@@ -163,7 +194,8 @@ def validate_send(
     declared in ``settings.EVENTS`` (or removed from it) and
     :class:`InvalidNotification` for the rest, before anything is written.
     ``expires`` is a datetime or a timedelta from the moment the send goes out
-    (``send_at``, or now); it must fall after ``send_at``.
+    (``send_at``, or now); it must fall after ``send_at``. ``url`` (see
+    :func:`validate_url`) defaults to the target's ``get_absolute_url()``.
     """
     if not isinstance(type, str):
         raise UnknownEventType(type)
@@ -193,6 +225,7 @@ def validate_send(
         "author": author,
         "group": group,
         "expires": expires_at,
+        "url": validate_url(url) if url is not None else _target_url(target),
         **_target_fields(target),
     }
     return ValidSend(fields=fields, key=key, send_at=run_at if scheduled else None)
@@ -234,3 +267,11 @@ def _target_fields(target: Any) -> dict[str, Any]:
     from django.contrib.contenttypes.models import ContentType
 
     return {"target_type": ContentType.objects.get_for_model(target), "target_id": object_id}
+
+
+def _target_url(target: Any) -> str | None:
+    """The target's ``get_absolute_url()``, when it has one (validated like ``url=``)."""
+    get_absolute_url = getattr(target, "get_absolute_url", None)
+    if target is None or not callable(get_absolute_url):
+        return None
+    return validate_url(str(get_absolute_url()), "target.get_absolute_url()")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0004_channels'),
+        ('notifications', '0005_notification_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -197,3 +197,25 @@ def test_delete_takes_the_endpoint_as_a_query_parameter_too(
     response = client.delete(f"{API}/push/subscriptions?endpoint={browser.endpoint}")
     assert response.status_code == 204
     assert not PushSubscription.objects.exists()
+
+
+def test_a_key_file_is_read_when_used_and_may_not_exist_yet(
+    member: Any, web_push_settings: Any, vapid_pem: str, tmp_path: Any
+) -> None:
+    """The README's block names BASE_DIR / "private_key.pem" before `vapid --gen` ran."""
+    from pathlib import Path
+
+    from django.core.checks import run_checks
+
+    key_file = Path(tmp_path) / "private_key.pem"
+    web_push_settings.NOTIFICATIONS = {
+        **web_push_settings.NOTIFICATIONS,
+        "WEB_PUSH_VAPID_PRIVATE_KEY": key_file,
+    }
+    client = client_for(member("ann"))
+
+    assert client.get(f"{API}/push/key").status_code == 404  # off, and nothing crashed
+    assert "notifications.W010" in {m.id for m in run_checks()}
+    key_file.write_text(vapid_pem)  # `vapid --gen`
+    assert client.get(f"{API}/push/key").json()["public_key"]
+    assert "notifications.W010" not in {m.id for m in run_checks()}

@@ -17,7 +17,7 @@ from notifications.services import send_notification
 from notifications.validation import is_storable
 
 #: The send arguments this command takes as options of the same name.
-OPTIONS = {"type", "title", "message", "data", "key"}
+OPTIONS = {"type", "title", "message", "data", "key", "url"}
 
 #: References looked up per query (databases bound the parameters of one statement).
 LOOKUP_BATCH = 1000
@@ -100,6 +100,9 @@ class Command(BaseCommand):
             default=None,
             help="idempotency key: a second send with the same type and key sends nothing",
         )
+        parser.add_argument(
+            "--url", default=None, help="where the notification leads: a path or an http(s) URL"
+        )
         audience = parser.add_mutually_exclusive_group(required=True)
         audience.add_argument(
             "--users",
@@ -135,6 +138,7 @@ class Command(BaseCommand):
                 users=users,
                 message=options["message"],
                 key=key,
+                url=options["url"],
             )
         except InvalidNotification as error:  # named by its field, shown by its code
             problem = MESSAGES.get(error.code)
