@@ -43,7 +43,7 @@ class UnknownEventType(InvalidNotification):
 
 
 class InvalidAudience(NotificationsError, TypeError):
-    """The ``users`` argument of ``send_notification`` is not a form API.md allows."""
+    """The ``users`` argument of ``send_notification`` is not a form ``send_notification`` documents."""
 
     field = "users"
     code = "invalid"

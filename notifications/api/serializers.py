@@ -62,7 +62,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    """A notification as API.md shows it (REST and WebSocket alike)."""
+    """A notification as docs/api.md shows it (REST and WebSocket alike)."""
 
     event = EventSerializer(read_only=True)
     authors = AuthorSerializer(

@@ -13,16 +13,6 @@ from notifications.helpers import send_notification
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 
 
-def bulk_users(n: int, prefix: str = "member") -> list[Any]:
-    """``n`` new users in primary-key order (one INSERT)."""
-    user_model = get_user_model()
-    login = user_model.USERNAME_FIELD
-    suffix = "@example.com" if login == "email" else ""
-    names = [f"{prefix}{i}{suffix}" for i in range(n)]
-    user_model.objects.bulk_create([user_model(**{login: name}) for name in names])
-    return list(user_model.objects.filter(**{f"{login}__in": names}).order_by("pk"))
-
-
 def recipients_of(event: Event) -> set[int]:
     return set(Notification.objects.filter(event=event).values_list("user_id", flat=True))
 
@@ -52,9 +42,9 @@ def queued() -> Any:
 
 
 def test_no_tasks_setting_means_the_immediate_backend(
-    db: Any, batches_of_10: list[Any], django_capture_on_commit_callbacks: Any
+    crowd: Any, db: Any, batches_of_10: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    users = bulk_users(25)
+    users = crowd(25)
     ExcludedEventType.objects.create(
         user=users[0], event_type=EventType.objects.get(name="post_like")
     )
@@ -69,6 +59,7 @@ def test_no_tasks_setting_means_the_immediate_backend(
 
 
 def test_threshold_sends_large_audiences_in_the_background(
+    crowd: Any,
     db: Any,
     settings: Any,
     batches_of_10: list[Any],
@@ -76,7 +67,7 @@ def test_threshold_sends_large_audiences_in_the_background(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "ASYNC_FANOUT_THRESHOLD": 20}
-    users = bulk_users(30)
+    users = crowd(30)
     enqueued: list[Any] = []
     real = pipeline.enqueue_chunks
 
@@ -99,9 +90,9 @@ def test_threshold_sends_large_audiences_in_the_background(
 
 
 def test_database_backend_and_db_worker(
-    transactional_db: Any, db_backend: list[Any], settings: Any
+    crowd: Any, transactional_db: Any, db_backend: list[Any], settings: Any
 ) -> None:
-    users = bulk_users(35)
+    users = crowd(35)
     ExcludedEventType.objects.create(
         user=users[3], event_type=EventType.objects.get(name="post_like")
     )
@@ -127,9 +118,9 @@ def test_database_backend_and_db_worker(
 
 
 def test_queryset_audience_is_queued_as_id_chunks(
-    transactional_db: Any, db_backend: list[Any]
+    crowd: Any, transactional_db: Any, db_backend: list[Any]
 ) -> None:
-    users = bulk_users(23)
+    users = crowd(23)
     event = send_notification(
         type="post_comment",
         title="Hi",
@@ -144,9 +135,9 @@ def test_queryset_audience_is_queued_as_id_chunks(
 
 
 def test_a_retried_chunk_creates_no_duplicates(
-    transactional_db: Any, batches_of_10: list[Any]
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any]
 ) -> None:
-    users = bulk_users(10)
+    users = crowd(10)
     ids = [user.pk for user in users]
     event = send_notification(type="post_like", title="Hi", users=[], background=False)
     assert event.notifications_count == 0
@@ -160,8 +151,10 @@ def test_a_retried_chunk_creates_no_duplicates(
     assert sorted(push.user_id for push in batches_of_10) == ids
 
 
-def test_a_chunk_pushes_only_its_own_rows(transactional_db: Any, batches_of_10: list[Any]) -> None:
-    users = bulk_users(6)
+def test_a_chunk_pushes_only_its_own_rows(
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any]
+) -> None:
+    users = crowd(6)
     event = send_notification(type="post_like", title="Hi", users=users[:3])
     batches_of_10.clear()
     pipeline.fan_out_chunk.call(event.pk, [user.pk for user in users[3:]])
@@ -171,12 +164,12 @@ def test_a_chunk_pushes_only_its_own_rows(transactional_db: Any, batches_of_10: 
 
 
 def test_databases_without_returning_push_only_new_rows(
-    transactional_db: Any, batches_of_10: list[Any], monkeypatch: pytest.MonkeyPatch
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django.db import connection
 
     monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
-    users = bulk_users(8)
+    users = crowd(8)
     ExcludedEventType.objects.create(
         user=users[7], event_type=EventType.objects.get(name="post_like")
     )
@@ -189,9 +182,9 @@ def test_databases_without_returning_push_only_new_rows(
 
 
 def test_a_chunk_of_a_deleted_event_does_nothing(
-    transactional_db: Any, db_backend: list[Any]
+    crowd: Any, transactional_db: Any, db_backend: list[Any]
 ) -> None:
-    users = bulk_users(3)
+    users = crowd(3)
     event = send_notification(type="post_like", title="Hi", users=users, background=True)
     Event.objects.filter(pk=event.pk).delete()
     run_worker()
