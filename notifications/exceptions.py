@@ -43,7 +43,7 @@ class UnknownEventType(InvalidNotification):
 
 
 class InvalidAudience(NotificationsError, TypeError):
-    """The ``users`` argument of ``send_notification`` is not a form ``send_notification`` documents."""
+    """The ``users`` argument of ``send_notification`` is not one of the documented forms."""
 
     field = "users"
     code = "invalid"
