@@ -1,97 +1,36 @@
-"""``settings.EVENTS``: read it, validate it, and sync it into :class:`EventType` rows."""
+"""``settings.EVENTS`` in the database: synced into :class:`EventType` rows; what is sendable.
+
+Reading and validating the setting itself is :mod:`notifications.conf`'s job
+(``raw_events``, ``problems``, ``declared_events``), re-exported here.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from notifications.conf import reset_on_change
+from notifications.conf import (
+    SLUG,
+    DeclaredEvent,
+    declared_events,
+    declared_names,
+    problems,
+    raw_events,
+    reset_on_change,
+)
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-
-
-@dataclass(frozen=True)
-class DeclaredEvent:
-    name: str
-    title: str
-    description: str | None
-
-
-def raw_events() -> Any:
-    """``settings.EVENTS``, or types derived from ``EVENT_TYPES`` when only that is set."""
-    events = getattr(settings, "EVENTS", None)
-    if events is None:
-        choices = getattr(settings, "EVENT_TYPES", None) or []
-        return [{"name": name, "title": str(label)} for name, label in choices]
-    return events
-
-
-def problems(events: Any) -> list[tuple[str, str]]:
-    """What is wrong with ``events``, as (check id, message) pairs; empty when valid."""
-    if not isinstance(events, list | tuple):
-        return [("E001", f"EVENTS must be a list of dicts, not {type(events).__name__}.")]
-    found: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(events):
-        where = f"EVENTS[{index}]"
-        if not isinstance(entry, dict) or "name" not in entry:
-            found.append(("E002", f"{where} must be a dict with a 'name' key."))
-            continue
-        name = entry["name"]
-        if not isinstance(name, str) or not SLUG.match(name) or len(name) > 100:
-            found.append(
-                ("E003", f"{where}: name {name!r} is not a slug of at most 100 characters.")
-            )
-            continue
-        if name in seen:
-            found.append(("E004", f"{where}: name {name!r} is declared twice."))
-        seen.add(name)
-        title = entry.get("title", name)
-        description = entry.get("description")
-        if not isinstance(title, str) or not title or len(title) > 255:
-            found.append(
-                ("E005", f"{where}: title must be a non-empty string of at most 255 characters.")
-            )
-        if description is not None and not isinstance(description, str):
-            found.append(("E005", f"{where}: description must be a string or None."))
-    return found
-
-
-_declared: list[DeclaredEvent] | None = None
-
-
-def declared_events() -> list[DeclaredEvent]:
-    """The valid entries of ``settings.EVENTS``, in order (the system checks report the rest).
-
-    Parsed once, then kept until ``EVENTS`` changes.
-    """
-    global _declared
-    if _declared is None:
-        events = raw_events()
-        _declared = (
-            []
-            if problems(events)
-            else [
-                DeclaredEvent(
-                    name=entry["name"],
-                    title=entry.get("title", entry["name"]),
-                    description=entry.get("description"),
-                )
-                for entry in events
-            ]
-        )
-    return _declared
-
-
-def declared_names() -> list[str]:
-    """The names ``settings.EVENTS`` declares, in order."""
-    return [event.name for event in declared_events()]
-
+__all__ = [
+    "SLUG",
+    "DeclaredEvent",
+    "declared_events",
+    "declared_names",
+    "problems",
+    "raw_events",
+    "sendable_type",
+    "sync_event_types",
+]
 
 _sendable: dict[str, Any] = {}
 
@@ -125,8 +64,6 @@ def forget_sendable_types(**kwargs: Any) -> None:
 
 @reset_on_change("EVENTS", "EVENT_TYPES", "DATABASES")
 def _events_changed() -> None:
-    global _declared
-    _declared = None
     _sendable.clear()
 
 

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications.conf import declared_names
 from notifications.querysets import NotificationQuerySet
 
 #: The largest id a row can have (64-bit ``BigAutoField``): larger ids name no row.
@@ -20,8 +21,6 @@ class EventTypeQuerySet(models.QuerySet["EventType"]):
 
         The one rule (:func:`notifications.event_types.sendable_type` looks one up by name).
         """
-        from notifications.event_types import declared_names
-
         active = self.filter(is_active=True, name__in=declared_names())
         return active.order_by("position", "pk")
 
