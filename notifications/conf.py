@@ -109,6 +109,11 @@ SETTINGS: dict[str, Setting] = {
         "audiences above this fan out on the task queue; None: never by default",
     ),
     "MAX_BODY_BYTES": Setting(64 * 1024, *_INT1, "request bodies larger than this get 413"),
+    "SQLITE_WRITE_WAIT": Setting(
+        30,
+        *_SECONDS,
+        "SQLite: s a write waits for its turn in the process before 503 (DatabaseBusy)",
+    ),
     "MAX_PAGE_SIZE": Setting(1000, *_INT1, "largest `limit` of the list"),
     "GROUP_AUTHORS": Setting(5, *_INT0, "recent authors a grouped notification keeps"),
     "AUTHOR_NAME": Setting(

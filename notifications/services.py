@@ -22,6 +22,7 @@ from notifications.models import Event, EventType, ExcludedEventType, Notificati
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames
 from notifications.validation import validate_send
+from notifications.writes import write_transaction
 
 
 def send_notification(
@@ -119,7 +120,7 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     queries whatever the number of ids.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.mark_read(now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -140,7 +141,7 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
 
     ``Notification.DoesNotExist`` if it is not theirs or was deleted meanwhile.
     """
-    with transaction.atomic():
+    with write_transaction():
         # Update first, then read: a delete that commits before the UPDATE leaves
         # nothing to read (404, no push); one after it waits for this commit.
         mine = Notification.objects.for_user(user).filter(pk=notification_id, readed__isnull=False)
@@ -181,7 +182,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
     """
     now = timezone.now()
     names = None if types is None else list(types)
-    with transaction.atomic():
+    with write_transaction():
         rows = Notification.objects.for_user(user)
         if names is not None:
             rows = rows.of_types(names)
@@ -197,7 +198,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
 
 def delete_notification(user: Any, notification_id: int) -> None:
     """Delete ``user``'s notification; ``Notification.DoesNotExist`` if it is not theirs."""
-    with transaction.atomic():
+    with write_transaction():
         deleted, _ = Notification.objects.for_user(user).filter(pk=notification_id).delete()
         if not deleted:
             raise Notification.DoesNotExist
@@ -235,7 +236,7 @@ def mark_all_seen(user: Any) -> int:
     anything changed. Returns how many rows changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         changed = Notification.objects.for_user(user).mark_seen(now)
         if changed:
             _push_frame_after_commit(user, "seen_all", before=now)
@@ -251,7 +252,7 @@ def archive(user: Any, ids: Collection[int]) -> list[Notification]:
     grouped events (the next one starts a new row).
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.unarchived().update(archived=now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -267,7 +268,7 @@ def unarchive(user: Any, ids: Collection[int]) -> list[Notification]:
     Each row that changed pushes ``unarchived``. One UPDATE, unless a grouped
     row comes back beside a newer open row of its group (see :func:`mark_unread`).
     """
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         doomed = list(mine.archived().values_list("pk", flat=True))
         if doomed:
@@ -292,7 +293,7 @@ def mark_target_read(user: Any, target: models.Model) -> int:
     how many changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         about = Notification.objects.for_user(user).for_target(target)
         changed = about.mark_read(now)
         if changed:
@@ -332,7 +333,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     sendable = list(EventType.objects.sendable())
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
-    with transaction.atomic():
+    with write_transaction():
         _lock_user(user)
         mine = ExcludedEventType.objects.filter(user_id=user.pk)
         mine.filter(event_type__in=sendable).exclude(event_type__in=excluded).delete()

@@ -34,7 +34,7 @@ import datetime
 import enum
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -42,12 +42,17 @@ from notifications import outbound, signals
 from notifications.conf import notifications_settings
 from notifications.fanout import inline
 from notifications.fanout.audience import Audience, ColumnAudience, EveryoneAudience
-from notifications.fanout.sql import insert_notifications_returning, insert_scheduled_recipients
+from notifications.fanout.sql import (
+    insert_event_for_one,
+    insert_notifications_returning,
+    insert_scheduled_recipients,
+)
 from notifications.frames import NewRow
 from notifications.models import Event, ScheduledRecipient, ScheduledSend
 from notifications.realtime.publish import push_new
 from notifications.tasks import as_task, require_scheduling, require_tasks
 from notifications.validation import ValidSend
+from notifications.writes import write_transaction
 
 
 class Mode(enum.Enum):
@@ -85,7 +90,12 @@ def send(valid: ValidSend, audience: Audience, mode: Mode) -> Event:
     The returned Event's ``created`` is False when ``valid.key`` matched an
     existing Event (returned as is, nothing sent).
     """
-    with transaction.atomic():
+    with write_transaction():
+        if mode is Mode.INLINE and (one := _single_send(valid, audience)) is not None:
+            event, rows = one
+            _publish(event, event.notifications_count, rows=rows, counted=True)
+            _announce(event)
+            return event
         event = _create_event(valid)
         if not event.created:
             return event
@@ -99,6 +109,25 @@ def send(valid: ValidSend, audience: Audience, mode: Mode) -> Event:
             fan_out(event, audience)
         _announce(event)
     return event
+
+
+def _single_send(valid: ValidSend, audience: Audience) -> tuple[Event, list[NewRow]] | None:
+    """A send now to one known user, without a key: Event, row and count in one statement.
+
+    None when that does not apply (several users, a QuerySet, a key, an event
+    already expired, a database or a grouped event :func:`insert_event_for_one`
+    does not handle): :func:`send` then takes the general path.
+    """
+    expires = valid.fields.get("expires")
+    if valid.key is not None or audience.known_size() != 1:
+        return None
+    if expires is not None and expires <= timezone.now():
+        return None
+    user_id = next(audience.id_chunks(1))[0]
+    found = insert_event_for_one(valid.fields, user_id, router.db_for_write(Event))
+    if found is not None:
+        found[0].created = True
+    return found
 
 
 def _create_event(valid: ValidSend) -> Event:
@@ -142,13 +171,13 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     Only the rows this run created are pushed: a retried chunk, or ids another
     chunk already covered, push nothing twice. An Event deleted meanwhile does nothing.
     """
-    with transaction.atomic():
+    with write_transaction():
         event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
         if event is None or _expired(event):
             return 0
         users = get_user_model()._default_manager.filter(pk__in=user_ids)
         rows = insert_notifications_returning(event, users)
-        created_ids = [row[1] for row in rows]
+        created_ids = [row.user_id for row in rows]
         return _publish(event, len(rows), rows=rows, user_ids=created_ids)
 
 
@@ -183,7 +212,7 @@ def run_scheduled(event_id: int, audience: Audience | None = None) -> int:
     Event (clearing ``send_at``) and the fan-out commit together. A send whose
     ``expires`` has passed by now is claimed and writes nothing.
     """
-    with transaction.atomic():
+    with write_transaction():
         now = timezone.now()
         claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
             send_at=None, timestamp=now
@@ -219,15 +248,19 @@ def _publish(
     *,
     rows: list[NewRow] | None,
     user_ids: list[int] | None = None,
+    counted: bool = False,
 ) -> int:
     """Count ``count`` new rows on ``event``; after commit push them and queue channel work.
 
-    ``user_ids`` limits both to those recipients (a chunk); None is every row of the event.
+    ``user_ids`` limits both to those recipients (a chunk); None is every row of
+    the event. ``counted``: the statement that wrote the rows also counted them.
     """
     if not count:
         return 0
-    Event.objects.filter(pk=event.pk).update(notifications_count=F("notifications_count") + count)
-    event.notifications_count += count
+    if not counted:
+        count_them = F("notifications_count") + count
+        Event.objects.filter(pk=event.pk).update(notifications_count=count_them)
+        event.notifications_count += count
     push_new(event, created=count, user_ids=user_ids, rows=rows)
     if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
         event_id = event.pk
