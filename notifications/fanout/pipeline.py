@@ -9,14 +9,17 @@ Every send takes the same steps, whichever mode it runs in:
 
 The mode (:func:`choose_mode`) only says *when* step 2 runs:
 
-- ``INLINE``: in the caller's transaction (:func:`fan_out`);
+- ``INLINE``: in the caller's transaction (:func:`fan_out`); a keyless send
+  to one known user writes Event, row and count in one statement where the
+  database allows (``sql.insert_event_for_one``);
 - ``BACKGROUND``: after commit, one :func:`fan_out_chunk` task per
   ``FANOUT_BATCH_SIZE`` recipient ids;
 - ``SCHEDULED``: the recipients are stored now (:class:`~notifications.models.ScheduledSend`,
   one ``INSERT ... SELECT`` per chunk, or "everyone") and one
   :func:`send_scheduled` task, carrying only the Event's id, fans out at ``send_at``.
 
-One error policy for every mode: a failure while writing (step 1 or 2) reaches
+Every write runs in :func:`notifications.writes.write_transaction` (one at a
+time per process on SQLite). One error policy for every mode: a failure while writing (step 1 or 2) reaches
 the caller (the send, or the task, whose transaction rolls back; a chunk is
 idempotent, so a retried task is safe), and so does a failure to queue the
 send's own fan-out, since nobody would get anything. Work after commit (frames,
