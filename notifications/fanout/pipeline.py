@@ -20,8 +20,8 @@ The mode (:func:`choose_mode`) only says *when* step 2 runs:
 
 Every write runs in :func:`notifications.writes.write_transaction` (one at a
 time per process on SQLite). One error policy for every mode: a failure while
-writing (step 1 or 2) reaches the caller (the send, or the task, whose transaction rolls back; a chunk is
-idempotent, so a retried task is safe), and so does a failure to queue the
+writing (step 1 or 2) reaches the caller (the send, or the task, whose
+transaction rolls back; a chunk is idempotent, so a retried task is safe), and so does a failure to queue the
 send's own fan-out, since nobody would get anything. Work after commit (frames,
 channel work, the ``notifications_sent`` signal) never raises: its failures are
 logged and the rows stay committed (clients catch up through the REST list).
