@@ -18,13 +18,13 @@ The mode (:func:`choose_mode`) only says *when* step 2 runs:
   one ``INSERT ... SELECT`` per chunk, or "everyone") and one
   :func:`send_scheduled` task, carrying only the Event's id, fans out at ``send_at``.
 
-Every write runs in :func:`notifications.writes.write_transaction` (one at a
-time per process on SQLite). One error policy for every mode: a failure while
-writing (step 1 or 2) reaches the caller (the send, or the task, whose
-transaction rolls back; a chunk is idempotent, so a retried task is safe), and so does a failure to queue the
-send's own fan-out, since nobody would get anything. Work after commit (frames,
-channel work, the ``notifications_sent`` signal) never raises: its failures are
-logged and the rows stay committed (clients catch up through the REST list).
+Every write runs in :func:`notifications.writes.write_transaction` (one at a time
+per process on SQLite). One error policy for every mode: a failure while writing
+(step 1 or 2) reaches the caller (the send, or the task, whose transaction rolls
+back; a chunk is idempotent, so a retried task is safe), and so does a failure to
+queue the send's own fan-out, since nobody would get anything. Work after commit
+(frames, channel work, the ``notifications_sent`` signal) never raises: its failures
+are logged and the rows stay committed (clients catch up through the REST list).
 
 An Event whose ``expires`` has passed when its fan-out runs (a scheduled send
 that came due too late, a backlogged chunk) writes nothing, pushes nothing and
