@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, models, router, transaction
 from django.utils import timezone
 
 from notifications import outbound, signals
@@ -23,6 +23,8 @@ from notifications.event_types import sendable_type
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Audience, Users, resolve_audience
+from notifications.fanout.sql import insert_event_for_one
+from notifications.frames import NewRow
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames, push_new
@@ -129,6 +131,12 @@ def send_notification(
                 existing = Event.objects.get(type=event_type, key=key)
                 existing.created = False
                 return existing
+        elif (one := _written_for_one(fields, audience, scheduled or background)) is not None:
+            event, rows = one
+            event.created = True
+            _after_rows(event, event.notifications_count, rows)
+            _sent_after_commit(event)
+            return event
         else:
             event = Event.objects.create(**fields)
         event.created = True
@@ -145,13 +153,31 @@ def send_notification(
             transaction.on_commit(lambda: tasks.enqueue_fan_out(event.pk, audience))
         else:
             fan_out_now(event, audience)
-        transaction.on_commit(
-            lambda: signals.notifications_sent.send_robust(
-                Event, event=event, count=event.notifications_count
-            ),
-            robust=True,
-        )
+        _sent_after_commit(event)
     return event
+
+
+def _sent_after_commit(event: Event) -> None:
+    transaction.on_commit(
+        lambda: signals.notifications_sent.send_robust(
+            Event, event=event, count=event.notifications_count
+        ),
+        robust=True,
+    )
+
+
+def _written_for_one(
+    fields: dict[str, Any], audience: Audience, deferred: bool
+) -> tuple[Event, list[NewRow]] | None:
+    """A send now to one known user: the event, its row and its count in one statement.
+
+    None when that does not apply (a list of several, a QuerySet, a background or
+    scheduled send, a grouped event, a database without it): the general path runs.
+    """
+    if deferred or audience.known_size() != 1:
+        return None
+    user_id = next(audience.id_chunks(1))[0]
+    return insert_event_for_one(fields, user_id, router.db_for_write(Event))
 
 
 def fan_out_now(event: Event, audience: Audience) -> int:
@@ -160,13 +186,20 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     Sets ``event.notifications_count`` (rows created, plus open rows a grouped
     event folded into) and returns it.
     """
-    event.notifications_count, rows = inline.fan_out(event, audience)
-    if event.notifications_count:
-        Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
-        push_new(event, created=event.notifications_count, rows=rows)
+    count, rows = inline.fan_out(event, audience)
+    if count:
+        Event.objects.filter(pk=event.pk).update(notifications_count=count)
+    return _after_rows(event, count, rows)
+
+
+def _after_rows(event: Event, count: int, rows: list[NewRow] | None) -> int:
+    """Record ``count`` on ``event`` and push its new rows after commit (and its channels)."""
+    event.notifications_count = count
+    if count:
+        push_new(event, created=count, rows=rows)
         if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
             transaction.on_commit(lambda: outbound.enqueue_for_event(event.pk), robust=True)
-    return event.notifications_count
+    return count
 
 
 def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:

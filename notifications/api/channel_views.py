@@ -135,7 +135,7 @@ class PushSubscriptionsView(NotificationsAPIView):
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        # The body of API-ADDITIONS, or ?endpoint= (OpenAPI has no DELETE bodies).
+        # The subscription's endpoint in the body, or ?endpoint= (OpenAPI has no DELETE bodies).
         data = request.data
         given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
         body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})

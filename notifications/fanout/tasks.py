@@ -52,7 +52,7 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
         # Only the rows this run created are pushed: a retried chunk, or ids
         # another chunk already covered, push nothing twice.
         rows = insert_notifications_returning(event, users)
-        created_ids = [row[1] for row in rows]
+        created_ids = [row.user_id for row in rows]
         created = len(rows)
         if created:
             Event.objects.filter(pk=event_id).update(
@@ -86,8 +86,8 @@ def require_tasks() -> None:
     """Raise NotificationsImproperlyConfigured when no Tasks implementation is installed."""
     if _as_task is None:
         raise NotificationsImproperlyConfigured(
-            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or "
-            "pip install 'django-rest-notifications[tasks]'."
+            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or install "
+            "the package's 'tasks' extra (django-tasks, django-tasks-db)."
         )
 
 
