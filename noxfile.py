@@ -72,7 +72,7 @@ def django61(session: nox.Session) -> None:
         session.skip(
             "NOT RUN: no Python >= 3.12 here (pyenv builds "
             + ", ".join(PYTHON_BUILDS)
-            + " not found), and Django 6.1 needs one. Set NOX_PYTHON=/path/to/python3.13."
+            + " not found), and Django 6.1 needs one. Set NOX_PYTHON=/path/to/python3.13"
         )
     session.install(
         "-e", ".[redis,postgres,server,openapi,webpush]", DJANGO_61, "django-tasks-db>=0.13"
