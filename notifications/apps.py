@@ -18,10 +18,10 @@ class NotificationsConfig(AppConfig):
             event_types,
             metrics,
         )
-        from notifications.realtime import credentials
+        from notifications.realtime import revocation
 
         post_migrate.connect(_sync_event_types, sender=self)
-        credentials.connect_signals()
+        revocation.connect_signals()
         event_types.connect_signals()
         metrics.connect_signals()
         _import_bus()

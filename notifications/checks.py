@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from notifications.conf import (
     DOTTED_PATHS,
     REMOVED,
+    SETTINGS,
     check_dotted_path,
     check_values,
     notifications_settings,
@@ -118,7 +119,7 @@ def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         "BUS",
         path,
         hint='Use "local", "database", "redis" or the dotted path of a BaseBus subclass; '
-        "the redis bus needs pip install 'django-rest-notifications[redis]'.",
+        "the redis bus needs the package's 'redis' extra (redis-py).",
     )
     if unimportable:
         return unimportable
@@ -157,14 +158,16 @@ POOL_HINT = (
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.fanout.tasks import task_decorator
     from notifications.outbound.config import IN_APP, channel_problems, type_channels
+    from notifications.tasks import task_decorator
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")
         for message in channel_problems()
     ]
     configured = notifications_settings.CHANNELS
+    if not SETTINGS["CHANNELS"].rule(configured):
+        return found  # E007 says what is wrong with it
     used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
     for name in sorted(used - set(configured)):
         found.append(
@@ -189,8 +192,8 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             Error(
                 "Email and Web Push are sent from the task queue, but no Tasks API is installed.",
                 hint="Use Django >= 6.0, or install the package's 'tasks' extra "
-                "(django-tasks and django-tasks-db): pip install '<the package>[tasks]', "
-                "where <the package> is the name or the path you installed it from.",
+                "(django-tasks and django-tasks-db): pip install '<package>[tasks]', with the "
+                "path or name you installed the package from.",
                 id="notifications.E013",
             )
         )
@@ -204,8 +207,8 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 Warning(
                     "Web Push is offered but unavailable: it needs pywebpush and a valid "
                     "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
-                    hint="pip install 'django-rest-notifications[webpush]' and generate a key: "
-                    "vapid --gen (docs/channels.md).",
+                    hint="Install the package's 'webpush' extra (pywebpush, py-vapid) and "
+                    "generate a key: vapid --gen (docs/channels.md).",
                     id="notifications.W010",
                 )
             )

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
@@ -90,6 +89,13 @@ class Counts(TypedDict):
     unseen: int
 
 
+class FrameCounts(Counts):
+    """The counts of a frame and its marker: ``seq`` grows with the commit order of the
+    user's changes, so a client drops counts older than the newest it applied."""
+
+    seq: NotRequired[int]
+
+
 class PushMessage(TypedDict):
     action: Action
     notification: NotRequired[NotificationPayload | DeletedPayload]
@@ -97,6 +103,7 @@ class PushMessage(TypedDict):
     types: NotRequired[list[str]]
     unread: int
     unseen: int
+    seq: NotRequired[int]
 
 
 def format_datetime(value: datetime.datetime | None) -> str | None:
@@ -132,10 +139,8 @@ def target_payload(content_type_id: int | None, object_id: str | None) -> Target
 
 def author_name(user: Any) -> str:
     """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
-    path = notifications_settings.AUTHOR_NAME
-    if path is None:
-        return str(user.get_username())
-    return str(import_string(path)(user))
+    name = notifications_settings.imported("AUTHOR_NAME")
+    return str(user.get_username() if name is None else name(user))
 
 
 def author_payload(user: Any) -> AuthorPayload:
@@ -243,10 +248,6 @@ class FilterPayload(TypedDict):
     event_types: list[str]
 
 
-class UnreadCountPayload(TypedDict):
-    unread: int
-
-
 class MarkAllReadPayload(TypedDict):
     updated: int
     unread: int
@@ -262,10 +263,6 @@ class EventTypeChoicePayload(TypedDict):
 def filter_payload(received: Iterable[EventType]) -> FilterPayload:
     """The filter answer: the names of the types the user receives, in the given order."""
     return {"event_types": [event_type.name for event_type in received]}
-
-
-def unread_count_payload(unread: int) -> UnreadCountPayload:
-    return {"unread": unread}
 
 
 def mark_all_read_payload(updated: int, unread: int) -> MarkAllReadPayload:
@@ -291,8 +288,10 @@ def push_message(
     notification: NotificationPayload | DeletedPayload | None = None,
     before: datetime.datetime | None = None,
     types: list[str] | None = None,
+    seq: int | None = None,
 ) -> PushMessage:
-    """A WebSocket frame: ``{"action", "notification", "unread", "unseen"}`` (+ before, types)."""
+    """A WebSocket frame: ``{"action", "notification", "unread", "unseen", "seq"}``
+    (+ before, types); ``seq`` is the marker the bus reserved before the counts were read."""
     message: dict[str, Any] = {"action": action}
     if notification is not None:
         message["notification"] = notification
@@ -302,6 +301,8 @@ def push_message(
         message["types"] = types
     message["unread"] = unread
     message["unseen"] = unseen
+    if seq is not None:
+        message["seq"] = seq
     return message  # type: ignore[return-value]
 
 

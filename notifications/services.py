@@ -7,27 +7,22 @@ after it commits (``transaction.on_commit``); a rolled-back write pushes nothing
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications import metrics, outbound, signals
+from notifications import signals
 from notifications.badges import user_counts
-from notifications.conf import notifications_settings
-from notifications.event_types import sendable_type
-from notifications.exceptions import InvalidNotification, UnknownEventType
-from notifications.fanout import inline, tasks
-from notifications.fanout.audience import Audience, Users, resolve_audience
+from notifications.fanout import pipeline
+from notifications.fanout.audience import Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
-from notifications.realtime.publish import push_frames, push_new
-from notifications.validation import check_storable, validate_notification, validate_url
+from notifications.realtime.publish import push_frames
+from notifications.validation import validate_send
+from notifications.writes import write_transaction
 
 
 def send_notification(
@@ -64,134 +59,38 @@ def send_notification(
     notification of the same type and group (count + 1, newest event and
     author first, back on top, an ``updated`` frame); others get a new row.
     ``target`` is any saved model instance the event is about. ``expires``
-    (a datetime, or a timedelta from now) hides the notifications after it.
-    ``send_at`` in the future writes the Event now and fans out at that time
-    on the task queue (cancel it before with :func:`cancel_scheduled`, given a
-    ``key``); in the past or now, the send happens at once. ``url`` is where the
-    notification leads (a path or an http(s) URL: ``event.url`` in the JSON, the
-    row's link in the inbox element, the button in emails, the push's target);
-    without it, the target's ``get_absolute_url()`` when it has one.
+    (a datetime, or a timedelta from when the send goes out) hides the
+    notifications after it; a send whose fan-out runs after its expiry writes
+    no notifications. ``send_at`` in the future writes the Event and its
+    recipients now and fans out at that time on the task queue (cancel it
+    before with :func:`cancel_scheduled`, given a ``key``); ``expires`` must
+    then fall after it. In the past or now, the send happens at once. ``url`` is
+    where the notification leads (a path or an http(s) URL: ``event.url`` in the
+    JSON, the row's link in the inbox element, the button in emails, the push's
+    target); without it, the target's ``get_absolute_url()`` when it has one.
 
-    Raises :class:`UnknownEventType` (a ``ValueError``) for a type not declared
-    in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
-    not JSON-serializable, a bad title, key, group, target or time, or text the
-    database cannot store (:mod:`notifications.validation`), before anything is
-    written.
+    Raises :class:`UnknownEventType` for a type not declared in
+    ``settings.EVENTS`` and :class:`InvalidNotification` (both ``ValueError``)
+    for data that is not JSON-serializable, a bad title, key, group, target or
+    time, or text the database cannot store, naming the argument in
+    ``error.field`` (:mod:`notifications.validation`), before anything is written.
     """
-    check_storable(type, "type")  # before it reaches a query
-    # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
-    event_type = sendable_type(type)
-    if event_type is None:
-        raise UnknownEventType(type)
-    validate_notification(type=type, title=title, data=data, message=message, key=key)
-    _validate_group(group)
-    now = timezone.now()
-    expires_at = _moment("expires", expires, now)
-    run_at = _moment("send_at", send_at, now)
-    scheduled = run_at is not None and run_at > now
-    target_fields = _target_fields(target)
-    link = validate_url(url) if url is not None else _target_url(target)
+    valid = validate_send(
+        type=type,
+        title=title,
+        data=data,
+        message=message,
+        author=author,
+        key=key,
+        group=group,
+        target=target,
+        expires=expires,
+        send_at=send_at,
+        url=url,
+    )
     audience = resolve_audience(users)
-    if scheduled:
-        tasks.require_scheduling()
-        background = False
-    elif background is None:
-        threshold = notifications_settings.ASYNC_FANOUT_THRESHOLD
-        size = audience.size() if threshold is not None else None
-        background = size is not None and size > threshold
-    if background:
-        tasks.require_tasks()
-
-    with transaction.atomic():
-        fields = {
-            "type": event_type,
-            "title": title,
-            "message": message,
-            "data": data,
-            "author": author,
-            "group": group,
-            "expires": expires_at,
-            "url": link,
-            **target_fields,
-        }
-        if scheduled:
-            fields.update(send_at=run_at, timestamp=run_at)
-        if key is not None:
-            existing = Event.objects.filter(type=event_type, key=key).first()
-            if existing is not None:
-                existing.created = False
-                return existing
-            try:
-                with transaction.atomic():
-                    event = Event.objects.create(key=key, **fields)
-            except IntegrityError:
-                # A concurrent call with the same key won the race.
-                existing = Event.objects.get(type=event_type, key=key)
-                existing.created = False
-                return existing
-        else:
-            event = Event.objects.create(**fields)
-        event.created = True
-
-        if scheduled:
-            # Fixed now, except "everyone", which is whoever exists when it runs.
-            ids = None if users is None else [i for c in audience.id_chunks(10_000) for i in c]
-            when = run_at
-            assert when is not None
-            transaction.on_commit(lambda: tasks.enqueue_scheduled(event.pk, ids, when))
-            return event
-        if background:
-            # Not robust: if the fan-out cannot be queued, the caller must know.
-            transaction.on_commit(lambda: tasks.enqueue_fan_out(event.pk, audience))
-        else:
-            fan_out_now(event, audience)
-        transaction.on_commit(
-            lambda: signals.notifications_sent.send_robust(
-                Event, event=event, count=event.notifications_count
-            ),
-            robust=True,
-        )
-    return event
-
-
-def fan_out_now(event: Event, audience: Audience) -> int:
-    """Write ``event``'s rows for ``audience`` in this transaction; push them after commit.
-
-    Sets ``event.notifications_count`` (rows created, plus open rows a grouped
-    event folded into) and returns it.
-    """
-    started = time.perf_counter()
-    event.notifications_count, rows = inline.fan_out(event, audience)
-    metrics.fanned_out("inline", event.notifications_count, time.perf_counter() - started)
-    if event.notifications_count:
-        Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
-        push_new(event, created=event.notifications_count, rows=rows)
-        if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
-            transaction.on_commit(lambda: outbound.enqueue_for_event(event.pk), robust=True)
-    return event.notifications_count
-
-
-def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
-    """Fan out a scheduled Event now, once; return how many rows it wrote.
-
-    Does nothing (returns 0) when the send was cancelled or has already run:
-    claiming the Event (clearing ``send_at``) and the fan-out commit together.
-    """
-    with transaction.atomic():
-        now = timezone.now()
-        claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
-            send_at=None, timestamp=now
-        )
-        if not claimed:
-            return 0
-        event = Event.objects.select_related("type", "author").get(pk=event_id)
-        audience = resolve_audience(None if user_ids is None else user_ids)
-        count = fan_out_now(event, audience)
-        transaction.on_commit(
-            lambda: signals.notifications_sent.send_robust(Event, event=event, count=count),
-            robust=True,
-        )
-    return count
+    mode = pipeline.choose_mode(valid, audience, background)
+    return pipeline.send(valid, audience, mode)
 
 
 def cancel_scheduled(type: str, key: str) -> bool:
@@ -203,52 +102,6 @@ def cancel_scheduled(type: str, key: str) -> bool:
     pending = Event.objects.filter(type__name=type, key=key, send_at__isnull=False)
     deleted, _ = pending.delete()
     return bool(deleted)
-
-
-def _validate_group(group: Any) -> None:
-    if group is None:
-        return
-    if not isinstance(group, str) or not group or len(group) > 255 or "\x00" in group:
-        raise InvalidNotification(
-            "group must be a non-empty string of at most 255 characters, without NUL"
-        )
-
-
-def _moment(
-    name: str, value: datetime.datetime | datetime.timedelta | None, now: datetime.datetime
-) -> datetime.datetime | None:
-    """A datetime or a timedelta from ``now`` as a datetime the database stores."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta) and name == "expires":
-        return now + value
-    if not isinstance(value, datetime.datetime):
-        kinds = "a datetime or a timedelta" if name == "expires" else "a datetime"
-        raise InvalidNotification(f"{name} must be {kinds}, not {value!r}")
-    if settings.USE_TZ and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    if not settings.USE_TZ and timezone.is_aware(value):
-        return timezone.make_naive(value)
-    return value
-
-
-def _target_fields(target: Any) -> dict[str, Any]:
-    if target is None:
-        return {}
-    if not isinstance(target, models.Model) or target.pk is None:
-        raise InvalidNotification(f"target must be a saved model instance, not {target!r}")
-    object_id = str(target.pk)
-    if len(object_id) > 255:
-        raise InvalidNotification("target's primary key is longer than 255 characters")
-    return {"target_type": ContentType.objects.get_for_model(target), "target_id": object_id}
-
-
-def _target_url(target: Any) -> str | None:
-    """The target's ``get_absolute_url()``, when it has one (validated like ``url=``)."""
-    get_absolute_url = getattr(target, "get_absolute_url", None)
-    if target is None or not callable(get_absolute_url):
-        return None
-    return validate_url(str(get_absolute_url()), "target.get_absolute_url()")
 
 
 def get_notification(user: Any, notification_id: int) -> Notification:
@@ -267,7 +120,7 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     queries whatever the number of ids.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.mark_read(now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -288,7 +141,7 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
 
     ``Notification.DoesNotExist`` if it is not theirs or was deleted meanwhile.
     """
-    with transaction.atomic():
+    with write_transaction():
         # Update first, then read: a delete that commits before the UPDATE leaves
         # nothing to read (404, no push); one after it waits for this commit.
         mine = Notification.objects.for_user(user).filter(pk=notification_id, readed__isnull=False)
@@ -329,7 +182,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
     """
     now = timezone.now()
     names = None if types is None else list(types)
-    with transaction.atomic():
+    with write_transaction():
         rows = Notification.objects.for_user(user)
         if names is not None:
             rows = rows.of_types(names)
@@ -345,7 +198,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
 
 def delete_notification(user: Any, notification_id: int) -> None:
     """Delete ``user``'s notification; ``Notification.DoesNotExist`` if it is not theirs."""
-    with transaction.atomic():
+    with write_transaction():
         deleted, _ = Notification.objects.for_user(user).filter(pk=notification_id).delete()
         if not deleted:
             raise Notification.DoesNotExist
@@ -383,7 +236,7 @@ def mark_all_seen(user: Any) -> int:
     anything changed. Returns how many rows changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         changed = Notification.objects.for_user(user).mark_seen(now)
         if changed:
             _push_frame_after_commit(user, "seen_all", before=now)
@@ -399,7 +252,7 @@ def archive(user: Any, ids: Collection[int]) -> list[Notification]:
     grouped events (the next one starts a new row).
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.unarchived().update(archived=now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -415,7 +268,7 @@ def unarchive(user: Any, ids: Collection[int]) -> list[Notification]:
     Each row that changed pushes ``unarchived``. One UPDATE, unless a grouped
     row comes back beside a newer open row of its group (see :func:`mark_unread`).
     """
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         doomed = list(mine.archived().values_list("pk", flat=True))
         if doomed:
@@ -440,7 +293,7 @@ def mark_target_read(user: Any, target: models.Model) -> int:
     how many changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         about = Notification.objects.for_user(user).for_target(target)
         changed = about.mark_read(now)
         if changed:
@@ -480,7 +333,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     sendable = list(EventType.objects.sendable())
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
-    with transaction.atomic():
+    with write_transaction():
         _lock_user(user)
         mine = ExcludedEventType.objects.filter(user_id=user.pk)
         mine.filter(event_type__in=sendable).exclude(event_type__in=excluded).delete()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from django.db import transaction
-
 from notifications.exceptions import UnknownChannel, UnknownEventType
 from notifications.models import ChannelPreference, EventType, ExcludedEventType
 from notifications.outbound.config import IN_APP, ChannelOption, offered, type_channels
 from notifications.outbound.registry import available_channels
+from notifications.writes import write_transaction
 
 
 def offered_channels(type_name: str) -> dict[str, ChannelOption]:
@@ -75,7 +74,7 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
         for channel in states:
             if channel not in channels:
                 raise UnknownChannel(type_name, channel)
-    with transaction.atomic():
+    with write_transaction():
         for type_name, states in changes.items():
             event_type = sendable[type_name]
             for channel, enabled in states.items():
@@ -88,11 +87,6 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
                         channel=channel,
                         defaults={"enabled": enabled},
                     )
-
-
-def set_channel(user: Any, type_name: str, channel: str, enabled: bool) -> None:
-    """Turn one type on or off on one channel for ``user`` (the unsubscribe link uses it)."""
-    set_preferences(user, {type_name: {channel: enabled}})
 
 
 def _set_in_app(user: Any, event_type: EventType, enabled: bool) -> None:

@@ -70,6 +70,12 @@ def application_server_key() -> str | None:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@functools.cache
+def pywebpush_installed() -> bool:
+    """Whether pywebpush can be imported (looked up once per process, not imported)."""
+    return importlib.util.find_spec("pywebpush") is not None
+
+
 class WebPushChannel(BaseChannel):
     """One push per notification to each of the user's browser subscriptions."""
 
@@ -79,9 +85,9 @@ class WebPushChannel(BaseChannel):
         """On when pywebpush is installed and a VAPID private key is set.
 
         Asked on every send: finds pywebpush without importing it (its import, with
-        aiohttp's, costs a fresh process ~300 ms).
+        aiohttp's, costs a fresh process ~300 ms), once per process.
         """
-        return importlib.util.find_spec("pywebpush") is not None and vapid() is not None
+        return pywebpush_installed() and vapid() is not None
 
     def send(self, notifications: list[Notification]) -> dict[int, Outcome]:
         """Encrypt and POST each payload; Sent when at least one subscription took it."""

@@ -7,13 +7,16 @@ the workers subscribed to it, so its cost does not depend on how many workers th
 are. Presence *is* the subscription: a worker that dies (even with SIGKILL) loses its
 connection and with it every subscription, at once; one whose host vanishes without a
 FIN is dropped by Redis's ``tcp-keepalive`` or its pub/sub output-buffer limit.
-Pointers (large audiences) and revocations go to the broadcast channel.
+Pointers (large audiences) and revocations go to the broadcast channel. The frames'
+ordering marker (``seq``) comes from one server-side counter (``<prefix>:seq``, one
+small script: :meth:`RedisBus.sequence`), reserved before the frame's counts are read.
 
 On a Redis Cluster (``NOTIFICATIONS["REDIS_CLUSTER_URLS"]``) the same channels are
 sharded (``SPUBLISH``/``SSUBSCRIBE``): each lives on the shard that owns its slot, so
-pushes spread over the shards and never cross the cluster bus. The bus uses no keys
-(nothing to co-locate with hash tags). A worker whose shard fails closes its sockets
-with 1013 and reconnects to the new topology; clients catch up over REST.
+pushes spread over the shards and never cross the cluster bus. The bus's only key is
+the marker's counter (nothing to co-locate with hash tags). A worker whose shard fails
+closes its sockets with 1013 and reconnects to the new topology; clients catch up over
+REST.
 
 With Redis Sentinel (``NOTIFICATIONS["REDIS_SENTINEL_URLS"]``) the bus asks the
 sentinels for the current primary and follows a failover: the worker's pub/sub
@@ -50,10 +53,20 @@ from redis.retry import Retry
 from notifications import metrics
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable, NotificationsImproperlyConfigured
-from notifications.realtime.bus.base import BaseBus, Frames, Message, decode_message, encode_message
-from notifications.realtime.hub import Hub
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import Frames, Message, decode_message, encode_message
 
 logger = logging.getLogger("notifications")
+
+#: The next frame marker (``seq``): the greater of the last one + 1 and the server's
+#: clock in microseconds, so it keeps growing even if Redis restarts empty or evicts
+#: the key. One key: on a Redis Cluster it lives on the shard that owns its slot.
+NEXT_SEQ = """
+local now = redis.call('TIME')
+local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or 0) + 1, now[1] * 1000000 + now[2])
+redis.call('SET', KEYS[1], string.format('%d', seq))
+return string.format('%d', seq)
+"""
 
 ERRORS = (RedisError, OSError)
 #: Connections of a worker's pool besides its pub/sub connection(s).
@@ -86,7 +99,7 @@ def _startup_nodes(urls: Iterable[str]) -> tuple[list[tuple[str, int]], dict[str
 class _Link:
     """A worker's subscription state in one event loop: client, pub/sub, pending acks."""
 
-    def __init__(self, client: Any, hub: Hub) -> None:
+    def __init__(self, client: Any, hub: HubPort) -> None:
         self.client = client
         self.hub = hub
         self.pubsub: Any = None
@@ -134,6 +147,7 @@ class RedisBus(BaseBus):
         self.prefix = str(notifications_settings.REDIS_PREFIX)
         self.all_channel = f"{self.prefix}:all"
         self._sync: Any = None
+        self._next_seq: Any = None
         self._pid = -1
         self._links: dict[asyncio.AbstractEventLoop, _Link] = {}
 
@@ -170,7 +184,16 @@ class RedisBus(BaseBus):
                 )
             else:
                 self._sync = redis.Redis.from_url(self.urls[0], health_check_interval=30, **options)
+            self._next_seq = self._sync.register_script(NEXT_SEQ)
         return self._sync
+
+    def sequence(self) -> int:
+        """One round trip after commit: a server-side counter, before the counts are read."""
+        try:
+            self._client()
+            return int(self._next_seq(keys=[f"{self.prefix}:seq"]))
+        except ERRORS as error:
+            raise BusUnavailable(f"Redis at {self.where}: {error}") from error
 
     def publish(self, messages: Sequence[Message]) -> None:
         """One publish per recipient user (frames) or per broadcast (pointers, revocations)."""
@@ -281,7 +304,7 @@ class RedisBus(BaseBus):
             return  # the connection is gone, and its subscriptions with it
         try:
             async with link.lock:
-                if user_id in link.hub.by_user:
+                if user_id in link.hub.users():
                     return  # a socket of the user came back meanwhile
                 channel = user_channel(self.prefix, user_id)
                 if self.cluster:
@@ -297,7 +320,7 @@ class RedisBus(BaseBus):
         else:
             await link.pubsub.subscribe(*channels)
 
-    async def listen(self, hub: Hub) -> None:
+    async def listen(self, hub: HubPort) -> None:
         loop = asyncio.get_running_loop()
         delay = 0.1
         while True:
@@ -325,7 +348,7 @@ class RedisBus(BaseBus):
     async def _resubscribe(self, link: _Link) -> None:
         """Subscribe to the broadcast channel and every local user's channel; wait for Redis."""
         channels = [self.all_channel] + [
-            user_channel(self.prefix, user_id) for user_id in list(link.hub.by_user)
+            user_channel(self.prefix, user_id) for user_id in list(link.hub.users())
         ]
         confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         waiting = set(channels)
