@@ -334,6 +334,8 @@ def pooled_aliases() -> set[str]:
     """The DATABASES aliases behind a transaction pooler (``POOLED_DATABASES`` or the port)."""
     declared = notifications_settings.POOLED_DATABASES
     if declared is not None:
+        if not SETTINGS["POOLED_DATABASES"].rule(declared):
+            return set()  # E007 names the bad value
         return {str(alias) for alias in declared}
     return {
         alias
