@@ -89,11 +89,6 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
                     )
 
 
-def set_channel(user: Any, type_name: str, channel: str, enabled: bool) -> None:
-    """Turn one type on or off on one channel for ``user`` (the unsubscribe link uses it)."""
-    set_preferences(user, {type_name: {channel: enabled}})
-
-
 def _set_in_app(user: Any, event_type: EventType, enabled: bool) -> None:
     # The same data as the filter endpoint: the set of excluded types.
     mine = ExcludedEventType.objects.filter(user_id=user.pk, event_type=event_type)
