@@ -9,6 +9,7 @@ system checks (:mod:`notifications.checks`).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,7 @@ REMOVED: dict[str, str] = {
     "CHANNEL_LAYER": 'NOTIFICATIONS["BUS"] (the notifications path no longer uses a channel layer)',
     "PUSH_CONCURRENCY": "nothing (the bus batches on its own)",
     "GROUP_PREFIX": 'NOTIFICATIONS["REDIS_PREFIX"]',
+    "WEB_PUSH_ENDPOINT_SCHEMES": 'NOTIFICATIONS["OUTBOUND_UNSAFE_ALLOW"] (endpoints are https)',
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -71,9 +73,9 @@ DEFAULTS: dict[str, Any] = {
     # Dotted path of ``fn(user) -> str`` naming an author in the JSON; None: get_username().
     "AUTHOR_NAME": None,
     # --- Delivery channels (docs/channels.md) ---
-    # Channel name -> dotted path of its BaseChannel subclass.
+    # Channel name -> dotted path of its BaseChannel subclass. The inbox ("in_app") is not a
+    # channel: its rows and frames are the send itself (an "in_app" key here is ignored).
     "CHANNELS": {
-        "in_app": "notifications.outbound.in_app.InAppChannel",
         "email": "notifications.outbound.email.EmailChannel",
         "web_push": "notifications.outbound.web_push.WebPushChannel",
     },
@@ -99,8 +101,31 @@ DEFAULTS: dict[str, Any] = {
     "WEB_PUSH_TTL": 86400,
     # Page a click on a Web Push notification opens (absolute, or relative to BASE_URL).
     "WEB_PUSH_URL": "/",
-    # URL schemes a subscription endpoint may use (push services are https).
-    "WEB_PUSH_ENDPOINT_SCHEMES": ["https"],
+    # Hosts a Web Push endpoint may be on: an exact host, or ".example.com" for it and its
+    # subdomains. The default: the browsers' push services (FCM, Mozilla, Apple, Windows).
+    # None: any public host.
+    "WEB_PUSH_SERVICES": [
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "updates.push.services.mozilla.com",
+        ".push.apple.com",
+        ".notify.windows.com",
+    ],
+    # Push subscriptions kept per user; subscribing one more drops the oldest.
+    "WEB_PUSH_MAX_SUBSCRIPTIONS": 10,
+    # Days an unsubscribe link in an email stays valid (it also stops working once the
+    # user changes that preference again).
+    "UNSUBSCRIBE_MAX_AGE_DAYS": 90,
+    # --- Outbound requests (Web Push today; every URL a user or an admin supplied) ---
+    # Total seconds per request: connect, TLS, request and the whole response.
+    "OUTBOUND_TIMEOUT": 10.0,
+    # Bytes of a response body read at most (the rest is dropped).
+    "OUTBOUND_MAX_RESPONSE_BYTES": 64 * 1024,
+    # Dotted path of fn(host, port) -> list of IP address strings; None: getaddrinfo.
+    "OUTBOUND_RESOLVER": None,
+    # UNSAFE outside tests and development: networks (e.g. ["127.0.0.1/32"]) the policy lets
+    # through, plain http included. `check --deploy` warns while it is set.
+    "OUTBOUND_UNSAFE_ALLOW": [],
 }
 
 
@@ -154,6 +179,17 @@ def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
+def _networks(value: Any) -> bool:
+    if not isinstance(value, list | tuple):
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
 
 #: What each value must be: a test and its description for the error message.
@@ -178,6 +214,16 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
     "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "WEB_PUSH_SERVICES": (
+        lambda v: v is None or (isinstance(v, list | tuple) and all(_is_text(h) for h in v)),
+        "None or a list of hosts (\".example.com\" for subdomains too)",
+    ),
+    "WEB_PUSH_MAX_SUBSCRIPTIONS": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": (_is_seconds, "a number of days > 0"),
+    "OUTBOUND_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
+    "OUTBOUND_MAX_RESPONSE_BYTES": (lambda v: _is_int(v, 0), "an integer >= 0"),
+    "OUTBOUND_RESOLVER": (lambda v: v is None or _is_text(v), "None or a dotted path"),
+    "OUTBOUND_UNSAFE_ALLOW": (lambda v: _networks(v), "a list of IP networks"),
 }
 
 

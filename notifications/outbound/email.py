@@ -10,7 +10,8 @@ and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import smtplib
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -117,8 +118,25 @@ def build_message(
     return message
 
 
+def is_permanent(error: Exception) -> bool:
+    """Whether sending again cannot help: a malformed address or header, or an SMTP 5xx."""
+    if isinstance(error, ValueError):  # BadHeaderError (CR/LF), an invalid address
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(
+            code >= 500 for code, _ in error.recipients.values()
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
 def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outcome]:
-    """Send each message over one backend connection; the outcome per key."""
+    """Send each message over one backend connection; the outcome per key.
+
+    One message's failure is its own: permanent ones (:func:`is_permanent`) are
+    final, the others retried.
+    """
     outcomes: dict[Any, Outcome] = {}
     if not messages:
         return outcomes
@@ -126,8 +144,8 @@ def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outc
         for key, message in messages.items():
             try:
                 connection.send_messages([message])
-            except Exception as error:  # SMTP, network or a provider's error: retried
-                outcomes[key] = Failed(repr(error))
+            except Exception as error:  # SMTP, network or a provider's error
+                outcomes[key] = Failed(repr(error), retry=not is_permanent(error))
             else:
                 outcomes[key] = Sent()
     return outcomes
@@ -142,8 +160,13 @@ class EmailChannel(BaseChannel):
 
     name = "email"
 
-    def send(self, notifications: list[Notification]) -> dict[int, Outcome]:
-        """Render and send one message per notification, over one connection."""
+    def send(
+        self, notifications: list[Notification], accepted: Mapping[int, frozenset[str]]
+    ) -> dict[int, Outcome]:
+        """Render and send one message per notification, over one connection.
+
+        One address per notification, so ``accepted`` is always empty here.
+        """
         outcomes: dict[int, Outcome] = {}
         messages: dict[int, EmailMultiAlternatives] = {}
         for notification in notifications:
@@ -154,5 +177,21 @@ class EmailChannel(BaseChannel):
                 messages[notification.pk] = build_message(notification.user, [notification])
             except NotificationsImproperlyConfigured as error:
                 outcomes[notification.pk] = Failed(str(error), retry=False)
+        outcomes.update(send_messages(messages))
+        return outcomes
+
+    def send_digests(self, digests: Mapping[Any, list[Notification]]) -> dict[Any, Outcome]:
+        """One digest email per user (``digest_*`` templates), over one connection."""
+        outcomes: dict[Any, Outcome] = {}
+        messages: dict[Any, EmailMultiAlternatives] = {}
+        for user_id, notifications in digests.items():
+            user = notifications[0].user
+            if not email_address(user):
+                outcomes[user_id] = Skipped("no email address")
+                continue
+            try:
+                messages[user_id] = build_message(user, notifications, digest=True)
+            except NotificationsImproperlyConfigured as error:
+                outcomes[user_id] = Failed(str(error), retry=False)
         outcomes.update(send_messages(messages))
         return outcomes

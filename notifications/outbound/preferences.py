@@ -14,12 +14,12 @@ from notifications.outbound.registry import available_channels
 
 
 def offered_channels(type_name: str) -> dict[str, ChannelOption]:
-    """The channels ``type_name`` offers that are available in this project."""
+    """The switches ``type_name`` offers here: the inbox (in_app) and its available channels."""
     options = offered(type_name)
     if set(options) == {IN_APP}:  # the common case: no channel to look up
         return options
     here = available_channels()
-    return {name: option for name, option in options.items() if name in here}
+    return {name: option for name, option in options.items() if name == IN_APP or name in here}
 
 
 def users_with_channel(event_type: EventType, channel: str, user_ids: Collection[int]) -> set[int]:
@@ -58,7 +58,7 @@ def preferences(user: Any) -> dict[str, Any]:
             elif name in here:
                 states[name] = choices.get((event_type.pk, name), option.default)
         types.append({"name": event_type.name, "title": event_type.title, "channels": states})
-    return {"channels": list(here), "types": types}
+    return {"channels": [IN_APP, *here], "types": types}
 
 
 def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> None:
@@ -88,11 +88,6 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
                         channel=channel,
                         defaults={"enabled": enabled},
                     )
-
-
-def set_channel(user: Any, type_name: str, channel: str, enabled: bool) -> None:
-    """Turn one type on or off on one channel for ``user`` (the unsubscribe link uses it)."""
-    set_preferences(user, {type_name: {channel: enabled}})
 
 
 def _set_in_app(user: Any, event_type: EventType, enabled: bool) -> None:
