@@ -114,12 +114,12 @@ def address_problem(address: Address) -> str | None:
     for candidate in [address, *_embedded(address)]:
         for attribute in (
             "is_loopback",
-            "is_private",
             "is_link_local",
             "is_multicast",
-            "is_reserved",
             "is_unspecified",
+            "is_reserved",
             "is_site_local",
+            "is_private",
         ):
             if getattr(candidate, attribute, False):
                 kind = attribute.removeprefix("is_").replace("_", "-")
@@ -133,7 +133,11 @@ def _allowed(address: Address, networks: Iterable[Network]) -> bool:
     return any(address.version == n.version and address in n for n in networks)
 
 
-def _parse(url: str) -> tuple[SplitResult, str, int]:
+def parse_url(url: str) -> tuple[SplitResult, str, int]:
+    """The parts, host and port of ``url``; :class:`RefusedURL` for a scheme or userinfo it forbids.
+
+    No DNS: the rules that hold whatever the host resolves to.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -162,7 +166,7 @@ def vet(url: str, addresses: Sequence[str]) -> list[Address]:
     Every address must be public (or inside ``OUTBOUND_UNSAFE_ALLOW``); plain
     http only when every address is inside ``OUTBOUND_UNSAFE_ALLOW``.
     """
-    parts, _, _ = _parse(url)
+    parts, _, _ = parse_url(url)
     networks = unsafe_networks()
     parsed: list[Address] = []
     for text in addresses:
@@ -180,28 +184,36 @@ def vet(url: str, addresses: Sequence[str]) -> list[Address]:
     return parsed
 
 
-def check_url(url: str) -> str:
+def check_url(url: str, *, resolve_names: bool = True) -> str:
     """Raise :class:`RefusedURL` when the server must never request ``url``; return it.
 
     For registration (subscribe time): an IP literal is checked as is, a name
     is resolved and every address checked; a name that does not resolve now is
-    accepted (:func:`post` checks again on the connection it makes).
+    accepted (:func:`post` checks again on the connection it makes). With
+    ``resolve_names=False`` names are not looked up (no DNS: only literals).
     """
-    _, host, port = _parse(url)
-    if host == "localhost" or host.endswith(".localhost"):
-        literal: Address | None = ipaddress.ip_address("127.0.0.1")  # RFC 6761: always loopback
-    else:
-        literal = _literal(host)
-    if literal is not None:
-        vet(url, [str(literal)])
+    _, host, port = parse_url(url)
+    if not resolve_names and _literal(host) is None and not host.endswith(".localhost"):
         return url
     try:
-        addresses = resolver()(host, port)
+        addresses = resolve(host, port)
     except (OSError, UnicodeError):
         return url  # does not resolve now: kept, checked again at send time
     if addresses:
         vet(url, addresses)
     return url
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses of ``host``: itself for an IP literal, loopback for ``*.localhost``
+    (RFC 6761), else what :func:`resolver` answers. Raises ``OSError`` when it does not resolve.
+    """
+    literal = _literal(host)
+    if literal is not None:
+        return [str(literal)]
+    if host.endswith(".localhost"):
+        return ["127.0.0.1"]
+    return list(resolver()(host, port))
 
 
 class _Deadline:
@@ -211,7 +223,7 @@ class _Deadline:
     def left(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise DeadlineExceeded("the request's total deadline passed")
+            raise DeadlineExceeded("no complete answer within the request's deadline")
         return left
 
 
@@ -257,9 +269,8 @@ def _backend(deadline: _Deadline, url: str) -> Any:
             local_address: str | None = None,
             socket_options: Iterable[Any] | None = None,
         ) -> httpcore.NetworkStream:
-            literal = _literal(host)
             try:
-                found = [str(literal)] if literal is not None else resolver()(host, port)
+                found = resolve(host, port)
             except (OSError, UnicodeError) as error:
                 raise OutboundError(f"cannot resolve {host!r}: {error}") from error
             addresses = vet(url, found)
@@ -271,10 +282,10 @@ def _backend(deadline: _Deadline, url: str) -> Any:
                         str(address), port, deadline.left(), local_address, socket_options
                     )
                 except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                    last = error
+                    last = error.__context__ or error
                     continue
                 return DeadlineStream(stream)
-            raise OutboundError(f"cannot connect to {host!r}: {last!r}")
+            raise OutboundError(f"cannot connect to {host}: {last}")
 
     return VettedBackend()
 
@@ -296,7 +307,7 @@ def post(
     """
     import httpcore
 
-    _parse(url)
+    parse_url(url)
     seconds = notifications_settings.OUTBOUND_TIMEOUT if timeout is None else timeout
     limit = (
         notifications_settings.OUTBOUND_MAX_RESPONSE_BYTES
@@ -329,10 +340,10 @@ def post(
                 name.decode("latin-1").lower(): value.decode("latin-1")
                 for name, value in response.headers
             }
-    except (RefusedURL, DeadlineExceeded):
+    except (RefusedURL, OutboundError):
         raise
     except httpcore.TimeoutException as error:
-        raise DeadlineExceeded(f"timed out: {error!r}") from error
+        raise DeadlineExceeded(f"no complete answer within the {seconds} s deadline") from error
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol) as error:
         raise OutboundError(repr(error)) from error
     except OSError as error:  # TLS verification and socket errors raised past httpcore's mapping

@@ -164,17 +164,22 @@ def push_request(
 
 def push(subscription: PushSubscription, data: bytes, key: Any, contact: str | None) -> PushResult:
     """POST one push through the outbound-request policy; never raises for its answer."""
+    from py_vapid import VapidException
+
     where = subscription.endpoint[:80]
     try:
+        requests.check_url(subscription.endpoint, resolve_names=False)
         headers, body = push_request(subscription, data, key, contact)
-    except (ValueError, TypeError) as error:  # keys stored before they were checked
-        return PushResult(error=f"{where}: unusable keys ({error})")
+    except requests.RefusedURL as error:  # stored before the policy existed
+        return PushResult(error=f"{where}: refused: {error.reason}")
+    except (ValueError, TypeError, VapidException) as error:  # keys stored unchecked
+        return PushResult(error=f"{where}: unusable subscription ({error})")
     try:
         answer = requests.post(subscription.endpoint, content=body, headers=headers)
     except requests.RefusedURL as error:
         return PushResult(error=f"{where}: refused: {error.reason}")
     except requests.OutboundError as error:
-        return PushResult(error=f"{where}: {error!r}", retry=True)
+        return PushResult(error=f"{where}: {error}", retry=True)
     if 200 <= answer.status < 300:
         return PushResult(accepted=True)
     if answer.status in GONE:

@@ -1,7 +1,7 @@
 """A Web Push service on loopback that decrypts what it receives (RFC 8291) and checks VAPID.
 
 Paths decide the answer, as real push services do: ``/ok/...`` 201, ``/gone/...`` 410,
-``/missing/...`` 404, ``/broken/...`` 500.
+``/missing/...`` 404, ``/broken/...`` 500, ``/busy/...`` 429, ``/bad/...`` 400.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
-ANSWERS = {"ok": 201, "gone": 410, "missing": 404, "broken": 500}
+ANSWERS = {"ok": 201, "gone": 410, "missing": 404, "broken": 500, "busy": 429, "bad": 400}
 
 
 def b64url(raw: bytes) -> str:
