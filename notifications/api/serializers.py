@@ -14,8 +14,10 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
+from notifications.exceptions import InvalidNotification
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
+from notifications.validation import check_storable
 
 
 class EventTypeSerializer(serializers.ModelSerializer):
@@ -235,11 +237,27 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StorableKeysDictField(serializers.DictField):
+    """A ``DictField`` that refuses unstorable keys (NUL, a lone surrogate) first.
+
+    DRF echoes a key in its error body; such a key could not even be rendered
+    (a 500), so it is refused without being echoed.
+    """
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            try:
+                check_storable([key for key in data if isinstance(key, str)], "a name")
+            except InvalidNotification as error:
+                raise serializers.ValidationError(str(error)) from error
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
 class PreferencesUpdateSerializer(serializers.Serializer):
     """``{"types": {"post_like": {"email": false}}}``: only the switches given change."""
 
-    types = serializers.DictField(
-        child=serializers.DictField(child=StrictBooleanField(), allow_empty=True),
+    types = StorableKeysDictField(
+        child=StorableKeysDictField(child=StrictBooleanField(), allow_empty=True),
         allow_empty=True,
     )
 

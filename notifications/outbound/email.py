@@ -10,6 +10,7 @@ and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
 
 from __future__ import annotations
 
+import datetime
 import smtplib
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,12 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.models import ChannelPreference
 from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
 
 if TYPE_CHECKING:
@@ -52,22 +54,45 @@ def user_language(user: Any) -> str:
 
 
 def unsubscribe_token(user: Any, type_names: Sequence[str]) -> str:
-    """A signed token that turns email off for ``type_names`` for ``user`` (never expires)."""
+    """A signed token that turns email off for ``type_names`` for ``user``.
+
+    Valid for ``UNSUBSCRIBE_MAX_AGE_DAYS``, and only until the user turns email
+    back on for one of those types (see :func:`read_unsubscribe_token`).
+    """
     return signing.dumps(
-        {"u": str(user.pk), "t": sorted(set(type_names))}, salt=UNSUBSCRIBE_SALT, compress=True
+        {"u": str(user.pk), "t": sorted(set(type_names)), "at": timezone.now().timestamp()},
+        salt=UNSUBSCRIBE_SALT,
+        compress=True,
     )
 
 
 def read_unsubscribe_token(token: str) -> tuple[str, list[str]]:
-    """The (user pk, type names) of a token; ``signing.BadSignature`` when it was tampered with."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    """The (user pk, type names) of a valid token.
+
+    Raises ``signing.BadSignature`` when it was tampered with, is older than
+    ``UNSUBSCRIBE_MAX_AGE_DAYS`` (``signing.SignatureExpired``), or the user
+    turned email back on for one of its types after it was made (an old mail
+    cannot undo that choice). Using it twice is harmless.
+    """
+    max_age = datetime.timedelta(days=notifications_settings.UNSUBSCRIBE_MAX_AGE_DAYS)
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("u"), str)
         or not isinstance(data.get("t"), list)
         or not all(isinstance(name, str) for name in data["t"])
+        or not isinstance(data.get("at"), float | int)
     ):
         raise signing.BadSignature("Malformed unsubscribe token.")
+    issued = datetime.datetime.fromtimestamp(data["at"], tz=datetime.timezone.utc)
+    if ChannelPreference.objects.filter(
+        user_id=data["u"],
+        channel="email",
+        event_type__name__in=data["t"],
+        enabled=True,
+        updated__gt=issued,
+    ).exists():
+        raise signing.BadSignature("Email was turned back on after this link was made.")
     return data["u"], data["t"]
 
 

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.exceptions import UnknownChannel, UnknownEventType
 from notifications.models import ChannelPreference, EventType, ExcludedEventType
@@ -86,7 +87,7 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
                         user_id=user.pk,
                         event_type=event_type,
                         channel=channel,
-                        defaults={"enabled": enabled},
+                        defaults={"enabled": enabled, "updated": timezone.now()},
                     )
 
 

@@ -10,7 +10,6 @@ import pytest
 
 from notifications.helpers import send_notification
 from notifications.models import Delivery, PushSubscription
-from notifications.outbound import requests
 from tests.conftest import client_for
 from tests.outbound import dns
 from tests.outbound.conftest import API
@@ -172,6 +171,8 @@ def test_a_dripping_push_service_is_cut_at_the_total_deadline(
 
 
 def test_the_response_body_is_read_up_to_the_bound() -> None:
+    from notifications.outbound import requests
+
     with listener(answer("200 OK", body=b"x" * 1_000_000)) as big:
         response = requests.post(
             f"{big.origin}/hook", content=b"{}", headers={}, max_response_bytes=1000
@@ -180,6 +181,8 @@ def test_the_response_body_is_read_up_to_the_bound() -> None:
 
 
 def test_post_refuses_before_connecting(production: Any) -> None:
+    from notifications.outbound import requests
+
     with listener(answer("200 OK")) as internal:
         with pytest.raises(requests.RefusedURL, match="loopback"):
             requests.post(f"https://localhost:{internal.port}/x", content=b"", headers={})
