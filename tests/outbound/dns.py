@@ -6,7 +6,7 @@ real answer.
 
 from __future__ import annotations
 
-from notifications.outbound.requests import system_resolver
+import socket
 
 #: host -> the addresses it resolves to now (tests change it between calls).
 zone: dict[str, list[str]] = {}
@@ -16,4 +16,5 @@ def resolve(host: str, port: int) -> list[str]:
     """The addresses of ``host``: from :data:`zone`, else the system's resolver."""
     if host in zone:
         return list(zone[host])
-    return system_resolver(host, port)
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
