@@ -216,7 +216,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "WEB_PUSH_SERVICES": (
         lambda v: v is None or (isinstance(v, list | tuple) and all(_is_text(h) for h in v)),
-        "None or a list of hosts (\".example.com\" for subdomains too)",
+        'None or a list of hosts (".example.com" for subdomains too)',
     ),
     "WEB_PUSH_MAX_SUBSCRIPTIONS": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "UNSUBSCRIBE_MAX_AGE_DAYS": (_is_seconds, "a number of days > 0"),

@@ -40,6 +40,24 @@ class Failed:
 Outcome = Sent | Skipped | Failed
 
 
+def destinations_outcome(
+    *, took: set[str], earlier: frozenset[str], errors: list[str], retry: bool
+) -> Outcome | None:
+    """The outcome of one notification sent to several destinations (devices, subscriptions).
+
+    ``took``: the destinations that accepted it now; ``earlier``: in an earlier
+    attempt; ``errors``: one line per destination that failed, ``retry`` when one
+    of them failed transiently. Failed (remembering ``took``) while a transient
+    failure remains, or when every destination failed for good; Sent when one
+    took it; None when there was nowhere to send (the caller says why it skipped).
+    """
+    if errors and (retry or not (took or earlier)):
+        return Failed("; ".join(errors), retry=retry, accepted=frozenset(took))
+    if took or earlier:
+        return Sent()
+    return None
+
+
 class BaseChannel:
     """One way a notification reaches its user besides the in-app inbox (which is no channel).
 

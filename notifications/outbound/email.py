@@ -148,9 +148,7 @@ def is_permanent(error: Exception) -> bool:
     if isinstance(error, ValueError):  # BadHeaderError (CR/LF), an invalid address
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return bool(error.recipients) and all(
-            code >= 500 for code, _ in error.recipients.values()
-        )
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
     return False

@@ -90,7 +90,9 @@ def resolver() -> Resolver:
 
 def unsafe_networks() -> list[Network]:
     """The networks of ``OUTBOUND_UNSAFE_ALLOW`` (tests and development only)."""
-    return [ipaddress.ip_network(n, strict=False) for n in notifications_settings.OUTBOUND_UNSAFE_ALLOW]
+    return [
+        ipaddress.ip_network(n, strict=False) for n in notifications_settings.OUTBOUND_UNSAFE_ALLOW
+    ]
 
 
 def _embedded(address: Address) -> list[Address]:
@@ -325,7 +327,9 @@ def post(
                 url,
                 headers={**headers, "Content-Length": str(len(content))},
                 content=content,
-                extensions={"timeout": dict.fromkeys(("connect", "read", "write", "pool"), seconds)},
+                extensions={
+                    "timeout": dict.fromkeys(("connect", "read", "write", "pool"), seconds)
+                },
             ) as response,
         ):
             for chunk in response.iter_stream():

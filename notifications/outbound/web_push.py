@@ -28,7 +28,13 @@ from django.db import transaction
 from notifications.conf import notifications_settings
 from notifications.models import PushSubscription
 from notifications.outbound import requests
-from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
+from notifications.outbound.base import (
+    BaseChannel,
+    Outcome,
+    Sent,
+    Skipped,
+    destinations_outcome,
+)
 from notifications.payloads import web_push_payload
 
 if TYPE_CHECKING:
@@ -226,9 +232,7 @@ class WebPushChannel(BaseChannel):
                 if s.pk not in gone and str(s.pk) not in done
             ]
             if not targets:
-                outcomes[notification.pk] = (
-                    Sent() if done else Skipped("no push subscription")
-                )
+                outcomes[notification.pk] = Sent() if done else Skipped("no push subscription")
                 continue
             data = json.dumps(web_push_payload(notification), separators=(",", ":")).encode()
             took: set[str] = set()
@@ -243,14 +247,8 @@ class WebPushChannel(BaseChannel):
                 else:
                     errors.append(result.error)
                     retry = retry or result.retry
-            if errors and (retry or not (took or done)):
-                outcomes[notification.pk] = Failed(
-                    "; ".join(errors), retry=retry, accepted=frozenset(took)
-                )
-            elif took or done:
-                outcomes[notification.pk] = Sent()
-            else:
-                outcomes[notification.pk] = Skipped("push subscriptions expired")
+            outcome = destinations_outcome(took=took, earlier=done, errors=errors, retry=retry)
+            outcomes[notification.pk] = outcome or Skipped("push subscriptions expired")
         if gone:
             PushSubscription.objects.filter(pk__in=gone).delete()
         return outcomes

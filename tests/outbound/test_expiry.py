@@ -37,9 +37,7 @@ def test_expired_before_the_task_ran_is_neither_emailed_nor_pushed(
     member: Any, service: PushService, django_capture_on_commit_callbacks: Any
 ) -> None:
     ann = member("ann")
-    client_for(ann).post(
-        f"{API}/push/subscriptions", service.browser().to_json(), format="json"
-    )
+    client_for(ann).post(f"{API}/push/subscriptions", service.browser().to_json(), format="json")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         send_notification(
             type="post_like", title="Soon stale", users=[ann], expires=datetime.timedelta(hours=1)

@@ -317,7 +317,7 @@ def test_subscriptions_per_user_are_capped_oldest_dropped(
     browsers = [service.browser() for _ in range(5)]
     for browser in browsers:
         assert subscribe(client_for(ann), browser.to_json()).status_code == 201
-    assert set(
-        PushSubscription.objects.filter(user=ann).values_list("endpoint", flat=True)
-    ) == {b.endpoint for b in browsers[2:]}
+    assert set(PushSubscription.objects.filter(user=ann).values_list("endpoint", flat=True)) == {
+        b.endpoint for b in browsers[2:]
+    }
     assert PushSubscription.objects.filter(user=bob).count() == 1
