@@ -166,7 +166,7 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         if not get_channel("web_push").is_available():
             found.append(
                 Warning(
-                    "Web Push is offered but unavailable: it needs pywebpush and a valid "
+                    "Web Push is offered but unavailable: it needs the webpush extra and a valid "
                     "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
                     hint="pip install 'django-rest-notifications[webpush]' and generate a key: "
                     "vapid --gen (docs/channels.md).",
@@ -174,6 +174,23 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
     return found
+
+
+@register(deploy=True)
+def check_outbound_unsafe_allow(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W020 (``check --deploy``): the outbound-request policy lets private addresses through."""
+    allowed = notifications_settings.OUTBOUND_UNSAFE_ALLOW
+    if not allowed:
+        return []
+    return [
+        Warning(
+            f"NOTIFICATIONS['OUTBOUND_UNSAFE_ALLOW'] is {list(allowed)!r}: requests to URLs that "
+            "users supply (Web Push endpoints) may reach these internal addresses, over plain "
+            "http too.",
+            hint="Leave it unset in production; it is for tests and local development only.",
+            id="notifications.W020",
+        )
+    ]
 
 
 @register()

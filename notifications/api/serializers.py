@@ -250,7 +250,7 @@ class StorableKeysDictField(serializers.DictField):
                 check_storable([key for key in data if isinstance(key, str)], "a name")
             except InvalidNotification as error:
                 raise serializers.ValidationError(str(error)) from error
-        return super().to_internal_value(data)  # type: ignore[no-any-return]
+        return super().to_internal_value(data)
 
 
 class PreferencesUpdateSerializer(serializers.Serializer):

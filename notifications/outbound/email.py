@@ -84,7 +84,7 @@ def read_unsubscribe_token(token: str) -> tuple[str, list[str]]:
         or not isinstance(data.get("at"), float | int)
     ):
         raise signing.BadSignature("Malformed unsubscribe token.")
-    issued = datetime.datetime.fromtimestamp(data["at"], tz=datetime.timezone.utc)
+    issued = datetime.datetime.fromtimestamp(data["at"], tz=datetime.UTC)
     if ChannelPreference.objects.filter(
         user_id=data["u"],
         channel="email",

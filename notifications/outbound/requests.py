@@ -85,7 +85,7 @@ def resolver() -> Resolver:
     address at registration and to a private one at send time).
     """
     path = notifications_settings.OUTBOUND_RESOLVER
-    return import_string(path) if path else system_resolver  # type: ignore[no-any-return]
+    return import_string(path) if path else system_resolver
 
 
 def unsafe_networks() -> list[Network]:
@@ -277,7 +277,7 @@ def _backend(deadline: _Deadline, url: str) -> Any:
                 raise OutboundError(f"cannot resolve {host!r}: {error}") from error
             addresses = vet(url, found)
             plain = httpcore.SyncBackend()
-            last: Exception | None = None
+            last: BaseException | None = None
             for address in addresses:
                 try:
                     stream = plain.connect_tcp(
@@ -325,7 +325,7 @@ def post(
             pool.stream(
                 "POST",
                 url,
-                headers={**headers, "Content-Length": str(len(content))},
+                headers=[*headers.items(), ("Content-Length", str(len(content)))],
                 content=content,
                 extensions={
                     "timeout": dict.fromkeys(("connect", "read", "write", "pool"), seconds)

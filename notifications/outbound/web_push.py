@@ -87,7 +87,7 @@ def b64url_decode(text: str) -> bytes:
 
 
 def check_keys(p256dh: str, auth: str) -> None:
-    """Raise ``ValueError`` naming the key unless ``p256dh`` is a P-256 point and ``auth`` 16 bytes."""
+    """Raise ``ValueError`` naming the key unless ``p256dh`` is a P-256 point, ``auth`` 16 bytes."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
     try:

@@ -165,9 +165,7 @@ def send(users: list[Any], capture: Any, **kwargs: Any) -> None:
 
 
 def records(harness: Harness) -> dict[Any, Delivery]:
-    return {
-        r.notification.user_id: r for r in Delivery.objects.filter(channel=harness.channel)
-    }
+    return {r.notification.user_id: r for r in Delivery.objects.filter(channel=harness.channel)}
 
 
 def retry_due(capture: Any) -> None:

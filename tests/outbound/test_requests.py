@@ -186,7 +186,7 @@ def test_post_refuses_before_connecting(production: Any) -> None:
     with listener(answer("200 OK")) as internal:
         with pytest.raises(requests.RefusedURL, match="loopback"):
             requests.post(f"https://localhost:{internal.port}/x", content=b"", headers={})
+        dns.zone["plain.example.net"] = ["93.184.216.34"]
         with pytest.raises(requests.RefusedURL, match="https"):
-            dns.zone["plain.example.net"] = ["93.184.216.34"]
             requests.post("http://plain.example.net/x", content=b"", headers={})
     assert internal.connections == 0
