@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean
+.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean dist tutorial test-django61
 
 venv: $(STAMP)
 
@@ -43,9 +43,24 @@ test-services: venv js-deps
 	scripts/ensure-chromium.sh
 	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
 
+# The wheel and the sdist in dist/ (what `pip install dist/<wheel>[extras]` takes).
+dist: venv
+	rm -rf dist
+	$(BIN)/hatchling build
+
+# The README's tutorial, followed by a script from the built wheel in a fresh
+# venv: a shell send must reach a logged-in socket (scripts/tutorial.py).
+tutorial: dist
+	$(BIN)/python scripts/tutorial.py
+
+# The second Django line: the embedded leg on Django 6.1 + Python 3.13 (or 3.12)
+# through nox; skipped, saying so, where no such interpreter exists.
+test-django61: venv
+	$(BIN)/nox -s django61
+
 lint: venv
-	$(BIN)/ruff check notifications tests example bench
-	$(BIN)/ruff format --check notifications tests example bench
+	$(BIN)/ruff check notifications tests example bench scripts
+	$(BIN)/ruff format --check notifications tests example bench scripts
 	$(BIN)/mypy notifications
 
 format: venv

@@ -5,6 +5,8 @@ One uvicorn worker per server, 16 concurrent keep-alive clients, interleaved run
 - ``list``: the unread list on 1,000,000 rows (10,000 users x 100) with the
   README's production settings (Django's pool), token and session auth; the same
   without the pool (``CONN_MAX_AGE=0``); the peer's unread list (session, no pool);
+  and the bare limit (:mod:`bench.bare`: the same page, SQL and JSON from an ASGI
+  handler with no Django, token auth, psycopg's pool);
 - ``unread_count``: ``GET unread-count/`` answered in full (200) and revalidated
   (``If-None-Match`` -> 304), plus the count's SQL round trip alone;
 - ``inbox``: one user with 200,000 notifications: the first page, ``offset``
@@ -55,6 +57,52 @@ def setup(users: int, per_user: int, log: Any, peer: bool = True) -> dict[str, A
     return found
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection: the load generator's client.
+
+    A few lines on asyncio streams instead of httpx, whose ~3 ms of CPU per
+    request capped the client near 300 requests/s on this machine, below the
+    servers it measures. It sends a GET with the given headers and reads the
+    status, ``ETag`` and a ``Content-Length`` body; nothing else is parsed.
+    """
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, headers: dict[str, str]) -> tuple[int, str | None]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(head[0].split(" ", 2)[1])
+        fields = {}
+        for line in head[1:]:
+            name, _, value = line.partition(":")
+            fields[name.strip().lower()] = value.strip()
+        await self.reader.readexactly(int(fields.get("content-length", "0")))
+        if fields.get("connection", "").lower() == "close":
+            await self.close()
+        return status, fields.get("etag")
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _headers(auth: dict[str, Any]) -> dict[str, str]:
+    headers = dict(auth.get("headers", {}))
+    cookies = auth.get("cookies")
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return headers
+
+
 async def _load(
     port: int,
     path: str,
@@ -68,39 +116,40 @@ async def _load(
     not_modified = 0
     etags: dict[int, str] = {}
     rng = random.Random(11)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
-    ) as client:
-        if revalidate:  # every client has polled once: the timed requests revalidate
-            for which, kwargs in enumerate(auth):
-                response = await client.get(path, **kwargs)
-                etags[which] = response.headers["ETag"]
-        deadline = time.perf_counter() + seconds
+    connections = [_Connection(port) for _ in range(concurrency)]
+    if revalidate:  # every client has polled once: the timed requests revalidate
+        for which, kwargs in enumerate(auth):
+            _, etag = await connections[0].get(path, _headers(kwargs))
+            assert etag is not None
+            etags[which] = etag
+    deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
-            nonlocal errors, not_modified
-            while time.perf_counter() < deadline:
-                which = rng.randrange(len(auth))
-                kwargs = auth[which]
-                headers = dict(kwargs.get("headers", {}))
-                if revalidate and which in etags:
-                    headers["If-None-Match"] = etags[which]
-                started = time.perf_counter()
-                response = await client.get(path, headers=headers, cookies=kwargs.get("cookies"))
-                elapsed = time.perf_counter() - started
-                if response.status_code == 304:
-                    not_modified += 1
-                elif response.status_code != 200:
-                    errors += 1
-                    continue
-                elif revalidate and "ETag" in response.headers:
-                    etags[which] = response.headers["ETag"]
-                latencies.append(elapsed)
+    async def worker(connection: _Connection) -> None:
+        nonlocal errors, not_modified
+        while time.perf_counter() < deadline:
+            which = rng.randrange(len(auth))
+            headers = _headers(auth[which])
+            if revalidate and which in etags:
+                headers["If-None-Match"] = etags[which]
+            started = time.perf_counter()
+            status, etag = await connection.get(path, headers)
+            elapsed = time.perf_counter() - started
+            if status == 304:
+                not_modified += 1
+            elif status != 200:
+                errors += 1
+                continue
+            elif revalidate and etag is not None:
+                etags[which] = etag
+            latencies.append(elapsed)
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall = time.perf_counter() - started
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(worker(connection) for connection in connections))
+    finally:
+        for connection in connections:
+            await connection.close()
+    wall = time.perf_counter() - started
     return {
         "requests": len(latencies),
         "not_modified": not_modified,
@@ -144,6 +193,13 @@ def _servers(log_dir: Path, peer: bool) -> dict[str, common.Server]:
         ),
     }
     if peer:
+        servers["bare"] = common.Server(
+            Path(sys.executable),
+            "bench.bare:app",
+            ours_env,
+            common.ROOT,
+            log_dir / "server-bare.log.tmp",
+        )
         servers["peer"] = common.Server(
             common.PEER_PYTHON,
             "peer_asgi:application",
@@ -191,6 +247,7 @@ def run(
         cases["session_no_pool"] = ("no_pool", OURS_LIST, sessions, False)
         peer_sessions = [{"cookies": {"sessionid": key}} for key in found["peer_sessions"]]
         cases["peer"] = ("peer", PEER_LIST, peer_sessions, False)
+        cases["bare"] = ("bare", OURS_LIST, tokens, False)
     if "unread_count" in only:
         cases["count"] = ("pool", OURS_COUNT, tokens, False)
         cases["count_304"] = ("pool", OURS_COUNT, tokens[: CONCURRENCY * 4], True)
@@ -200,6 +257,7 @@ def run(
     with servers["pool"], servers["no_pool"]:
         if peer:
             servers["peer"].__enter__()
+            servers["bare"].__enter__()
         try:
             for server, path, auth, revalidate in cases.values():  # warm-up
                 load(servers[server], path, auth, 1.0, revalidate)
@@ -220,6 +278,7 @@ def run(
         finally:
             if peer:
                 servers["peer"].__exit__()
+                servers["bare"].__exit__()
     statements = _statements(cases, found)
     for name, runs_of in measured.items():
         stats = _statistics(runs_of)
@@ -233,6 +292,12 @@ def run(
             [
                 o["req_per_s"] / p["req_per_s"]
                 for o, p in zip(measured["token"], measured["peer"], strict=True)
+            ]
+        )["median"]
+        lst["vs_bare"] = common.summary(
+            [
+                o["req_per_s"] / b["req_per_s"]
+                for o, b in zip(measured["token"], measured["bare"], strict=True)
             ]
         )["median"]
         lst["notifications"] = users * per_user
@@ -252,6 +317,9 @@ def _statements(cases: dict[str, Any], found: dict[str, Any]) -> dict[str, int]:
     db = {"BENCH_DB": common.OURS_LIST_DB}
     counted: dict[str, int] = {}
     for name, (_, path, auth, _) in cases.items():
+        if name == "bare":  # bench.bare: the token, the count, the page
+            counted[name] = 3
+            continue
         if name == "peer":
             counted[name] = common.peer(
                 "statements", path, found["peer_sessions"][0], BENCH_DB=common.PEER_LIST_DB

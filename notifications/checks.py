@@ -8,7 +8,13 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Info, Warning, register
 from django.utils.module_loading import import_string
 
-from notifications.conf import REMOVED, check_dotted_path, check_values, notifications_settings
+from notifications.conf import (
+    DOTTED_PATHS,
+    REMOVED,
+    check_dotted_path,
+    check_values,
+    notifications_settings,
+)
 from notifications.event_types import problems, raw_events
 
 EVENTS_HINT = (
@@ -63,6 +69,32 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     id="notifications.W005",
                 )
             )
+    return found
+
+
+@register()
+def check_dotted_paths(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E006: a setting that names a function by dotted path does not import a callable.
+
+    Checked here so that ``migrate`` and ``runserver`` stop with the setting's
+    name, instead of every email failing later in the task worker.
+    """
+    found: list[CheckMessage] = []
+    for key, contract in DOTTED_PATHS.items():
+        path = getattr(notifications_settings, key)
+        if not isinstance(path, str) or not path:
+            continue  # None: the default; another type is E007's
+        hint = f"NOTIFICATIONS[{key!r}] must be the dotted path of {contract}, or None."
+        problems = check_dotted_path(key, path, hint)
+        if not problems and not callable(import_string(path)):
+            problems = [
+                Error(
+                    f"NOTIFICATIONS[{key!r}] names {path!r}, which is not callable.",
+                    hint=hint,
+                    id="notifications.E006",
+                )
+            ]
+        found.extend(problems)
     return found
 
 
@@ -156,10 +188,14 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         found.append(
             Error(
                 "Email and Web Push are sent from the task queue, but no Tasks API is installed.",
-                hint="Use Django >= 6.0 or pip install 'django-rest-notifications[tasks]'.",
+                hint="Use Django >= 6.0, or install the package's 'tasks' extra "
+                "(django-tasks and django-tasks-db): pip install '<the package>[tasks]', "
+                "where <the package> is the name or the path you installed it from.",
                 id="notifications.E013",
             )
         )
+    if "email" in used:
+        found.extend(mailer_problems())
     if "web_push" in used and "web_push" in configured:
         from notifications.outbound.registry import get_channel
 
@@ -176,21 +212,91 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return found
 
 
-@register(deploy=True)
-def check_outbound_unsafe_allow(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W020 (``check --deploy``): the outbound-request policy lets private addresses through."""
-    allowed = notifications_settings.OUTBOUND_UNSAFE_ALLOW
-    if not allowed:
+def mailer_problems() -> list[CheckMessage]:
+    """E016: ``NOTIFICATIONS["MAILER"]`` names no mailer (Django >= 6.1: a ``MAILERS`` alias)."""
+    from notifications.outbound.email import uses_mailers
+
+    alias = notifications_settings.MAILER
+    if not isinstance(alias, str):
+        return []  # E007
+    if not uses_mailers():
+        if alias == "default":
+            return []
+        return [
+            Error(
+                f"NOTIFICATIONS['MAILER'] is {alias!r}, but this Django has no MAILERS "
+                "(Django < 6.1 sends through EMAIL_BACKEND).",
+                hint="Remove NOTIFICATIONS['MAILER'] (default 'default'), or use Django >= 6.1.",
+                id="notifications.E016",
+            )
+        ]
+    mailers: dict[str, Any] = getattr(settings, "MAILERS", None) or {}
+    if alias in mailers or (alias == "default" and not hasattr(settings, "MAILERS")):
         return []
     return [
-        Warning(
-            f"NOTIFICATIONS['OUTBOUND_UNSAFE_ALLOW'] is {list(allowed)!r}: requests to URLs that "
-            "users supply (Web Push endpoints) may reach these internal addresses, over plain "
-            "http too.",
-            hint="Leave it unset in production; it is for tests and local development only.",
-            id="notifications.W020",
+        Error(
+            f"NOTIFICATIONS['MAILER'] is {alias!r}, which settings.MAILERS does not define "
+            f"(aliases: {', '.join(sorted(mailers)) or 'none'}).",
+            hint="Add it to MAILERS or set NOTIFICATIONS['MAILER'] to one of its aliases.",
+            id="notifications.E016",
         )
     ]
+
+
+@register(deploy=True)
+def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W020-W023 (``check --deploy``): settings that are unsafe or misleading in production.
+
+    The other production problems have checks that run everywhere: the local
+    bus (W006) and PostgreSQL under ASGI without the pool (W007).
+    """
+    from notifications.outbound.config import IN_APP, type_channels
+
+    found: list[CheckMessage] = []
+    if notifications_settings.ALLOW_QUERY_TOKEN is True:
+        found.append(
+            Warning(
+                "NOTIFICATIONS['ALLOW_QUERY_TOKEN'] is on: socket URLs carry API tokens, "
+                "which land in proxies' and servers' access logs.",
+                hint="Turn it off; clients send the token as the subprotocols "
+                '["token", "<key>"] (TokenAuthMiddlewareStack).',
+                id="notifications.W020",
+            )
+        )
+    base = notifications_settings.BASE_URL
+    if isinstance(base, str) and base.startswith("http://"):
+        found.append(
+            Warning(
+                f"NOTIFICATIONS['BASE_URL'] is {base!r}: the links in emails (unsubscribe, "
+                "the notification, the inbox) and Web Push clicks use plain http.",
+                hint="Use the site's https:// URL.",
+                id="notifications.W021",
+            )
+        )
+    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    default_sender = settings.DEFAULT_FROM_EMAIL == "webmaster@localhost"
+    if "email" in used and not notifications_settings.EMAIL_FROM and default_sender:
+        found.append(
+            Warning(
+                "Email is offered but neither NOTIFICATIONS['EMAIL_FROM'] nor "
+                "DEFAULT_FROM_EMAIL is set: emails come from webmaster@localhost, which "
+                "mail providers reject or mark as spam.",
+                hint="NOTIFICATIONS = {'EMAIL_FROM': 'notifications@example.com', ...}",
+                id="notifications.W022",
+            )
+        )
+    allowed = notifications_settings.OUTBOUND_UNSAFE_ALLOW
+    if allowed:
+        found.append(
+            Warning(
+                f"NOTIFICATIONS['OUTBOUND_UNSAFE_ALLOW'] is {list(allowed)!r}: requests to URLs "
+                "that users supply (Web Push endpoints) may reach these internal addresses, "
+                "over plain http too.",
+                hint="Leave it unset in production; it is for tests and local development only.",
+                id="notifications.W023",
+            )
+        )
+    return found
 
 
 @register()

@@ -89,11 +89,19 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": None,
     # Dotted path of fn(user) -> language code or None; None: settings.LANGUAGE_CODE.
     "USER_LANGUAGE": None,
+    # Dotted path of fn(user) -> time zone name or None; None: settings.TIME_ZONE. Emails
+    # show times in it.
+    "USER_TIME_ZONE": None,
     # Sender of notification emails; None: settings.DEFAULT_FROM_EMAIL.
     "EMAIL_FROM": None,
+    # The MAILERS alias emails go through (Django >= 6.1); older Django: EMAIL_BACKEND.
+    "MAILER": "default",
+    # The inbox page emails link to ("all notifications"): absolute, or relative to BASE_URL.
+    "INBOX_URL": "/",
     # Users per digest task.
     "DIGEST_BATCH_SIZE": 1000,
-    # VAPID private key (PEM text or base64url DER); Web Push is off without it.
+    # VAPID private key (PEM text or base64url DER, or a pathlib.Path of a PEM file, read
+    # when first used); Web Push is off without it.
     "WEB_PUSH_VAPID_PRIVATE_KEY": None,
     # The VAPID "sub" claim push services contact: "mailto:you@example.com" or an https URL.
     "WEB_PUSH_CONTACT": None,
@@ -214,6 +222,13 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
     "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "MAILER": (_is_text, "a MAILERS alias"),
+    "INBOX_URL": (_is_text, "a path or an absolute URL"),
+    "EMAIL_FROM": (lambda v: v is None or _is_text(v), "None or an email address"),
+    "BASE_URL": (
+        lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))),
+        "None or an absolute http(s) URL",
+    ),
     "WEB_PUSH_SERVICES": (
         lambda v: v is None or (isinstance(v, list | tuple) and all(_is_text(h) for h in v)),
         'None or a list of hosts (".example.com" for subdomains too)',
@@ -222,8 +237,15 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "UNSUBSCRIBE_MAX_AGE_DAYS": (_is_seconds, "a number of days > 0"),
     "OUTBOUND_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
     "OUTBOUND_MAX_RESPONSE_BYTES": (lambda v: _is_int(v, 0), "an integer >= 0"),
-    "OUTBOUND_RESOLVER": (lambda v: v is None or _is_text(v), "None or a dotted path"),
     "OUTBOUND_UNSAFE_ALLOW": (lambda v: _networks(v), "a list of IP networks"),
+}
+
+#: Settings that name a function by dotted path, and what the function must be.
+DOTTED_PATHS: dict[str, str] = {
+    "USER_LANGUAGE": "fn(user) -> language code or None",
+    "USER_TIME_ZONE": "fn(user) -> time zone name or None",
+    "AUTHOR_NAME": "fn(user) -> str",
+    "OUTBOUND_RESOLVER": "fn(host, port) -> list of IP address strings",
 }
 
 

@@ -77,6 +77,9 @@ class Event(models.Model):
     group = models.CharField(max_length=255, null=True, blank=True)
     # A scheduled send not yet fanned out goes out at this time; None once it has.
     send_at = models.DateTimeField(null=True, blank=True)
+    # Where the notification leads: the send's ``url=`` (a path or an http(s) URL),
+    # else the target's get_absolute_url() at send time; rendered as ``event.url``.
+    url = models.CharField(max_length=2048, null=True, blank=True)
 
     #: Set on the Event that ``send_notification`` returns (not a column): True
     #: when that call wrote it, False when its idempotency ``key`` matched an existing one.

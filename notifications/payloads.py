@@ -64,6 +64,7 @@ class EventPayload(TypedDict):
     data: Any
     target: TargetPayload | None
     expires: str | None
+    url: str | None
 
 
 class NotificationPayload(TypedDict):
@@ -107,12 +108,16 @@ def format_datetime(value: datetime.datetime | None) -> str | None:
 
 
 def event_type_payload(event_type: EventType) -> EventTypePayload:
-    return {
-        "id": event_type.pk,
-        "name": event_type.name,
-        "title": event_type.title,
-        "description": event_type.description,
-    }
+    return event_type_fields(
+        event_type.pk, event_type.name, event_type.title, event_type.description
+    )
+
+
+def event_type_fields(
+    type_id: int, name: str, title: str, description: str | None
+) -> EventTypePayload:
+    """An event type's JSON from its columns."""
+    return {"id": type_id, "name": name, "title": title, "description": description}
 
 
 def target_payload(content_type_id: int | None, object_id: str | None) -> TargetPayload | None:
@@ -144,16 +149,47 @@ def event_authors(event: Event) -> list[AuthorPayload]:
 
 def event_payload(event: Event) -> EventPayload:
     """The ``event`` part of a notification (``event.type`` should be loaded)."""
+    return event_fields(
+        event_id=event.pk,
+        timestamp=event.timestamp,
+        author_id=event.author_id,
+        event_type=event_type_payload(event.type),
+        title=event.title,
+        message=event.message,
+        data=event.data,
+        target_type_id=event.target_type_id,
+        target_id=event.target_id,
+        expires=event.expires,
+        url=event.url,
+    )
+
+
+def event_fields(
+    *,
+    event_id: int,
+    timestamp: datetime.datetime,
+    author_id: int | None,
+    event_type: EventTypePayload,
+    title: str,
+    message: str | None,
+    data: Any,
+    target_type_id: int | None,
+    target_id: str | None,
+    expires: datetime.datetime | None,
+    url: str | None,
+) -> EventPayload:
+    """The ``event`` part of a notification from its columns (model instances or plain rows)."""
     return {
-        "id": event.pk,
-        "timestamp": format_datetime(event.timestamp) or "",
-        "author": event.author_id,
-        "type": event_type_payload(event.type),
-        "title": event.title,
-        "message": event.message,
-        "data": event.data,
-        "target": target_payload(event.target_type_id, event.target_id),
-        "expires": format_datetime(event.expires),
+        "id": event_id,
+        "timestamp": format_datetime(timestamp) or "",
+        "author": author_id,
+        "type": event_type,
+        "title": title,
+        "message": message,
+        "data": data,
+        "target": target_payload(target_type_id, target_id),
+        "expires": format_datetime(expires),
+        "url": url,
     }
 
 
@@ -308,7 +344,8 @@ def web_push_payload(notification: Notification) -> WebPushPayload:
     """What the service worker receives: what to show, and the notification's JSON if it fits."""
     from notifications.conf import notifications_settings
 
-    url = str(notifications_settings.WEB_PUSH_URL)
+    # The notification's own link, else the page a click opens (WEB_PUSH_URL).
+    url = notification.event.url or str(notifications_settings.WEB_PUSH_URL)
     base = notifications_settings.BASE_URL
     if base and url.startswith("/"):
         url = f"{str(base).rstrip('/')}{url}"

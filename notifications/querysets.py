@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 class NotificationQuerySet(models.QuerySet["Notification"]):
     """Queries used by the services and the views (``Notification.objects``)."""
 
-    def for_user(self, user: Any) -> NotificationQuerySet:
-        """``user``'s notifications that have not expired (expired ones are gone everywhere)."""
-        return self.filter(user_id=user.pk).current()
+    def for_user(self, user: Any, now: datetime.datetime | None = None) -> NotificationQuerySet:
+        """``user``'s notifications that have not expired (at ``now``, default: this moment).
+
+        Expired ones are gone everywhere.
+        """
+        return self.filter(user_id=user.pk).current(now)
 
     def current(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
         """Rows whose expiry has not passed (at ``now``, default: this moment)."""

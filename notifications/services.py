@@ -26,7 +26,7 @@ from notifications.fanout.audience import Audience, Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames, push_new
-from notifications.validation import check_storable, validate_notification
+from notifications.validation import check_storable, validate_notification, validate_url
 
 
 def send_notification(
@@ -43,6 +43,7 @@ def send_notification(
     target: models.Model | None = None,
     expires: datetime.datetime | datetime.timedelta | None = None,
     send_at: datetime.datetime | None = None,
+    url: str | None = None,
 ) -> Event:
     """Write an Event and one Notification per recipient, then push them after commit.
 
@@ -65,7 +66,10 @@ def send_notification(
     (a datetime, or a timedelta from now) hides the notifications after it.
     ``send_at`` in the future writes the Event now and fans out at that time
     on the task queue (cancel it before with :func:`cancel_scheduled`, given a
-    ``key``); in the past or now, the send happens at once.
+    ``key``); in the past or now, the send happens at once. ``url`` is where the
+    notification leads (a path or an http(s) URL: ``event.url`` in the JSON, the
+    row's link in the inbox element, the button in emails, the push's target);
+    without it, the target's ``get_absolute_url()`` when it has one.
 
     Raises :class:`UnknownEventType` (a ``ValueError``) for a type not declared
     in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
@@ -85,6 +89,7 @@ def send_notification(
     run_at = _moment("send_at", send_at, now)
     scheduled = run_at is not None and run_at > now
     target_fields = _target_fields(target)
+    link = validate_url(url) if url is not None else _target_url(target)
     audience = resolve_audience(users)
     if scheduled:
         tasks.require_scheduling()
@@ -105,6 +110,7 @@ def send_notification(
             "author": author,
             "group": group,
             "expires": expires_at,
+            "url": link,
             **target_fields,
         }
         if scheduled:
@@ -232,6 +238,14 @@ def _target_fields(target: Any) -> dict[str, Any]:
     if len(object_id) > 255:
         raise InvalidNotification("target's primary key is longer than 255 characters")
     return {"target_type": ContentType.objects.get_for_model(target), "target_id": object_id}
+
+
+def _target_url(target: Any) -> str | None:
+    """The target's ``get_absolute_url()``, when it has one (validated like ``url=``)."""
+    get_absolute_url = getattr(target, "get_absolute_url", None)
+    if target is None or not callable(get_absolute_url):
+        return None
+    return validate_url(str(get_absolute_url()), "target.get_absolute_url()")
 
 
 def get_notification(user: Any, notification_id: int) -> Notification:

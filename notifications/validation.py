@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from notifications.exceptions import InvalidNotification
 
@@ -21,6 +22,7 @@ from notifications.exceptions import InvalidNotification
 MAX_DATA_DEPTH = 64
 MAX_TITLE_LENGTH = 255
 MAX_KEY_LENGTH = 255
+MAX_URL_LENGTH = 2048
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -49,6 +51,31 @@ def check_storable(value: Any, name: str) -> None:
                 stack.extend((child, depth + 1) for child in item.values())
             else:
                 stack.extend((child, depth + 1) for child in item)
+
+
+def validate_url(url: Any, name: str = "url") -> str:
+    """``url`` if it is a link a notification may carry; :class:`InvalidNotification` otherwise.
+
+    A link is a path on this site (``/posts/7``, not ``//host``) or an absolute
+    ``http``/``https`` URL with a host, at most :data:`MAX_URL_LENGTH`
+    characters, without whitespace or control characters (so never
+    ``javascript:`` or ``data:``: the inbox element and emails use it as an href).
+    """
+    if not isinstance(url, str) or not url or len(url) > MAX_URL_LENGTH:
+        raise InvalidNotification(
+            f"{name} must be a non-empty string of at most {MAX_URL_LENGTH} characters"
+        )
+    check_storable(url, name)
+    if any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in url):
+        raise InvalidNotification(f"{name} must not contain whitespace or control characters")
+    if url.startswith("/") and not url.startswith("//"):
+        return url
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidNotification(
+            f"{name} must be a path starting with '/' or an http(s) URL, not {url[:100]!r}"
+        )
+    return url
 
 
 def _check_text(text: str, name: str) -> None:

@@ -110,3 +110,10 @@ EVENTS = [
 EVENT_TYPES = [(e["name"], e["name"]) for e in EVENTS]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Email the way each Django line's startproject writes it: MAILERS from Django
+# 6.1 (the test runner swaps every alias to locmem), EMAIL_BACKEND before.
+import django  # noqa: E402
+
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}

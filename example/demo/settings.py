@@ -11,6 +11,8 @@ processes share pushes.
 import os
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-not-secret")
@@ -104,9 +106,16 @@ if os.environ.get("DEMO_REDIS_URL"):
 
 # Channel work (email) runs on Django's Tasks API; the immediate backend runs each
 # task right after the sending transaction commits, in the server process.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = "notifications@demo.example"
+# Django 6 has the Tasks API built in; Django 5.2 takes the django-tasks backport.
+_TASKS = "django.tasks" if django.VERSION >= (6, 0) else "django_tasks"
+TASKS = {"default": {"BACKEND": f"{_TASKS}.backends.immediate.ImmediateBackend"}}
+# Email to the console: MAILERS from Django 6.1 (as its startproject writes), before that
+# EMAIL_BACKEND (which 6.1 refuses beside MAILERS).
+if django.VERSION >= (6, 1):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+NOTIFICATIONS["EMAIL_FROM"] = DEFAULT_FROM_EMAIL = "notifications@demo.example"
 
 REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

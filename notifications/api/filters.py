@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from notifications.api.openapi import (
     AFTER_ID_SCHEMA,
@@ -181,30 +181,79 @@ class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
 
 
 class NotificationFilterBackend(DjangoFilterBackend):
-    """DjangoFilterBackend that works without ``django_filters`` in INSTALLED_APPS.
+    """The list's filters: :class:`NotificationFilterSet` read by :func:`list_query`.
 
-    The browsable API renders the filter form from a template of that app;
-    without it the form is left out instead of failing the page.
+    DjangoFilterBackend for what it describes (the OpenAPI parameters, the
+    browsable API's form, left out when ``django_filters`` is not in
+    INSTALLED_APPS); the request's parameters are parsed by :func:`list_query`
+    with the filter set's own fields and filters, without a form per request.
     """
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
-        """Filter; a parameter given more than once is ambiguous: a 400, not "last one wins"."""
-        filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            repeated = {
-                name: ["Give this parameter at most once."]
-                for name in filterset_class.base_filters
-                if len(request.query_params.getlist(name)) > 1
-            }
-            if repeated:
-                raise ValidationError(repeated)
-        return super().filter_queryset(request, queryset, view)
+        """``queryset`` filtered by the request's parameters (400 for a bad one)."""
+        return list_query(request).apply(queryset)
 
     def to_html(self, request: Any, queryset: Any, view: Any) -> Any:
         try:
             return super().to_html(request, queryset, view)
         except TemplateDoesNotExist:
             return None
+
+
+class ListQuery:
+    """The list's parsed query parameters: ``{name: cleaned value}`` in the filter set's order.
+
+    Only the parameters the request gave are kept (an empty one cleans to
+    nothing, as the form did); ``archived`` is always there, since its filter
+    leaves archived rows out when it is absent.
+    """
+
+    __slots__ = ("values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset`` through each filter of :class:`NotificationFilterSet`, in order."""
+        filters = NotificationFilterSet.base_filters
+        for name, value in self.values.items():
+            queryset = filters[name].filter(queryset, value)
+        return queryset
+
+
+def list_query(request: Any) -> ListQuery:
+    """Parse the list's query parameters as django-filter's form would, with its 400s.
+
+    Each parameter is cleaned by the filter set's field (built once), so the
+    values and the error messages are the form's: ``{"readed": ["..."]}``. A
+    parameter given more than once is ambiguous: a 400, not "last one wins".
+    """
+    params = request.query_params
+    filters = NotificationFilterSet.base_filters
+    repeated = {
+        name: ["Give this parameter at most once."]
+        for name in filters
+        if name in params and len(params.getlist(name)) > 1
+    }
+    if repeated:
+        raise ValidationError(repeated)
+    values: dict[str, Any] = {}
+    errors: dict[str, list[ErrorDetail]] = {}
+    for name, declared in filters.items():
+        if name not in params and name != "archived":
+            continue  # the field would clean the absence to None: the filter does nothing
+        field = declared.field
+        try:
+            value = field.clean(field.widget.value_from_datadict(params, {}, name))
+        except forms.ValidationError as error:
+            errors[name] = [
+                ErrorDetail(e.message % (e.params or ()), code=e.code) for e in error.error_list
+            ]
+            continue
+        values[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return ListQuery(values)
 
 
 class NotificationFilterSet(django_filters.FilterSet):

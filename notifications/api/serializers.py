@@ -57,6 +57,7 @@ class EventSerializer(serializers.ModelSerializer):
             "data",
             "target",
             "expires",
+            "url",
         ]
         read_only_fields = fields
 

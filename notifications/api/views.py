@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django.db import router
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from rest_framework import status
@@ -16,7 +19,12 @@ from rest_framework.response import Response
 from notifications import payloads, services
 from notifications.api.bodies import BoundedBodyMixin
 from notifications.api.caching import conditional_count
-from notifications.api.filters import NotificationFilterBackend, NotificationFilterSet
+from notifications.api.filters import (
+    ListQuery,
+    NotificationFilterBackend,
+    NotificationFilterSet,
+    list_query,
+)
 from notifications.api.openapi import (
     BODY_ERRORS,
     ERRORS,
@@ -28,8 +36,13 @@ from notifications.api.openapi import (
     array_of,
     extend_schema,
 )
-from notifications.api.pagination import pagination_class
+from notifications.api.pagination import (
+    DEFERRED_JOIN_OFFSET,
+    NotificationPagination,
+    pagination_class,
+)
 from notifications.api.parsers import BoundedJSONParser
+from notifications.api.rows import Page, plain_page
 from notifications.api.serializers import (
     EventTypeChoiceSerializer,
     MarkAllReadQuerySerializer,
@@ -75,11 +88,32 @@ class NotificationsListView(NotificationsAPIView):
             self._paginator = pagination_class()()
         return self._paginator
 
+    def plain_rows(self, request: Request, query: ListQuery) -> Page | None:
+        """The page as plain rows (:mod:`notifications.api.rows`), or None for the ORM path.
+
+        Plain rows serve the package's limit/offset pages short of the deferred
+        join; cursor pages, deep offsets and a project's own pagination class
+        go through the QuerySet and the serializer. Both answer the same JSON.
+        """
+        paginator = self.paginator
+        if type(paginator) is not NotificationPagination:
+            return None
+        if paginator.cursor_query_param in request.query_params:
+            return None
+        if paginator.get_offset(request) >= DEFERRED_JOIN_OFFSET:
+            return None
+        return plain_page(request.user, query, router.db_for_read(Notification))
+
     @extend_schema(
         operation_id="notifications_list",
         responses={200: NotificationSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
+        query = list_query(request)  # a bad parameter is a 400 before anything runs
+        plain = self.plain_rows(request, query)
+        if plain is not None:
+            # A Page reads like the QuerySet a limit/offset paginator slices.
+            return self.get_paginated_response(self.paginate_queryset(cast(Any, plain)))
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
         if page is None:

@@ -173,7 +173,8 @@ def resolve_audience(users: Users) -> Audience:
     if isinstance(users, str | bytes):
         raise InvalidAudience("users must be users, ids, a QuerySet or None, not a string")
     if isinstance(users, Collection):
-        return IdsAudience([_user_id(user) for user in users])
+        # In id order: the chunks of every send then lock rows in one order.
+        return IdsAudience(sorted(_user_id(user) for user in users))
     return IdsAudience(_user_id(user) for user in users)
 
 

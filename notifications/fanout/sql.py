@@ -10,6 +10,8 @@ groups (``notifications_open_group``): a recipient who has an unread,
 unarchived row of the same type and group gets that row updated (count + 1,
 the new event, its author first in ``authors``, unseen again, moved to the
 top); everyone else gets a new row. PostgreSQL and SQLite >= 3.35 only.
+Its rows are written in user order, so concurrent grouped sends to the same
+users take their row locks in one order and cannot deadlock.
 
 Skipping costs: ``ON CONFLICT DO NOTHING`` makes every row a speculative
 insertion, measured at 1.37x a plain insert into the same table. A brand-new
@@ -108,6 +110,11 @@ def insert_sql(
             for name, (value, field) in constants.items()
         }
     ).values_list("pk", *(f"notification_{name}" for name in constants))
+    if grouped:
+        # Rows are folded (and locked) in the order the SELECT yields them: by the
+        # conflict key's user in every transaction, so two grouped sends never wait
+        # on each other in a cycle ("deadlock detected"), whatever plan each one gets.
+        select = select.order_by("pk")
     # Raises EmptyResultSet for an audience that is empty by construction (.none()).
     select_sql, params = select.query.get_compiler(using=using).as_sql()
     opts = Notification._meta

@@ -1,24 +1,32 @@
-"""The email channel: Django's email backend, per-type templates, one-click unsubscribe.
+"""The email channel: Django's mailers, per-type templates, links, one-click unsubscribe.
 
-Templates (``notifications/email/<type>_subject.txt``, ``<type>.txt``,
-``<type>.html``, falling back to ``default_*``; digests use ``digest_*``) are
-rendered in the recipient's language with ``user``, ``notifications`` (newest
-first), ``notification`` (the first), ``event``, ``event_type``,
-``unsubscribe_url`` and ``base_url``. Each message carries ``List-Unsubscribe``
-and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058).
+Sent through ``mailers[NOTIFICATIONS["MAILER"]]`` on Django >= 6.1 (``MAILERS``),
+``get_connection()`` (``EMAIL_BACKEND``) before. Templates
+(``notifications/email/<type>_subject.txt``, ``<type>.txt``, ``<type>.html``,
+falling back to ``default_*``; digests use ``digest_*``) are rendered in the
+recipient's language and time zone with ``user``, ``notifications`` (newest
+first), ``notification`` (the first), ``event``, ``event_type``, ``links`` (each
+notification's absolute link, by id), ``notification_url`` (the first one's),
+``groups`` (the notifications by type, each item ``{"notification", "url"}``),
+``inbox_url``, ``unsubscribe_url``, ``base_url`` and ``time_zone``. Each message
+carries ``List-Unsubscribe`` and ``List-Unsubscribe-Post:
+List-Unsubscribe=One-Click`` (RFC 8058).
 """
 
 from __future__ import annotations
 
 import datetime
 import smtplib
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import django
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core import mail, signing
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -51,6 +59,44 @@ def user_language(user: Any) -> str:
     path = notifications_settings.USER_LANGUAGE
     language = import_string(path)(user) if path else None
     return str(language or settings.LANGUAGE_CODE)
+
+
+def user_time_zone(user: Any) -> zoneinfo.ZoneInfo:
+    """The time zone to show ``user`` times in: ``NOTIFICATIONS["USER_TIME_ZONE"](user)``.
+
+    Falls back to ``settings.TIME_ZONE`` when the setting is None, or the
+    function returns a false value or a name that is not a time zone.
+    """
+    path = notifications_settings.USER_TIME_ZONE
+    name = import_string(path)(user) if path else None
+    try:
+        return zoneinfo.ZoneInfo(str(name or settings.TIME_ZONE))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def uses_mailers() -> bool:
+    """Whether Django has ``MAILERS`` (6.1 and later): then emails go through a mailer alias."""
+    return django.VERSION >= (6, 1)
+
+
+def mailer() -> BaseEmailBackend:
+    """A connection of the backend emails go through.
+
+    ``mailers[NOTIFICATIONS["MAILER"]]`` (default ``"default"``) on Django >= 6.1;
+    ``get_connection()`` (``EMAIL_BACKEND``) on older Django, where it is not deprecated.
+    """
+    if uses_mailers():
+        return mail.mailers[notifications_settings.MAILER]
+    return mail.get_connection()
+
+
+def absolute(url: str) -> str:
+    """``url`` made absolute against ``NOTIFICATIONS["BASE_URL"]`` when it is a path."""
+    base = notifications_settings.BASE_URL
+    if base and url.startswith("/"):
+        return f"{str(base).rstrip('/')}{url}"
+    return url
 
 
 def unsubscribe_token(user: Any, type_names: Sequence[str]) -> str:
@@ -114,17 +160,32 @@ def build_message(
     first = notifications[0]
     types = [n.event.type.name for n in notifications]
     url = unsubscribe_url(user, types)
+    inbox_url = absolute(str(notifications_settings.INBOX_URL))
+    # Each notification leads to its own link, else to the inbox.
+    links = {n.pk: absolute(n.event.url) if n.event.url else inbox_url for n in notifications}
+    groups: dict[int, dict[str, Any]] = {}
+    for notification in notifications:  # by type, in the order types first appear
+        group = groups.setdefault(
+            notification.event.type_id, {"type": notification.event.type, "items": []}
+        )
+        group["items"].append({"notification": notification, "url": links[notification.pk]})
+    zone = user_time_zone(user)
     context = {
         "user": user,
         "notifications": list(notifications),
         "notification": first,
         "event": first.event,
         "event_type": first.event.type,
+        "links": links,
+        "notification_url": links[first.pk],
+        "groups": list(groups.values()),
+        "inbox_url": inbox_url,
         "unsubscribe_url": url,
         "base_url": str(notifications_settings.BASE_URL).rstrip("/"),
+        "time_zone": zone,
     }
     names = ["digest"] if digest else [first.event.type.name, "default"]
-    with translation.override(user_language(user)):
+    with translation.override(user_language(user)), timezone.override(zone):
         subject, text, html = (
             render_to_string([f"{TEMPLATES}/{name}{suffix}" for name in names], context)
             for suffix in ("_subject.txt", ".txt", ".html")
@@ -163,7 +224,7 @@ def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outc
     outcomes: dict[Any, Outcome] = {}
     if not messages:
         return outcomes
-    with get_connection() as connection:
+    with mailer() as connection:
         for key, message in messages.items():
             try:
                 connection.send_messages([message])
@@ -175,7 +236,7 @@ def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outc
 
 
 class EmailChannel(BaseChannel):
-    """One email per notification, through ``settings.EMAIL_BACKEND``.
+    """One email per notification, through the mailer (:func:`mailer`).
 
     Types whose email option has a ``digest`` are not sent here but by the
     digest job (:mod:`notifications.outbound.digests`).

@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -46,8 +47,19 @@ TRANSIENT = {408, 425, 429}
 
 
 def vapid() -> Any:
-    """The project's VAPID key as a ``py_vapid.Vapid``; None when Web Push is off."""
+    """The project's VAPID key as a ``py_vapid.Vapid``; None when Web Push is off.
+
+    The setting is the key's text, or a :class:`pathlib.Path` of its PEM file,
+    read here (when Web Push is first used), so a settings module that names a
+    file ``vapid --gen`` has not written yet still loads: Web Push stays off
+    (``notifications.W010``) until the file exists.
+    """
     key = notifications_settings.WEB_PUSH_VAPID_PRIVATE_KEY
+    if isinstance(key, PurePath):
+        try:
+            key = Path(key).read_text()
+        except OSError:
+            return None
     return _load_vapid(str(key).strip()) if key else None
 
 

@@ -32,6 +32,7 @@ EVENT_KEYS = {
     "data",
     "target",
     "expires",
+    "url",
 }
 TYPE_KEYS = {"id", "name", "title", "description"}
 
@@ -73,6 +74,7 @@ def test_exact_json_shape(urls, ann, bob, ann_client, send):
             "data": {"post": 7, "tags": ["a"]},
             "target": None,
             "expires": None,
+            "url": None,
         },
         "seen": None,
         "archived": None,

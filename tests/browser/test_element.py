@@ -224,6 +224,7 @@ def fake_row(notification_id: int, title: str, **extra: Any) -> dict[str, Any]:
             "data": None,
             "target": None,
             "expires": None,
+            "url": None,
         },
         "seen": "2026-11-24T10:05:00Z",
         "archived": None,

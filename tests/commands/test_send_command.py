@@ -129,3 +129,11 @@ def test_an_empty_title_is_refused(ann):
     with pytest.raises(CommandError, match="title"):
         run(type="post_like", title="", users=[str(ann.pk)])
     assert Event.objects.count() == 0
+
+
+def test_url_is_where_the_notification_leads(ann):
+    run("--type", "post_like", "--title", "Linked", "--url", "/posts/7", "--users", str(ann.pk))
+
+    assert Event.objects.get().url == "/posts/7"
+    with pytest.raises(CommandError, match="url"):
+        run("--type", "post_like", "--title", "Bad", "--url", "javascript:x", "--all")

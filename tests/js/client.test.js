@@ -228,6 +228,32 @@ describe("NotificationsClient against a scripted server", () => {
     assert.equal(client.stopped, false);
   });
 
+  test("a 403 from the API (nobody logged in) stops every retry until reconnect()", async () => {
+    globalThis.fetch = async () =>
+      new Response(JSON.stringify({ detail: "Authentication credentials were not provided." }), {
+        status: 403,
+        headers: { "Content-Type": "application/json" },
+      });
+    client = new NotificationsClient({ apiUrl: "/api/notifications/", minDelay: 20, maxDelay: 40, shareConnection: false, openTimeout: 10 });
+    const connection = [];
+    const errors = [];
+    client.addEventListener("connection", (event) => connection.push(event.detail));
+    client.addEventListener("error", (event) => errors.push(event.detail.error));
+    await until(() => FakeSocket.all.length === 1, "the first socket");
+    FakeSocket.all[0].drop(1006); // the handshake refused: a browser sees 1006
+    await until(() => client.authenticated === false, "the sign-out");
+    const sockets = FakeSocket.all.length;
+    await sleep(250); // several times maxDelay
+    assert.equal(FakeSocket.all.length, sockets);
+    assert.equal(client.stopped, true);
+    assert.deepEqual(errors, []);
+    assert.equal(connection.filter((detail) => detail.unauthenticated).length, 1);
+    globalThis.fetch = api.fetch; // logged in now
+    client.reconnect();
+    await until(() => client.authenticated === true, "the reload after reconnect()");
+    assert.deepEqual(ids(client.notifications), [2, 1]);
+  });
+
   test("4429 reconnects at once and catches up from the newest id", async () => {
     const socket = await started();
     const delays = [];

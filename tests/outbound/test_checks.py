@@ -72,9 +72,9 @@ def test_check_deploy_warns_while_private_addresses_are_allowed(settings: Any) -
     def deploy_ids() -> list[str]:
         return [m.id for m in checks.run_checks(include_deployment_checks=True) if m.id]
 
-    assert "notifications.W020" not in deploy_ids()
+    assert "notifications.W023" not in deploy_ids()
     settings.NOTIFICATIONS = {"OUTBOUND_UNSAFE_ALLOW": ["127.0.0.1/32"]}
-    assert "notifications.W020" in deploy_ids()
+    assert "notifications.W023" in deploy_ids()
 
 
 @pytest.mark.parametrize(

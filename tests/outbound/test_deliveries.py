@@ -17,13 +17,14 @@ from notifications.models import Delivery, Notification
 from notifications.outbound import tasks
 from notifications.outbound.deliveries import backoff
 from tests.outbound import failing
+from tests.outbound.conftest import use_email_backend
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 
 
 @pytest.fixture
 def flaky(settings: Any) -> Iterator[dict[str, int]]:
-    settings.EMAIL_BACKEND = "tests.outbound.failing.FlakyBackend"
+    use_email_backend(settings, "tests.outbound.failing.FlakyBackend")
     failing.failures.clear()
     yield failing.failures
     failing.failures.clear()
@@ -133,7 +134,7 @@ def test_a_row_claimed_by_another_run_is_left_alone(member: Any) -> None:
 def test_a_backend_that_cannot_connect_fails_the_batch(
     member: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.EMAIL_BACKEND = "tests.outbound.failing.DownBackend"
+    use_email_backend(settings, "tests.outbound.failing.DownBackend")
     users = [member(name) for name in ("ann", "bob", "cy")]
     with django_capture_on_commit_callbacks(execute=True):
         send_notification(type="post_like", title="Hi", users=users)

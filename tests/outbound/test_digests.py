@@ -16,7 +16,7 @@ from notifications.models import Delivery, DigestState, Event, Notification
 from notifications.outbound import digests, tasks
 from notifications.services import mark_read
 from tests.conftest import client_for
-from tests.outbound.conftest import API
+from tests.outbound.conftest import API, use_email_backend
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 
@@ -108,7 +108,7 @@ def test_a_user_who_turned_the_type_off_gets_none(member: Any) -> None:
 def test_a_failed_digest_is_retried_by_a_later_run(member: Any, settings: Any) -> None:
     from tests.outbound import failing
 
-    settings.EMAIL_BACKEND = "tests.outbound.failing.FlakyBackend"
+    use_email_backend(settings, "tests.outbound.failing.FlakyBackend")
     failing.failures.clear()
     failing.failures["ann@example.com"] = 1
     ann = member("ann")

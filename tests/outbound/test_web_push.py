@@ -321,3 +321,25 @@ def test_subscriptions_per_user_are_capped_oldest_dropped(
         b.endpoint for b in browsers[2:]
     }
     assert PushSubscription.objects.filter(user=bob).count() == 1
+
+
+def test_a_key_file_is_read_when_used_and_may_not_exist_yet(
+    member: Any, web_push_settings: Any, vapid_pem: str, tmp_path: Any
+) -> None:
+    """The README's block names BASE_DIR / "private_key.pem" before `vapid --gen` ran."""
+    from pathlib import Path
+
+    from django.core.checks import run_checks
+
+    key_file = Path(tmp_path) / "private_key.pem"
+    web_push_settings.NOTIFICATIONS = {
+        **web_push_settings.NOTIFICATIONS,
+        "WEB_PUSH_VAPID_PRIVATE_KEY": key_file,
+    }
+    client = client_for(member("ann"))
+
+    assert client.get(f"{API}/push/key").status_code == 404  # off, and nothing crashed
+    assert "notifications.W010" in {m.id for m in run_checks()}
+    key_file.write_text(vapid_pem)  # `vapid --gen`
+    assert client.get(f"{API}/push/key").json()["public_key"]
+    assert "notifications.W010" not in {m.id for m in run_checks()}

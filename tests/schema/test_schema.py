@@ -242,6 +242,7 @@ def test_notification_component_requires_every_key(schema: dict[str, Any]) -> No
         "data",
         "target",
         "expires",
+        "url",
     }
     assert set(components["EventType"]["required"]) == {"id", "name", "title", "description"}
 
@@ -315,6 +316,7 @@ def test_the_validator_is_not_vacuous(schema: dict[str, Any]) -> None:
             "data": None,
             "target": {"type": "blog.post", "id": "7"},
             "expires": None,
+            "url": None,
         },
         "seen": None,
         "archived": None,

@@ -95,6 +95,9 @@ class Command(BaseCommand):
             default=None,
             help="idempotency key: a second send with the same type and key sends nothing",
         )
+        parser.add_argument(
+            "--url", default=None, help="where the notification leads: a path or an http(s) URL"
+        )
         audience = parser.add_mutually_exclusive_group(required=True)
         audience.add_argument(
             "--users",
@@ -110,6 +113,7 @@ class Command(BaseCommand):
             "--title": [options["title"]],
             "--message": [options["message"]],
             "--key": [options["key"]],
+            "--url": [options["url"]],
             "--users": options["users"] or [],
         }
         for option, values in texts.items():
@@ -139,6 +143,7 @@ class Command(BaseCommand):
                 users=users,
                 message=options["message"],
                 key=key,
+                url=options["url"],
             )
         except NotificationsError as error:
             raise CommandError(str(error)) from error

@@ -17,9 +17,11 @@ export interface NotificationEvent {
   title: string;
   message: string | null;
   data: unknown;
-  /** With the inbox states (API-ADDITIONS): what the event is about, and when it expires. */
+  /** With the inbox states: what the event is about, and when it expires. */
   target?: { type: string; id: string } | null;
   expires?: string | null;
+  /** Where the notification leads (the send's `url=`, or the target's get_absolute_url()). */
+  url?: string | null;
 }
 
 export interface Author {
@@ -103,7 +105,7 @@ export function reduceFrame(
 ): { items: Notification[]; known: boolean };
 
 export interface ChangeDetail {
-  reason: Action | "load" | "more" | "catch-up" | "local";
+  reason: Action | "load" | "more" | "catch-up" | "local" | "signed-out";
   notification?: Notification | { id: number };
 }
 
@@ -117,14 +119,16 @@ export interface ConnectionDetail {
   code?: number;
   /** Closed with 4401: no reconnect until reconnect() (after a new login). */
   stopped?: boolean;
+  /** The API answered 401/403 (nobody logged in): stopped until reconnect(). */
+  unauthenticated?: boolean;
   /** Whether this tab holds the shared socket. */
   leader: boolean;
 }
 
 export interface NotificationsClientOptions {
-  /** Where `include("notifications.urls")` is mounted, e.g. "/api/notifications/". */
+  /** Where `include("notifications.urls")` is mounted, e.g. "/notifications/". */
   apiUrl: string;
-  /** The `ws/notifications` URL; default: ws(s)://<this host>/ws/notifications. */
+  /** The `ws/notifications` URL; default: ws(s)://<the API's host>/ws/notifications. */
   socketUrl?: string;
   /** Notifications per page (default 20). */
   pageSize?: number;
@@ -132,6 +136,8 @@ export interface NotificationsClientOptions {
   token?: string;
   /** The CSRF cookie's name (default "csrftoken"). */
   csrfCookieName?: string;
+  /** fetch's credentials: "same-origin" for an API on the page's origin, else "include". */
+  credentials?: RequestCredentials;
   /** First reconnect delay in ms (default 500). */
   minDelay?: number;
   /** Longest reconnect delay in ms (default 30000). */
@@ -181,6 +187,9 @@ export class NotificationsClient extends EventTarget {
   readonly isLeader: boolean;
   /** Whether the socket closed with 4401 and waits for reconnect(). */
   readonly stopped: boolean;
+  /** false once the API answered 401/403 (stopped until reconnect()), true once a page loaded. */
+  readonly authenticated: boolean | null;
+  readonly credentials: RequestCredentials;
   readonly shareConnection: boolean;
   readonly channelName: string;
   /** Whether older notifications remain to loadMore(). */

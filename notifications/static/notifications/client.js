@@ -4,7 +4,7 @@
  * An ES module with no dependencies and no build step:
  *
  *     import { NotificationsClient } from "/static/notifications/client.js";
- *     const client = new NotificationsClient({ apiUrl: "/api/notifications/" });
+ *     const client = new NotificationsClient({ apiUrl: "/notifications/" });
  *     client.addEventListener("change", () => render(client.notifications, client.unread));
  *
  * It loads the first page over REST, keeps it current from the WebSocket's
@@ -42,9 +42,11 @@ function cookie(name) {
   return null;
 }
 
-function defaultSocketUrl() {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws/notifications`;
+/** `ws(s)://<the API's host>/ws/notifications`: the page's host unless the API is elsewhere. */
+function defaultSocketUrl(apiUrl) {
+  const api = new URL(apiUrl);
+  const scheme = api.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${api.host}/ws/notifications`;
 }
 
 /**
@@ -160,10 +162,12 @@ export class NotificationsClient extends EventTarget {
   /**
    * @param {object} options
    * @param {string} options.apiUrl where `include("notifications.urls")` is mounted.
-   * @param {string} [options.socketUrl] the `ws/notifications` URL (default: same host).
+   * @param {string} [options.socketUrl] the `ws/notifications` URL (default: the API's host).
    * @param {number} [options.pageSize=20] notifications per page.
    * @param {string} [options.token] a DRF token, for pages without a session.
    * @param {string} [options.csrfCookieName="csrftoken"]
+   * @param {RequestCredentials} [options.credentials] fetch's `credentials`: "same-origin"
+   *   when the API is on the page's origin, "include" when it is on another one.
    * @param {number} [options.minDelay=500] first reconnect delay (ms).
    * @param {number} [options.maxDelay=30000] longest reconnect delay (ms).
    * @param {number} [options.clockMargin=5000] margin (ms) on the read-state catch-up time.
@@ -179,13 +183,15 @@ export class NotificationsClient extends EventTarget {
     if (!options.apiUrl) throw new TypeError("NotificationsClient: apiUrl is required");
     const api = options.apiUrl.endsWith("/") ? options.apiUrl : `${options.apiUrl}/`;
     this.apiUrl = new URL(api, location.href).href;
-    this.socketUrl = new URL(options.socketUrl || defaultSocketUrl(), location.href).href.replace(
+    this.socketUrl = new URL(options.socketUrl || defaultSocketUrl(this.apiUrl), location.href).href.replace(
       /^http/,
       "ws",
     );
     this.pageSize = options.pageSize || 20;
     this.token = options.token || null;
     this.csrfCookieName = options.csrfCookieName || "csrftoken";
+    const sameOrigin = new URL(this.apiUrl).origin === location.origin;
+    this.credentials = options.credentials || (sameOrigin ? "same-origin" : "include");
     this.minDelay = options.minDelay ?? 500;
     this.maxDelay = options.maxDelay ?? 30000;
     this.catchUpPages = options.catchUpPages ?? 20;
@@ -211,6 +217,7 @@ export class NotificationsClient extends EventTarget {
     this._timer = null;
     this._closed = false;
     this._stopped = false; // closed with 4401: wait for reconnect()
+    this._signedOut = false; // the API answered 401/403: nobody is logged in
     this._clockOffset = 0; // server clock minus ours, from the Date header
     this._openedAt = null; // server time the current/last socket opened
     this._loadStartedAt = null; // server time the first page was requested
@@ -245,7 +252,7 @@ export class NotificationsClient extends EventTarget {
     if (this.shareConnection) this._joinTabs();
     else this._connect();
     this.ready = Promise.race([opened, timeout]).then(() => this._loadFirstPage());
-    this.ready.catch((error) => this._emit("error", { error }));
+    this.ready.catch((error) => this._failed(error));
     return this.ready;
   }
 
@@ -282,6 +289,15 @@ export class NotificationsClient extends EventTarget {
   /** Whether the socket was closed with 4401 and waits for `reconnect()` (after a new login). */
   get stopped() {
     return this._stopped;
+  }
+
+  /**
+   * `false` once the API answered 401 or 403 (nobody is logged in: the client
+   * stops connecting until `reconnect()`), `true` once a page loaded, `null` before.
+   */
+  get authenticated() {
+    if (this._signedOut) return false;
+    return this._loaded ? true : null;
   }
 
   // ---------------------------------------------------------------- actions
@@ -447,6 +463,11 @@ export class NotificationsClient extends EventTarget {
   reconnect() {
     if (this._closed) return;
     this._stopped = false;
+    if (this._signedOut) {
+      this._signedOut = false;
+      this.ready = this._loadFirstPage();
+      this.ready.catch((error) => this._failed(error));
+    }
     if (!this._leader) {
       this._post({ type: "reconnect" });
       return;
@@ -608,6 +629,27 @@ export class NotificationsClient extends EventTarget {
     }
   }
 
+  /** A background request failed: 401/403 means nobody is logged in (stop), else an `error` event. */
+  _failed(error) {
+    if (error && (error.status === 401 || error.status === 403)) this._signOut();
+    else this._emit("error", { error });
+  }
+
+  /** Nobody is logged in: stop connecting (once) until `reconnect()`. */
+  _signOut() {
+    if (this._signedOut) return;
+    this._signedOut = true;
+    this._stopped = true;
+    clearTimeout(this._timer);
+    this._timer = null;
+    const socket = this._socket;
+    this._socket = null;
+    if (socket) socket.close(1000);
+    this._connected = false;
+    this._emit("connection", { connected: false, attempt: this._attempt, leader: this._leader, stopped: true, unauthenticated: true });
+    this._changed("signed-out");
+  }
+
   _resolveOpen() {
     if (this._whenOpen) this._whenOpen();
     this._whenOpen = null;
@@ -711,7 +753,7 @@ export class NotificationsClient extends EventTarget {
       this._changed("catch-up");
     };
     this._catchingUp = run()
-      .catch((error) => this._emit("error", { error }))
+      .catch((error) => this._failed(error))
       .finally(() => {
         this._catchingUp = null;
         if (this._pendingSince !== null) {
@@ -858,7 +900,7 @@ export class NotificationsClient extends EventTarget {
     const response = await fetch(url, {
       method,
       headers,
-      credentials: "same-origin",
+      credentials: this.credentials,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const date = Date.parse(response.headers.get("Date") || "");

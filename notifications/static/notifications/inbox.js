@@ -49,6 +49,7 @@ export const STRINGS = Object.freeze({
   offline: "Offline",
   reconnecting: "Reconnecting in {seconds} s…",
   signedOut: "Signed out: log in again to get live updates",
+  loggedOut: "Log in to see your notifications.",
   newItem: "New notification: {title}",
   from: "from {name}",
   groupedOne: "{name} and 1 other",
@@ -77,9 +78,9 @@ const STYLE = `
   --_radius: var(--notifications-radius, 10px);
   --_shadow: var(--notifications-shadow, 0 12px 32px rgb(16 24 40 / 18%));
   display: inline-block; position: relative; color: var(--_text);
-  font: var(--notifications-font, inherit);
+  font: var(--notifications-font, 400 100%/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
 }
-:host([inline]) { display: block; }
+:host([inline]) { display: block; max-width: 100%; }
 :host([hidden]) { display: none; }
 :host([theme="dark"]) {
   --_accent: var(--notifications-accent, #8aa4ff);
@@ -150,12 +151,12 @@ const STYLE = `
 .body { overflow-y: auto; overscroll-behavior: contain; }
 :host([inline]) .body { overflow: visible; }
 .list { list-style: none; margin: 0; padding: 0; }
-:host([inline]) .list { margin: 0 calc(-1 * var(--notifications-inline-bleed, 1.25rem)); }
+:host([inline]) .list { margin: 0 calc(-1 * var(--notifications-inline-bleed, 0px)); }
 .notification {
   display: grid; grid-template-columns: .6rem minmax(0, 1fr); gap: .25rem .75rem;
   padding: .75rem 1rem; border-top: 1px solid var(--_line); outline: none;
 }
-:host([inline]) .notification { padding: .8rem var(--notifications-inline-bleed, 1.25rem); }
+:host([inline]) .notification { padding: .8rem var(--notifications-inline-bleed, .75rem); }
 .notification:last-child { border-bottom: 1px solid var(--_line); }
 .notification.unread { background: var(--_unread-bg); }
 .notification:focus-visible { box-shadow: inset 0 0 0 2px var(--_accent); }
@@ -164,6 +165,8 @@ const STYLE = `
 .content { min-width: 0; }
 .content p { margin: 0; }
 .title { font-weight: 500; overflow-wrap: anywhere; }
+a.title-link { color: inherit; text-decoration: none; }
+a.title-link:hover { text-decoration: underline; }
 .unread .title { font-weight: 650; }
 .message { opacity: .9; margin-top: .1rem; overflow-wrap: anywhere; white-space: pre-line; }
 .meta { color: var(--_muted); font-size: .82rem; margin-top: .25rem; overflow-wrap: anywhere; }
@@ -190,7 +193,7 @@ button:focus-visible, a:focus-visible { outline: 2px solid var(--_accent); outli
   color: var(--_danger); background: color-mix(in srgb, var(--_danger) 10%, transparent);
 }
 :host([inline]) .error { margin: .25rem 0 .75rem; }
-.error[hidden], .empty[hidden], .more[hidden], .tabs[hidden] { display: none; }
+.error[hidden], .empty[hidden], .more[hidden], .tabs[hidden], .status[hidden] { display: none; }
 .more { display: block; width: calc(100% - 2rem); margin: .75rem 1rem; }
 :host([inline]) .more { width: 100%; margin: 1rem 0 0; }
 @media (prefers-reduced-motion: no-preference) {
@@ -208,6 +211,12 @@ export function sharedClient(options) {
   const key = JSON.stringify([options.apiUrl, options.socketUrl || "", options.token || ""]);
   if (!clients.has(key)) clients.set(key, new NotificationsClient(options));
   return clients.get(key);
+}
+
+/** A notification's link, resolved against the page (only http(s) links are followed). */
+function linkOf(notification) {
+  const url = new URL(notification.event.url, location.href);
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : "about:blank";
 }
 
 function format(template, values = {}) {
@@ -408,7 +417,12 @@ export class NotificationsInbox extends NotificationsElement {
     this._client.removeEventListener("notification", this._onNotification);
     this._client.addEventListener("notification", this._onNotification);
     this._client.removeEventListener("error", this._onClientError);
-    this._onClientError = (event) => this._fail(event.detail.error);
+    this._onClientError = (event) => {
+      const { error } = event.detail;
+      // The panel says it; the console says where (a blocked cross-origin request looks like a network error).
+      console.error(`<notifications-inbox>: ${this._client.apiUrl} could not be loaded (for an API on another origin see the CORS section of docs/js-client.md):`, error);
+      this._fail(error);
+    };
     this._client.addEventListener("error", this._onClientError);
   }
 
@@ -609,12 +623,24 @@ export class NotificationsInbox extends NotificationsElement {
     }
   }
 
-  /** Enter on a row: fires `notifications-activate` (navigate to it) and marks it read. */
+  /**
+   * Enter on a row, or a click on its link: fires `notifications-activate`; unless
+   * that is cancelled, marks it read and then follows `event.url` when it has one.
+   */
   _activate(notification) {
     const proceed = this.dispatchEvent(
       new CustomEvent("notifications-activate", { bubbles: true, composed: true, cancelable: true, detail: { notification } }),
     );
-    if (proceed && !notification.readed) this._client.markRead(notification.id).catch((error) => this._fail(error));
+    if (!proceed) return;
+    const url = notification.event && notification.event.url ? linkOf(notification) : null;
+    const read = notification.readed ? Promise.resolve() : this._client.markRead(notification.id);
+    if (!url) {
+      read.catch((error) => this._fail(error));
+      return;
+    }
+    // Follow the link once the read is saved (or after a short wait: the link matters more).
+    const wait = new Promise((resolve) => setTimeout(resolve, 1500));
+    Promise.race([read, wait]).catch(() => {}).finally(() => window.location.assign(url));
   }
 
   _rove(row) {
@@ -666,10 +692,12 @@ export class NotificationsInbox extends NotificationsElement {
     if (live) live.textContent = text;
   }
 
-  _connection({ connected, delay, stopped }) {
+  _connection({ connected, delay, stopped, unauthenticated }) {
     const status = this.shadowRoot.getElementById("status");
     if (!status) return;
     status.dataset.connected = String(Boolean(connected));
+    // Signed out: the list says so (once); the status has nothing to add.
+    status.hidden = Boolean(unauthenticated) || (this._client && this._client.authenticated === false);
     if (connected) status.textContent = this._t("live");
     else if (stopped) status.textContent = this._t("signedOut");
     else if (delay !== undefined) status.textContent = this._t("reconnecting", { seconds: Math.ceil(delay / 1000) });
@@ -710,14 +738,16 @@ export class NotificationsInbox extends NotificationsElement {
     }
     for (const row of rows) this._seen.add(row.id);
 
-    list.setAttribute("aria-busy", String(!archived && client.unread === null));
+    const signedOut = client.authenticated === false;
+    list.setAttribute("aria-busy", String(!archived && client.unread === null && !signedOut));
     const empty = this.shadowRoot.getElementById("empty");
-    empty.textContent = archived ? this._t("emptyArchived") : this._t("empty");
-    empty.hidden = rows.length > 0 || (archived ? this._archived === null : client.unread === null);
+    empty.textContent = signedOut ? this._t("loggedOut") : archived ? this._t("emptyArchived") : this._t("empty");
+    empty.hidden = rows.length > 0 || (archived ? this._archived === null : client.unread === null && !signedOut);
     this.shadowRoot.getElementById("load-more").hidden = archived ? !this._archivedMore : !client.hasMore;
     const markAll = this.shadowRoot.getElementById("mark-all");
     markAll.hidden = archived;
-    markAll.disabled = client.unread === 0;
+    markAll.disabled = !client.unread;
+    this.shadowRoot.getElementById("status").hidden = signedOut;
   }
 
   _author(row) {
@@ -762,12 +792,28 @@ export class NotificationsInbox extends NotificationsElement {
       el(
         "div",
         { class: "content" },
-        el("p", { class: "title", part: "title", text: title }),
+        el("p", { class: "title", part: "title" }, event.url ? this._link(row, title) : title),
         event.message ? el("p", { class: "message", part: "message", text: event.message }) : null,
-        el("p", { class: "meta", part: "meta" }, event.type ? el("span", { class: "pill", text: event.type.title }) : null, who ? ` ${who} · ` : " · ", when),
+        el("p", { class: "meta", part: "meta" }, event.type ? el("span", { class: "pill", text: event.type.title }) : null, event.type ? " " : null, who ? `${who} · ` : null, when),
       ),
       el("div", { class: "actions", part: "actions" }, ...actions),
     );
+  }
+
+  /** The row's click target: a link to `event.url` that marks the notification read on the way. */
+  _link(row, title) {
+    const link = el("a", { class: "title-link", part: "link", href: linkOf(row), "data-link": row.id, text: title });
+    link.addEventListener("click", (event) => {
+      const plain = event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey && !event.altKey;
+      if (!plain) {
+        // A new tab or window: this page stays, so the request can finish.
+        if (!row.readed) this._client.markRead(row.id).catch(() => {});
+        return;
+      }
+      event.preventDefault();
+      this._activate(row);
+    });
+    return link;
   }
 
   _locale() {

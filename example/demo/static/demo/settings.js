@@ -1,4 +1,4 @@
-// The settings page: one checkbox per event type (GET types), saved with PATCH filter;
+// The settings page: one checkbox per event type (GET types), saved on click with PATCH filter;
 // then a switch per type and channel beyond in-app (GET / PATCH preferences).
 import { client } from "./common.js";
 
@@ -39,14 +39,17 @@ client.getTypes().then(
   },
 );
 
-form.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const names = [...form.querySelectorAll("input[name=event_types]:checked")].map((input) => input.value);
+// Saved as you click, like the channels table below (one way to save on the page).
+form.addEventListener("submit", (event) => event.preventDefault());
+form.addEventListener("change", async (event) => {
+  const input = event.target;
+  const names = [...form.querySelectorAll("input[name=event_types]:checked")].map((box) => box.value);
   status.textContent = "Saving…";
   try {
     const saved = await client.setFilter(names);
     status.textContent = `Saved: you receive ${saved.length} type${saved.length === 1 ? "" : "s"}.`;
   } catch (error) {
+    input.checked = !input.checked;
     status.textContent = `Not saved: ${error.message}`;
   }
 });
