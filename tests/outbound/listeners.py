@@ -100,15 +100,20 @@ def answer(status: str, headers: dict[str, str] | None = None, body: bytes = b""
     return behaviour
 
 
-def drip(every: float, for_at_most: float) -> Behaviour:
-    """Send a status line, then one header byte every ``every`` seconds, ``for_at_most`` long."""
+def drip(every: float, for_at_most: float, *, in_body: bool = False) -> Behaviour:
+    """Send a status line, then one byte every ``every`` seconds, ``for_at_most`` long.
+
+    The bytes go into a header, or with ``in_body`` into a declared 100 kB body.
+    """
 
     def behaviour(conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 201 Created\r\nX-Slow: ")
+        start = b"Content-Length: 100000\r\n\r\n" if in_body else b"X-Slow: "
+        conn.sendall(b"HTTP/1.1 201 Created\r\n" + start)
         end = time.monotonic() + for_at_most
         while time.monotonic() < end:
             time.sleep(every)
             conn.sendall(b"a")
-        conn.sendall(b"\r\nContent-Length: 0\r\n\r\n")
+        if not in_body:
+            conn.sendall(b"\r\nContent-Length: 0\r\n\r\n")
 
     return behaviour

@@ -170,6 +170,16 @@ def test_a_dripping_push_service_is_cut_at_the_total_deadline(
     assert "deadline" in record.error
 
 
+def test_a_body_dripping_a_byte_at_a_time_is_cut_at_the_deadline() -> None:
+    from notifications.outbound import requests
+
+    with listener(drip(every=0.2, for_at_most=8, in_body=True)) as slow:
+        started = time.monotonic()
+        with pytest.raises(requests.DeadlineExceeded):
+            requests.post(f"{slow.origin}/hook", content=b"{}", headers={}, timeout=1.0)
+    assert time.monotonic() - started < 2
+
+
 def test_the_response_body_is_read_up_to_the_bound() -> None:
     from notifications.outbound import requests
 
