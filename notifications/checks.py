@@ -158,14 +158,14 @@ POOL_HINT = (
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
     from notifications.fanout.tasks import task_decorator
-    from notifications.outbound.config import IN_APP, channel_problems, type_channels
+    from notifications.outbound.config import channel_problems, used_channels
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")
         for message in channel_problems()
     ]
     configured = notifications_settings.CHANNELS
-    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    used = used_channels()
     for name in sorted(used - set(configured)):
         found.append(
             Error(
@@ -250,7 +250,7 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     The other production problems have checks that run everywhere: the local
     bus (W006) and PostgreSQL under ASGI without the pool (W007).
     """
-    from notifications.outbound.config import IN_APP, type_channels
+    from notifications.outbound.config import used_channels
 
     found: list[CheckMessage] = []
     if notifications_settings.ALLOW_QUERY_TOKEN is True:
@@ -273,7 +273,7 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="notifications.W021",
             )
         )
-    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    used = used_channels()
     default_sender = settings.DEFAULT_FROM_EMAIL == "webmaster@localhost"
     if "email" in used and not notifications_settings.EMAIL_FROM and default_sender:
         found.append(

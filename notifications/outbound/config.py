@@ -115,6 +115,11 @@ def type_channels() -> dict[str, dict[str, ChannelOption]]:
     return result
 
 
+def used_channels() -> set[str]:
+    """The delivery channels some type of ``settings.EVENTS`` offers (the inbox is not one)."""
+    return {name for options in type_channels().values() for name in options} - {IN_APP}
+
+
 def offered(type_name: str) -> dict[str, ChannelOption]:
     """The channels ``type_name`` offers; in_app only for an unknown type."""
     return type_channels().get(type_name, {IN_APP: ChannelOption()})
