@@ -15,7 +15,7 @@ overrides of other channels use the same two functions:
 
 The rules: ``https`` only; no userinfo (``user:pw@``); no address that is
 loopback, private, link-local, unique-local, multicast, reserved, unspecified,
-or IPv4-mapped/compatible/6to4/Teredo into one of those. Settings
+or IPv4-mapped/compatible/6to4/Teredo/NAT64 into one of those. Settings
 (``NOTIFICATIONS``): ``OUTBOUND_TIMEOUT``, ``OUTBOUND_MAX_RESPONSE_BYTES``,
 ``OUTBOUND_RESOLVER`` (the DNS seam) and ``OUTBOUND_UNSAFE_ALLOW`` (networks
 let through, plain http included: for tests and development only; ``check
@@ -95,11 +95,17 @@ def unsafe_networks() -> list[Network]:
     ]
 
 
+NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
+UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
+
+
 def _embedded(address: Address) -> list[Address]:
-    # The IPv4 address an IPv6 one carries (mapped, compatible, 6to4, Teredo), if any.
+    # The IPv4 address an IPv6 one carries (mapped, compatible, 6to4, Teredo, NAT64), if any.
     if not isinstance(address, ipaddress.IPv6Address):
         return []
     found: list[Address] = []
+    if any(address in network for network in NAT64):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     if address.ipv4_mapped is not None:
         found.append(address.ipv4_mapped)
     if address.sixtofour is not None:
@@ -114,6 +120,8 @@ def _embedded(address: Address) -> list[Address]:
 def address_problem(address: Address) -> str | None:
     """Why the server must not connect to ``address``; None when it is a public address."""
     for candidate in [address, *_embedded(address)]:
+        if isinstance(candidate, ipaddress.IPv6Address) and candidate in UNIQUE_LOCAL:
+            return f"unique-local address {candidate}"
         for attribute in (
             "is_loopback",
             "is_link_local",

@@ -55,7 +55,8 @@ REFUSED = [
     ("https://240.0.0.1/push", "reserved"),
     ("https://[::1]/push", "loopback"),
     ("https://[::]/push", "unspecified"),
-    ("https://[fd00::1]/push", "private"),
+    ("https://[fd00::1]/push", "unique-local"),
+    ("https://[64:ff9b::a00:1]/push", "address"),  # NAT64 of 10.0.0.1
     ("https://[fe80::1]/push", "link-local"),
     ("https://[ff02::1]/push", "multicast"),
     ("https://[::ffff:127.0.0.1]/push", "127.0.0.1"),
