@@ -21,10 +21,14 @@ demo: venv
 	cd example && HOST=$(HOST) PORT=$(PORT) ../$(BIN)/python manage.py seed_demo
 	cd example && DEMO_BASE_URL=http://$(HOST):$(PORT) ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
-# Skip reasons are printed (-rs in pyproject's addopts).
+# Skip reasons are printed (-rs in pyproject's addopts). The suite runs on
+# PYTEST_WORKERS processes (pytest-xdist, a test file per worker at a time).
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
 test: venv test-js
 	scripts/ensure-chromium.sh
-	$(BIN)/python -m pytest
+	$(PYTEST)
 
 # client.js unit tests (Node's test runner) and axe-core for the browser tests'
 # accessibility checks, from tests/js/package-lock.json. Without npm both are
@@ -41,7 +45,7 @@ test-js: js-deps
 
 test-services: venv js-deps
 	scripts/ensure-chromium.sh
-	NOTIFICATIONS_TEST_SERVICES=1 $(BIN)/python -m pytest
+	NOTIFICATIONS_TEST_SERVICES=1 $(PYTEST)
 
 # The wheel and the sdist in dist/ (what `pip install dist/<wheel>[extras]` takes).
 dist: venv

@@ -39,7 +39,7 @@ COUNT = "SELECT COUNT(*) FROM notifications_notification n WHERE " + WHERE
 PAGE = (
     "SELECT n.id, n.user_id, n.readed, n.seen, n.archived, n.group, n.count, n.authors,"
     " e.id, e.timestamp, e.author_id, e.title, e.message, e.data, e.target_type_id,"
-    " e.target_id, e.expires, t.id, t.name, t.title, t.description, a.username"
+    " e.target_id, e.expires, t.id, t.name, t.title, t.description, e.url, a.username"
     " FROM notifications_notification n"
     " JOIN notifications_event e ON e.id = n.event_id"
     " JOIN notifications_eventtype t ON t.id = e.type_id"
@@ -87,7 +87,7 @@ async def target(conn: Any, type_id: int | None, object_id: str | None) -> Any:
 async def row_json(conn: Any, row: tuple[Any, ...]) -> dict[str, Any]:
     (nid, user, readed, seen, archived, group, count, authors) = row[:8]
     (eid, timestamp, author, title, message, data, type_id, object_id, expires) = row[8:17]
-    (tid, tname, ttitle, tdescription, username) = row[17:]
+    (tid, tname, ttitle, tdescription, url, username) = row[17:]
     if authors is None:
         authors = [] if author is None else [{"id": author, "name": username}]
     return {
@@ -104,6 +104,7 @@ async def row_json(conn: Any, row: tuple[Any, ...]) -> dict[str, Any]:
             "data": data,
             "target": await target(conn, type_id, object_id),
             "expires": when(expires),
+            "url": url,
         },
         "seen": when(seen),
         "archived": when(archived),

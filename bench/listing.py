@@ -3,8 +3,10 @@
 One uvicorn worker per server, 16 concurrent keep-alive clients, interleaved runs:
 
 - ``list``: the unread list on 1,000,000 rows (10,000 users x 100) with the
-  README's production settings (Django's pool), token and session auth; the same
-  without the pool (``CONN_MAX_AGE=0``); the peer's unread list (session, no pool);
+  README's production settings (Django's pool), token and session auth; token
+  with psycopg's server-side binding added (``"server_side_binding": True``:
+  PostgreSQL keeps the plans); the same without the pool (``CONN_MAX_AGE=0``);
+  the peer's unread list (session, no pool);
   and the bare limit (:mod:`bench.bare`: the same page, SQL and JSON from an ASGI
   handler with no Django, token auth, psycopg's pool);
 - ``unread_count``: ``GET unread-count/`` answered in full (200) and revalidated
@@ -184,6 +186,13 @@ def _servers(log_dir: Path, peer: bool) -> dict[str, common.Server]:
             common.ROOT,
             log_dir / "server-ours.log.tmp",
         ),
+        "server_binding": common.Server(
+            Path(sys.executable),
+            "bench.ours.asgi:application",
+            {**ours_env, "BENCH_BINDING": "server"},
+            common.ROOT,
+            log_dir / "server-ours-server-binding.log.tmp",
+        ),
         "no_pool": common.Server(
             Path(sys.executable),
             "bench.ours.asgi:application",
@@ -243,6 +252,7 @@ def run(
     if "list" in only:
         cases["token"] = ("pool", OURS_LIST, tokens, False)
         cases["session"] = ("pool", OURS_LIST, sessions, False)
+        cases["token_server_binding"] = ("server_binding", OURS_LIST, tokens, False)
         cases["token_no_pool"] = ("no_pool", OURS_LIST, tokens, False)
         cases["session_no_pool"] = ("no_pool", OURS_LIST, sessions, False)
         peer_sessions = [{"cookies": {"sessionid": key}} for key in found["peer_sessions"]]
@@ -254,7 +264,7 @@ def run(
     measured: dict[str, list[dict[str, Any]]] = {name: [] for name in cases}
     results: dict[str, Any] = {}
     servers = _servers(common.BENCH / "results", peer)
-    with servers["pool"], servers["no_pool"]:
+    with servers["pool"], servers["no_pool"], servers["server_binding"]:
         if peer:
             servers["peer"].__enter__()
             servers["bare"].__enter__()
@@ -332,6 +342,8 @@ def _statements(cases: dict[str, Any], found: dict[str, Any]) -> dict[str, int]:
             else f"session:{first['cookies']['sessionid']}"
         )
         env = {**db, "BENCH_POOL": "0"} if name.endswith("no_pool") else db
+        if name.endswith("server_binding"):
+            env = {**db, "BENCH_BINDING": "server"}
         counted[name] = common.ours("statements", path, key, **env)["statements"]
     return counted
 

@@ -42,7 +42,7 @@ def _publish(frames: list[tuple[int, str]]) -> None:
 
         deliver([[Push(user, json.loads(text)) for user, text in frames]])
     else:
-        from notifications.realtime.bus.base import Frames
+        from notifications.realtime.messages import Frames
         from notifications.realtime.publish import publish
 
         publish(lambda: [Frames(tuple(frames))])

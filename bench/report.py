@@ -295,6 +295,7 @@ def _list(lst: dict[str, Any]) -> list[str]:
     labels = {
         "token": "ours, token, pool (README production)",
         "session": "ours, session, pool",
+        "token_server_binding": "ours, token, pool + server-side binding",
         "token_no_pool": "ours, token, CONN_MAX_AGE=0 no pool",
         "session_no_pool": "ours, session, CONN_MAX_AGE=0 no pool",
         "peer": "peer, session (Django 4.2, no pool)",

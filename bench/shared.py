@@ -140,6 +140,10 @@ def django_settings(
     pool = extra.pop("pool", None)
     if pool and os.environ.get("BENCH_POOL", "1") == "1":
         db["OPTIONS"] = {"pool": pool}
+        # BENCH_BINDING=server: psycopg binds parameters server-side and prepares a
+        # statement after its fifth run on a connection (PostgreSQL keeps the plan).
+        if os.environ.get("BENCH_BINDING") == "server":
+            db["OPTIONS"]["server_side_binding"] = True
     return {
         "SECRET_KEY": "bench-only-not-secret",
         "DEBUG": False,

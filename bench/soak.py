@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.soak                 # SQLite + the database bus
     .venv/bin/python -m bench.soak --redis         # SQLite + the redis bus (127.0.0.1)
     .venv/bin/python -m bench.soak --duration 10   # shorter phases
+    .venv/bin/python -m bench.soak --ws-clients 0 --plain-sqlite  # HTTP only, no SQLite OPTIONS
 
 Phase 1: ``--http-clients`` concurrent HTTP clients (token auth) loop over the
 list and the mark-read endpoints for ``--duration`` seconds; every answer must
@@ -44,6 +45,7 @@ LOG_ERRORS = re.compile(r"Traceback|Exception|ERROR|Error:", re.IGNORECASE)
 class HttpStats:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,6 +104,8 @@ async def http_client(
                 stats.errors.append(f"{type(error).__name__}: {error}")
                 continue
             stats.latencies.append(time.perf_counter() - started)
+            code = response.status_code
+            stats.statuses[code] = stats.statuses.get(code, 0) + 1
             if response.status_code >= 300:
                 stats.errors.append(f"{response.status_code} {response.text[:200]}")
 
@@ -243,6 +247,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # server log still shows uvicorn's errors (ASGI exceptions, protocol errors) and
     # the package's own (a failing transport logs on the "notifications" logger).
     extra = {"DJANGO_SETTINGS_MODULE": "demo.settings", "DEMO_DEBUG": "0"}
+    if args.plain_sqlite:
+        extra["DEMO_SQLITE_PLAIN"] = "1"
     if args.redis:
         extra.update({"DEMO_REDIS_URL": REDIS_URL, "DEMO_REDIS_PREFIX": prefix})
     env = prepare_demo_db(workdir / "demo.sqlite3", extra)
@@ -265,35 +271,37 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "p50_ms": round(percentile(http.latencies, 50) * 1000, 1),
             "p99_ms": round(percentile(http.latencies, 99) * 1000, 1),
             "errors": len(http.errors),
+            "statuses": dict(sorted(http.statuses.items())),
         }
         errors += http.errors[:20]
         figures["rss_after_http_mib"] = round(rss_kib(pid) / 1024, 1)
 
-        baseline = rss_kib(pid)
-        peak = baseline
-        started = time.monotonic()
-        ws = asyncio.run(ws_phase(server, tokens, args.ws_clients, args.duration))
-        peak = max(peak, rss_kib(pid))
-        figures["ws"] = {
-            "clients_per_wave": args.ws_clients,
-            "waves": ws.waves,
-            "seconds": round(time.monotonic() - started, 1),
-            "connections": ws.opened,
-            "frames_expected": ws.frames_expected,
-            "frames_received": ws.frames_received,
-            "errors": len(ws.errors),
-            "rss_mib_by_wave": [round(kib / 1024) for kib in ws.rss_by_wave],
-        }
-        errors += ws.errors[:20]
-        warm = ws.rss_after_first_wave or baseline
-        after = settle_rss(pid, warm)
-        figures["rss_before_ws_mib"] = round(baseline / 1024, 1)
-        figures["rss_after_first_wave_mib"] = round(warm / 1024, 1)
-        figures["rss_peak_mib"] = round(max(peak, warm) / 1024, 1)
-        figures["rss_after_ws_mib"] = round(after / 1024, 1)
-        # Growth after the first (warm-up) wave would be a leak.
-        if after > warm * 1.15 + 5 * 1024:
-            errors.append(f"RSS kept growing: {warm} KiB after one wave -> {after} KiB")
+        if args.ws_clients:  # 0: the HTTP phase alone
+            baseline = rss_kib(pid)
+            peak = baseline
+            started = time.monotonic()
+            ws = asyncio.run(ws_phase(server, tokens, args.ws_clients, args.duration))
+            peak = max(peak, rss_kib(pid))
+            figures["ws"] = {
+                "clients_per_wave": args.ws_clients,
+                "waves": ws.waves,
+                "seconds": round(time.monotonic() - started, 1),
+                "connections": ws.opened,
+                "frames_expected": ws.frames_expected,
+                "frames_received": ws.frames_received,
+                "errors": len(ws.errors),
+                "rss_mib_by_wave": [round(kib / 1024) for kib in ws.rss_by_wave],
+            }
+            errors += ws.errors[:20]
+            warm = ws.rss_after_first_wave or baseline
+            after = settle_rss(pid, warm)
+            figures["rss_before_ws_mib"] = round(baseline / 1024, 1)
+            figures["rss_after_first_wave_mib"] = round(warm / 1024, 1)
+            figures["rss_peak_mib"] = round(max(peak, warm) / 1024, 1)
+            figures["rss_after_ws_mib"] = round(after / 1024, 1)
+            # Growth after the first (warm-up) wave would be a leak.
+            if after > warm * 1.15 + 5 * 1024:
+                errors.append(f"RSS kept growing: {warm} KiB after one wave -> {after} KiB")
         if args.redis:
             time.sleep(1)
             left = {key: size for key, size in redis_presence(prefix).items() if size}
@@ -312,8 +320,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase")
     parser.add_argument("--http-clients", type=int, default=100)
-    parser.add_argument("--ws-clients", type=int, default=1000, help="sockets per wave")
+    parser.add_argument(
+        "--ws-clients", type=int, default=1000, help="sockets per wave (0: no WebSocket phase)"
+    )
     parser.add_argument("--redis", action="store_true", help="use the redis bus")
+    parser.add_argument(
+        "--plain-sqlite",
+        action="store_true",
+        help="SQLite as startproject configures it (no OPTIONS: no WAL, 5 s timeout)",
+    )
     args = parser.parse_args(argv)
     figures = run(args)
     print(json.dumps(figures, indent=2))

@@ -17,10 +17,10 @@ class NotificationsConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             event_types,
         )
-        from notifications.realtime import credentials
+        from notifications.realtime import revocation
 
         post_migrate.connect(_sync_event_types, sender=self)
-        credentials.connect_signals()
+        revocation.connect_signals()
         event_types.connect_signals()
         _import_bus()
 

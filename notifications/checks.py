@@ -118,7 +118,7 @@ def check_bus(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         "BUS",
         path,
         hint='Use "local", "database", "redis" or the dotted path of a BaseBus subclass; '
-        "the redis bus needs pip install 'django-rest-notifications[redis]'.",
+        "the redis bus needs the package's 'redis' extra (redis-py).",
     )
     if unimportable:
         return unimportable
@@ -189,8 +189,8 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             Error(
                 "Email and Web Push are sent from the task queue, but no Tasks API is installed.",
                 hint="Use Django >= 6.0, or install the package's 'tasks' extra "
-                "(django-tasks and django-tasks-db): pip install '<the package>[tasks]', "
-                "where <the package> is the name or the path you installed it from.",
+                "(django-tasks and django-tasks-db): pip install '<package>[tasks]', with the "
+                "path or name you installed the package from.",
                 id="notifications.E013",
             )
         )
@@ -204,8 +204,8 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 Warning(
                     "Web Push is offered but unavailable: it needs the webpush extra and a valid "
                     "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
-                    hint="pip install 'django-rest-notifications[webpush]' and generate a key: "
-                    "vapid --gen (docs/channels.md).",
+                    hint="Install the package's 'webpush' extra (py-vapid, http-ece, httpcore) and "
+                    "generate a key: vapid --gen (docs/channels.md).",
                     id="notifications.W010",
                 )
             )

@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     # Accept ?token=<key> on the socket URL (it lands in access logs); the subprotocol
     # form ["token", "<key>"] always works.
     "ALLOW_QUERY_TOKEN": False,
+    # SQLite: seconds one of the package's writes waits for its turn in the process
+    # (they go one at a time) before it gives up with DatabaseBusy (503 from the views).
+    "SQLITE_WRITE_WAIT": 30,
     # Largest request body the package's endpoints read, in bytes (413 beyond).
     "MAX_BODY_BYTES": 64 * 1024,
     # Largest `limit` the list accepts when the package paginates with limit/offset.
@@ -221,6 +224,7 @@ RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "REVALIDATE_INTERVAL": (_is_seconds, "a number of seconds > 0"),
     "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
     "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
+    "SQLITE_WRITE_WAIT": (_is_seconds, "a number of seconds > 0"),
     "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
     "MAILER": (_is_text, "a MAILERS alias"),
     "INBOX_URL": (_is_text, "a path or an absolute URL"),

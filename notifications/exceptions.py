@@ -36,6 +36,16 @@ class BusUnavailable(NotificationsError):
     """
 
 
+class DatabaseBusy(NotificationsError):
+    """SQLite could not give the package's write its turn in time; nothing was written.
+
+    Raised by the package's writes on SQLite after ``NOTIFICATIONS["SQLITE_WRITE_WAIT"]``
+    seconds in the process's queue, or when SQLite itself answers ``database is
+    locked`` (another process held the database past its busy timeout). Retry later;
+    the REST views answer 503 with ``Retry-After``.
+    """
+
+
 class NotificationsImproperlyConfigured(NotificationsError, ImproperlyConfigured):
     """A feature needs an optional dependency or setting that is missing."""
 

@@ -8,7 +8,7 @@ the rows it reads). Three queries whatever the number of rows: event, rows, coun
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from notifications.badges import badge_counts
 from notifications.payloads import (
@@ -23,15 +23,31 @@ from notifications.payloads import (
 if TYPE_CHECKING:
     from notifications.models import Event
 
-#: A new row as the insert returns it: ``(pk, user_id, readed, count, authors)``.
-NewRow = tuple[int, int, Any, int, Any]
-NEW_ROW_FIELDS = ("pk", "user_id", "readed", "count", "authors")
+
+class NewRow(NamedTuple):
+    """A new (or, for a grouped event, folded-into) notification, as the insert returns it."""
+
+    pk: int
+    user_id: int
+    readed: Any
+    #: The row's ``count``: how many events a grouped row folded in (1 for a fresh row).
+    folded: int
+    #: The stored authors of a grouped row (None: the event's).
+    authors: Any
+
+
+#: The model's columns behind each :class:`NewRow` field, in order.
+NEW_ROW_COLUMNS = ("pk", "user_id", "readed", "count", "authors")
 
 
 def render_new_rows(
-    event_id: int, user_ids: Sequence[int] | None, ids: tuple[int, int] | None
+    event_id: int,
+    user_ids: Sequence[int] | None,
+    ids: tuple[int, int] | None,
+    seq: int | None = None,
 ) -> list[tuple[int, str]]:
-    """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None).
+    """The ``new`` frames of an event's notifications, for ``user_ids`` (all if None),
+    marked ``seq``.
 
     Three queries whatever the number of rows: the event, the rows, the counts.
     """
@@ -40,7 +56,7 @@ def render_new_rows(
     event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
     if event is None:
         return []
-    return new_frames(event, new_rows(event_id, user_ids, ids))
+    return new_frames(event, new_rows(event_id, user_ids, ids), seq)
 
 
 def new_rows(
@@ -49,7 +65,7 @@ def new_rows(
     ids: tuple[int, int] | None,
     using: str = "default",
 ) -> list[NewRow]:
-    """The event's notifications as :data:`NewRow` tuples, by user."""
+    """The event's notifications as :class:`NewRow` tuples, by user."""
     from notifications.models import Notification
 
     found = Notification.objects.using(using).filter(event_id=event_id)
@@ -57,11 +73,14 @@ def new_rows(
         found = found.filter(user_id__in=user_ids)
     if ids is not None:
         found = found.filter(pk__gte=ids[0], pk__lte=ids[1])
-    return list(found.order_by("user_id").values_list(*NEW_ROW_FIELDS))
+    return [NewRow(*values) for values in found.order_by("user_id").values_list(*NEW_ROW_COLUMNS)]
 
 
-def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
-    """``(user_id, frame)`` for each new row of ``event``, with the users' counts.
+def new_frames(
+    event: Event, rows: Sequence[NewRow], seq: int | None = None
+) -> list[tuple[int, str]]:
+    """``(user_id, frame)`` for each new row of ``event``, with the users' counts and the
+    marker ``seq`` (reserved before the counts are read: the counts are at least that new).
 
     For a grouped event a row with a count above 1 is one the event folded into: its
     frame says ``updated`` and carries its count and authors.
@@ -70,17 +89,22 @@ def new_frames(event: Event, rows: Sequence[NewRow]) -> list[tuple[int, str]]:
         return []
     shared = event_payload(event)
     authors = event_authors(event)
-    counts = badge_counts([row[1] for row in rows])
+    counts = badge_counts([row.user_id for row in rows])
     frames = []
-    for pk, user_id, readed, count, stored in rows:
+    for row in rows:
         frame = push_message(
             "new",
-            **counts[user_id],
+            **counts[row.user_id],
+            seq=seq,
             notification=notification_payload(
-                notification_id=pk, user_id=user_id, readed=readed, event=shared, authors=authors
+                notification_id=row.pk,
+                user_id=row.user_id,
+                readed=row.readed,
+                event=shared,
+                authors=authors,
             ),
         )
         if event.group is not None:
-            frame = regrouped(frame, event.group, count, stored)
-        frames.append((user_id, encode(frame)))
+            frame = regrouped(frame, event.group, row.folded, row.authors)
+        frames.append((row.user_id, encode(frame)))
     return frames

@@ -90,6 +90,13 @@ class Counts(TypedDict):
     unseen: int
 
 
+class FrameCounts(Counts):
+    """The counts of a frame and its marker: ``seq`` grows with the commit order of the
+    user's changes, so a client drops counts older than the newest it applied."""
+
+    seq: NotRequired[int]
+
+
 class PushMessage(TypedDict):
     action: Action
     notification: NotRequired[NotificationPayload | DeletedPayload]
@@ -97,6 +104,7 @@ class PushMessage(TypedDict):
     types: NotRequired[list[str]]
     unread: int
     unseen: int
+    seq: NotRequired[int]
 
 
 def format_datetime(value: datetime.datetime | None) -> str | None:
@@ -291,8 +299,10 @@ def push_message(
     notification: NotificationPayload | DeletedPayload | None = None,
     before: datetime.datetime | None = None,
     types: list[str] | None = None,
+    seq: int | None = None,
 ) -> PushMessage:
-    """A WebSocket frame: ``{"action", "notification", "unread", "unseen"}`` (+ before, types)."""
+    """A WebSocket frame: ``{"action", "notification", "unread", "unseen", "seq"}``
+    (+ before, types); ``seq`` is the marker the bus reserved before the counts were read."""
     message: dict[str, Any] = {"action": action}
     if notification is not None:
         message["notification"] = notification
@@ -302,6 +312,8 @@ def push_message(
         message["types"] = types
     message["unread"] = unread
     message["unseen"] = unseen
+    if seq is not None:
+        message["seq"] = seq
     return message  # type: ignore[return-value]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, connection, models, router, transaction
 from django.utils import timezone
 
 from notifications import outbound, signals
@@ -23,10 +23,13 @@ from notifications.event_types import sendable_type
 from notifications.exceptions import InvalidNotification, UnknownEventType
 from notifications.fanout import inline, tasks
 from notifications.fanout.audience import Audience, Users, resolve_audience
+from notifications.fanout.sql import insert_event_for_one
+from notifications.frames import NewRow
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames, push_new
 from notifications.validation import check_storable, validate_notification, validate_url
+from notifications.writes import write_transaction
 
 
 def send_notification(
@@ -101,7 +104,7 @@ def send_notification(
     if background:
         tasks.require_tasks()
 
-    with transaction.atomic():
+    with write_transaction():
         fields = {
             "type": event_type,
             "title": title,
@@ -128,6 +131,12 @@ def send_notification(
                 existing = Event.objects.get(type=event_type, key=key)
                 existing.created = False
                 return existing
+        elif (one := _written_for_one(fields, audience, scheduled or background)) is not None:
+            event, rows = one
+            event.created = True
+            _after_rows(event, event.notifications_count, rows)
+            _sent_after_commit(event)
+            return event
         else:
             event = Event.objects.create(**fields)
         event.created = True
@@ -144,13 +153,31 @@ def send_notification(
             transaction.on_commit(lambda: tasks.enqueue_fan_out(event.pk, audience))
         else:
             fan_out_now(event, audience)
-        transaction.on_commit(
-            lambda: signals.notifications_sent.send_robust(
-                Event, event=event, count=event.notifications_count
-            ),
-            robust=True,
-        )
+        _sent_after_commit(event)
     return event
+
+
+def _sent_after_commit(event: Event) -> None:
+    transaction.on_commit(
+        lambda: signals.notifications_sent.send_robust(
+            Event, event=event, count=event.notifications_count
+        ),
+        robust=True,
+    )
+
+
+def _written_for_one(
+    fields: dict[str, Any], audience: Audience, deferred: bool
+) -> tuple[Event, list[NewRow]] | None:
+    """A send now to one known user: the event, its row and its count in one statement.
+
+    None when that does not apply (a list of several, a QuerySet, a background or
+    scheduled send, a grouped event, a database without it): the general path runs.
+    """
+    if deferred or audience.known_size() != 1:
+        return None
+    user_id = next(audience.id_chunks(1))[0]
+    return insert_event_for_one(fields, user_id, router.db_for_write(Event))
 
 
 def fan_out_now(event: Event, audience: Audience) -> int:
@@ -159,13 +186,20 @@ def fan_out_now(event: Event, audience: Audience) -> int:
     Sets ``event.notifications_count`` (rows created, plus open rows a grouped
     event folded into) and returns it.
     """
-    event.notifications_count, rows = inline.fan_out(event, audience)
-    if event.notifications_count:
-        Event.objects.filter(pk=event.pk).update(notifications_count=event.notifications_count)
-        push_new(event, created=event.notifications_count, rows=rows)
+    count, rows = inline.fan_out(event, audience)
+    if count:
+        Event.objects.filter(pk=event.pk).update(notifications_count=count)
+    return _after_rows(event, count, rows)
+
+
+def _after_rows(event: Event, count: int, rows: list[NewRow] | None) -> int:
+    """Record ``count`` on ``event`` and push its new rows after commit (and its channels)."""
+    event.notifications_count = count
+    if count:
+        push_new(event, created=count, rows=rows)
         if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
             transaction.on_commit(lambda: outbound.enqueue_for_event(event.pk), robust=True)
-    return event.notifications_count
+    return count
 
 
 def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
@@ -174,7 +208,7 @@ def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
     Does nothing (returns 0) when the send was cancelled or has already run:
     claiming the Event (clearing ``send_at``) and the fan-out commit together.
     """
-    with transaction.atomic():
+    with write_transaction():
         now = timezone.now()
         claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
             send_at=None, timestamp=now
@@ -264,7 +298,7 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     queries whatever the number of ids.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.mark_read(now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -285,7 +319,7 @@ def mark_unread(user: Any, notification_id: int) -> Notification:
 
     ``Notification.DoesNotExist`` if it is not theirs or was deleted meanwhile.
     """
-    with transaction.atomic():
+    with write_transaction():
         # Update first, then read: a delete that commits before the UPDATE leaves
         # nothing to read (404, no push); one after it waits for this commit.
         mine = Notification.objects.for_user(user).filter(pk=notification_id, readed__isnull=False)
@@ -326,7 +360,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
     """
     now = timezone.now()
     names = None if types is None else list(types)
-    with transaction.atomic():
+    with write_transaction():
         rows = Notification.objects.for_user(user)
         if names is not None:
             rows = rows.of_types(names)
@@ -342,7 +376,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
 
 def delete_notification(user: Any, notification_id: int) -> None:
     """Delete ``user``'s notification; ``Notification.DoesNotExist`` if it is not theirs."""
-    with transaction.atomic():
+    with write_transaction():
         deleted, _ = Notification.objects.for_user(user).filter(pk=notification_id).delete()
         if not deleted:
             raise Notification.DoesNotExist
@@ -380,7 +414,7 @@ def mark_all_seen(user: Any) -> int:
     anything changed. Returns how many rows changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         changed = Notification.objects.for_user(user).mark_seen(now)
         if changed:
             _push_frame_after_commit(user, "seen_all", before=now)
@@ -396,7 +430,7 @@ def archive(user: Any, ids: Collection[int]) -> list[Notification]:
     grouped events (the next one starts a new row).
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         mine.unarchived().update(archived=now)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
@@ -412,7 +446,7 @@ def unarchive(user: Any, ids: Collection[int]) -> list[Notification]:
     Each row that changed pushes ``unarchived``. One UPDATE, unless a grouped
     row comes back beside a newer open row of its group (see :func:`mark_unread`).
     """
-    with transaction.atomic():
+    with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
         doomed = list(mine.archived().values_list("pk", flat=True))
         if doomed:
@@ -437,7 +471,7 @@ def mark_target_read(user: Any, target: models.Model) -> int:
     how many changed.
     """
     now = timezone.now()
-    with transaction.atomic():
+    with write_transaction():
         about = Notification.objects.for_user(user).for_target(target)
         changed = about.mark_read(now)
         if changed:
@@ -477,7 +511,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     sendable = list(EventType.objects.sendable())
     wanted = set(names)
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
-    with transaction.atomic():
+    with write_transaction():
         _lock_user(user)
         mine = ExcludedEventType.objects.filter(user_id=user.pk)
         mine.filter(event_type__in=sendable).exclude(event_type__in=excluded).delete()

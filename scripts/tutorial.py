@@ -149,7 +149,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="tutorial-"))
     bindir = work / "bin"  # `python3` is the interpreter under test
     bindir.mkdir()
-    (bindir / "python3").symlink_to(shutil.which(args.python) or args.python)
+    wrapper = bindir / "python3"  # a wrapper, not a symlink: a venv's python finds its venv
+    wrapper.write_text(f'#!/bin/sh\nexec "{shutil.which(args.python) or args.python}" "$@"\n')
+    wrapper.chmod(0o755)
     ours = ("DJANGO_", "NOTIFICATIONS_", "VIRTUAL_ENV")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     env |= {

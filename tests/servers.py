@@ -112,18 +112,27 @@ def demo_backend(kind: str, workdir: Path) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
-def demo_server(
-    env: dict[str, str], log_path: Path, timeout: float = 30, port: int | None = None
-) -> Iterator[DemoServer]:
-    """Serve the demo with uvicorn on a free loopback port (or ``port``) until the block exits."""
-    port = port or free_port()
+def uvicorn_process(
+    app: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    log_path: Path,
+    port: int,
+    probe: str,
+    timeout: float = 30,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python -m uvicorn <app...>`` on ``127.0.0.1:port`` until the block exits.
+
+    Yields once ``probe`` (a path) answers HTTP; the server's output goes to ``log_path``.
+    The one launcher of real server processes: the demo's and the test project's.
+    """
     with log_path.open("ab") as log:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "demo.asgi:application",
+                *app,
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -131,27 +140,25 @@ def demo_server(
                 "--log-level",
                 "warning",
             ],
-            cwd=EXAMPLE,
+            cwd=cwd,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    server = DemoServer(
-        f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", env, process, log_path
-    )
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"demo server exited:\n{server.log()}")
+                raise RuntimeError(f"server exited:\n{log_path.read_text(errors='replace')}")
             try:
-                httpx.get(f"{server.url}/accounts/login/", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}{probe}", timeout=1)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"demo server did not start:\n{server.log()}") from None
+                    log_text = log_path.read_text(errors="replace")
+                    raise RuntimeError(f"server did not start:\n{log_text}") from None
                 time.sleep(0.1)
-        yield server
+        yield process
     finally:
         process.terminate()
         try:
@@ -159,6 +166,19 @@ def demo_server(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def demo_server(
+    env: dict[str, str], log_path: Path, timeout: float = 30, port: int | None = None
+) -> Iterator[DemoServer]:
+    """Serve the demo with uvicorn on a free loopback port (or ``port``) until the block exits."""
+    port = port or free_port()
+    app = ["demo.asgi:application"]
+    with uvicorn_process(app, EXAMPLE, env, log_path, port, "/accounts/login/", timeout) as process:
+        yield DemoServer(
+            f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}", env, process, log_path
+        )
 
 
 def demo_token(env: dict[str, str], username: str) -> str:

@@ -22,6 +22,9 @@ from tests.settings import SERVICES as SERVICES  # re-exported: which leg runs
 
 #: How DRF renders an aware datetime: ISO 8601 with ``Z`` or a ``+HH:MM`` offset.
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+#: The keys every WebSocket frame carries (API.md; ``seq`` since the third round), besides
+#: the action's own (``notification``, ``before``, ``types``).
+FRAME_KEYS = frozenset({"action", "unread", "unseen", "seq"})
 ISO_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
 
 

@@ -4,7 +4,8 @@ Email is on for some types: sent from the task queue (django-tasks' immediate
 backend, right after commit) to the console backend, so the server's output
 shows each email. Environment switches (used by the tests that run the demo
 as a real server): DEMO_DB_PATH puts the SQLite file elsewhere; DEMO_PG_DB
-uses PostgreSQL; DEMO_REDIS_URL switches to the redis bus, so several server
+uses PostgreSQL; DEMO_SQLITE_PLAIN=1 drops the SQLite OPTIONS below (a fresh
+project's settings); DEMO_REDIS_URL switches to the redis bus, so several server
 processes share pushes.
 """
 
@@ -81,6 +82,9 @@ DATABASES = {
         },
     }
 }
+
+if os.environ.get("DEMO_SQLITE_PLAIN") == "1":  # as startproject writes it (tests, bench.soak)
+    del DATABASES["default"]["OPTIONS"]
 
 if os.environ.get("DEMO_PG_DB"):  # the production database, for end-to-end tests
     DATABASES = {

@@ -31,8 +31,8 @@ from notifications.api.serializers import (
     PushKeySerializer,
     PushSubscriptionSerializer,
 )
-from notifications.api.views import NotificationsAPIView
-from notifications.exceptions import UnknownChannel, UnknownEventType
+from notifications.api.views import NotificationsAPIView, ServiceBusy
+from notifications.exceptions import DatabaseBusy, UnknownChannel, UnknownEventType
 from notifications.outbound import preferences as prefs
 from notifications.outbound import web_push
 from notifications.outbound.config import EMAIL
@@ -135,7 +135,7 @@ class PushSubscriptionsView(NotificationsAPIView):
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        # The body of API-ADDITIONS, or ?endpoint= (OpenAPI has no DELETE bodies).
+        # The subscription's endpoint in the body, or ?endpoint= (OpenAPI has no DELETE bodies).
         data = request.data
         given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
         body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})
@@ -163,7 +163,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _answer(request, 200, {"types": type_names, "channel": EMAIL}, token, confirm=True)
     offered = [name for name in type_names if EMAIL in prefs.offered_channels(name)]
     if offered:
-        prefs.set_preferences(user, {name: {EMAIL: False} for name in offered})
+        try:
+            prefs.set_preferences(user, {name: {EMAIL: False} for name in offered})
+        except DatabaseBusy:  # SQLite could not take the write in time: JSON 503, not a 500
+            busy = JsonResponse({"detail": ServiceBusy.default_detail}, status=503)
+            busy["Retry-After"] = str(ServiceBusy.wait)
+            return busy
     return _answer(request, 200, {"unsubscribed": offered, "channel": EMAIL}, token)
 
 

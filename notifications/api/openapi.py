@@ -171,6 +171,10 @@ ERRORS = {
     401: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated."),
     403: OpenApiResponse(ErrorDetailSerializer, description="Not authenticated (session) or CSRF."),
     429: OpenApiResponse(ErrorDetailSerializer, description="Throttled (`notifications` scope)."),
+    503: OpenApiResponse(
+        ErrorDetailSerializer,
+        description="SQLite could not take the write in time; nothing changed (`Retry-After`).",
+    ),
 }
 #: The detail endpoint's 404. No body schema: a path the URL pattern does not
 #: match gets Django's (HTML) 404 page.

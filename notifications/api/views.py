@@ -9,7 +9,7 @@ from django.db import router
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from rest_framework import status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAuthenticated
@@ -54,7 +54,18 @@ from notifications.api.serializers import (
     SeenAllSerializer,
     UnreadCountSerializer,
 )
+from notifications.exceptions import DatabaseBusy
 from notifications.models import MAX_ID, Notification
+from notifications.writes import is_busy_error
+
+
+class ServiceBusy(APIException):
+    """503 with ``Retry-After``: the database could not take the request's write in time."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The database is busy; nothing was changed. Retry shortly."
+    default_code = "database_busy"
+    wait = 1  # DRF's exception handler turns it into Retry-After: 1
 
 
 class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
@@ -72,6 +83,9 @@ class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
         # Another user's notification and a missing one answer the same 404.
         if isinstance(exc, Notification.DoesNotExist):
             exc = NotFound()
+        # SQLite could not take a write (or a read) in time: a JSON 503, never a 500 page.
+        elif isinstance(exc, DatabaseBusy) or is_busy_error(exc):
+            exc = ServiceBusy()
         return super().handle_exception(exc)
 
 

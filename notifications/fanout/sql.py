@@ -22,6 +22,7 @@ plainly; the unique index still stands guard and would raise, never duplicate.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -216,12 +217,102 @@ def insert_notifications_returning(
         cursor.execute(f"{sql} RETURNING {columns}", params)
         # New and folded rows are unread (``readed`` None); a raw cursor gives JSON as text.
         found = [
-            (pk, user_id, None, count, json.loads(stored) if isinstance(stored, str) else stored)
+            NewRow(
+                pk=pk,
+                user_id=user_id,
+                readed=None,
+                folded=count,
+                authors=json.loads(stored) if isinstance(stored, str) else stored,
+            )
             for pk, user_id, count, stored in cursor.fetchall()
         ]
-    return sorted(found, key=lambda row: row[1])
+    return sorted(found, key=lambda row: row.user_id)
 
 
 def _user_model(users: models.QuerySet[Any]) -> models.QuerySet[Any]:
     every: models.QuerySet[Any] = users.model._default_manager.all()
     return every
+
+
+def insert_event_for_one(
+    fields: dict[str, Any], user_id: Any, using: str = "default"
+) -> tuple[Event, list[NewRow]] | None:
+    """Write an ungrouped event, its notification for one user and its count in one statement.
+
+    The single-recipient send on PostgreSQL: a data-modifying CTE inserts the
+    Event (its ``notifications_count`` counted from the same recipient query),
+    then the user's row unless the user does not exist or filters the type
+    out. The statement is built once per database. Returns the saved Event and
+    the rows it wrote (none or one), or None where it does not apply (another
+    database, a grouped event): the caller then takes the general path.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or fields.get("group") is not None:
+        return None
+    sql, columns = _one_statement(using)
+    event = Event(**fields)
+    values = [getattr(event, field.attname) for field in columns]
+    delivered = timezone.now()
+    params = [
+        user_id,
+        event.type_id,
+        *(
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(columns, values, strict=True)
+        ),
+        Notification._meta.get_field("delivered").get_db_prep_save(delivered, connection),
+        Notification._meta.get_field("expires").get_db_prep_save(event.expires, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        event_id, row_id, row_user, count, authors = cursor.fetchone()
+    created = 0 if row_id is None else 1
+    known = {field.attname: value for field, value in zip(columns, values, strict=True)}
+    known[Event._meta.pk.attname] = event_id
+    known["notifications_count"] = created
+    concrete = Event._meta.concrete_fields
+    saved = Event.from_db(
+        using, [field.attname for field in concrete], [known[field.attname] for field in concrete]
+    )
+    saved.type = fields["type"]  # already loaded: the frames read it
+    if fields.get("author") is not None:
+        saved.author = fields["author"]
+    if row_id is None:
+        return saved, []
+    stored = json.loads(authors) if isinstance(authors, str) else authors
+    return saved, [NewRow(row_id, row_user, None, count, stored)]
+
+
+@functools.lru_cache(maxsize=8)
+def _one_statement(using: str) -> tuple[str, list[Any]]:
+    """The CTE of :func:`insert_event_for_one` and the Event fields it binds, in order."""
+    quote = connections[using].ops.quote_name
+    event, row, excluded = Event._meta, Notification._meta, ExcludedEventType._meta
+    users = get_user_model()._meta
+    columns = [
+        field
+        for field in event.concrete_fields
+        if not field.primary_key and field.name != "notifications_count"
+    ]
+
+    def column(opts: Any, name: str) -> str:
+        return quote(str(opts.get_field(name).column))
+
+    user_pk = quote(str(users.pk.column))
+    written = [column(row, name) for name in ("user", "event", "delivered", "count", "expires")]
+    returned = ", ".join(column(row, name) for name in ("id", "user", "count", "authors"))
+    sql = (
+        f"WITH r AS (SELECT u.{user_pk} AS id FROM {quote(users.db_table)} u "
+        f"WHERE u.{user_pk} = %s AND NOT EXISTS (SELECT 1 FROM {quote(excluded.db_table)} x "
+        f"WHERE x.{column(excluded, 'user')} = u.{user_pk} "
+        f"AND x.{column(excluded, 'event_type')} = %s)), "
+        f"e AS (INSERT INTO {quote(event.db_table)} "
+        f"({', '.join(quote(str(field.column)) for field in columns)}, "
+        f"{column(event, 'notifications_count')}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}, (SELECT COUNT(*) FROM r)) "
+        f"RETURNING {quote(str(event.pk.column))} AS id), "
+        f"n AS (INSERT INTO {quote(row.db_table)} ({', '.join(written)}) "
+        f"SELECT r.id, e.id, %s, 1, %s FROM r, e RETURNING {returned}) "
+        f"SELECT e.id, n.* FROM e LEFT JOIN n ON TRUE"
+    )
+    return sql, columns

@@ -26,6 +26,7 @@ from notifications.fanout.audience import Audience
 from notifications.fanout.sql import insert_notifications_returning
 from notifications.models import Event
 from notifications.realtime.publish import push_new
+from notifications.writes import write_transaction
 
 
 def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
@@ -43,7 +44,7 @@ def task_decorator() -> Callable[[Callable[..., Any]], Any] | None:
 
 def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
     """Insert and push the notifications of ``event_id`` for ``user_ids``; return how many."""
-    with transaction.atomic():
+    with write_transaction():
         event = Event.objects.select_related("type", "author").filter(pk=event_id).first()
         if event is None:  # deleted (or pruned) before its fan-out ran: nothing to do
             return 0
@@ -51,7 +52,7 @@ def fan_out_chunk(event_id: int, user_ids: list[int]) -> int:
         # Only the rows this run created are pushed: a retried chunk, or ids
         # another chunk already covered, push nothing twice.
         rows = insert_notifications_returning(event, users)
-        created_ids = [row[1] for row in rows]
+        created_ids = [row.user_id for row in rows]
         created = len(rows)
         if created:
             Event.objects.filter(pk=event_id).update(
@@ -85,8 +86,8 @@ def require_tasks() -> None:
     """Raise NotificationsImproperlyConfigured when no Tasks implementation is installed."""
     if _as_task is None:
         raise NotificationsImproperlyConfigured(
-            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or "
-            "pip install 'django-rest-notifications[tasks]'."
+            "Background fan-out needs Django's Tasks API: use Django >= 6.0 or install "
+            "the package's 'tasks' extra (django-tasks, django-tasks-db)."
         )
 
 

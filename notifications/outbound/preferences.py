@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from notifications.exceptions import UnknownChannel, UnknownEventType
 from notifications.models import ChannelPreference, EventType, ExcludedEventType
 from notifications.outbound.config import IN_APP, ChannelOption, offered, type_channels
 from notifications.outbound.registry import available_channels
+from notifications.writes import write_transaction
 
 
 def offered_channels(type_name: str) -> dict[str, ChannelOption]:
@@ -76,7 +76,7 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
         for channel in states:
             if channel not in channels:
                 raise UnknownChannel(type_name, channel)
-    with transaction.atomic():
+    with write_transaction():
         for type_name, states in changes.items():
             event_type = sendable[type_name]
             for channel, enabled in states.items():

@@ -90,6 +90,15 @@ def application_server_key() -> str | None:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+@functools.cache
+def webpush_installed() -> bool:
+    """Whether the ``webpush`` extra is installed (looked up once per process, not imported)."""
+    return all(
+        importlib.util.find_spec(module) is not None
+        for module in ("py_vapid", "http_ece", "httpcore")
+    )
+
+
 def b64url_decode(text: str) -> bytes:
     """Decode unpadded base64url; ``ValueError`` when it is not base64url."""
     try:
@@ -212,11 +221,12 @@ class WebPushChannel(BaseChannel):
     name = "web_push"
 
     def is_available(self) -> bool:
-        """On when the ``webpush`` extra is installed and a VAPID private key is set."""
-        return all(
-            importlib.util.find_spec(module) is not None
-            for module in ("py_vapid", "http_ece", "httpcore")
-        ) and (vapid() is not None)
+        """On when the ``webpush`` extra is installed and a VAPID private key is set.
+
+        Asked on every send: finds the extra's modules without importing them,
+        once per process.
+        """
+        return webpush_installed() and vapid() is not None
 
     def send(
         self, notifications: list[Notification], accepted: Mapping[int, frozenset[str]]

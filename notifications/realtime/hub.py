@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -21,7 +21,11 @@ from django.db import DatabaseError, connections
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
-from notifications.realtime.bus.base import BaseBus, Frames, Message, NewRows, Revoke
+from notifications.frames import render_new_rows
+from notifications.realtime.bus import get_bus
+from notifications.realtime.bus.base import BaseBus
+from notifications.realtime.credentials import revoked_sockets
+from notifications.realtime.messages import Frames, Message, NewRows, Revoke
 
 logger = logging.getLogger("notifications")
 
@@ -94,7 +98,10 @@ class Socket:
 
 
 class Hub:
-    """The sockets of one event loop (one per worker process), fed by the bus."""
+    """The sockets of one event loop (one per worker process), fed by the bus.
+
+    The bus calls only what :class:`~notifications.realtime.bus.base.HubPort` names.
+    """
 
     def __init__(self, bus: BaseBus, loop: asyncio.AbstractEventLoop) -> None:
         self.bus = bus
@@ -149,6 +156,10 @@ class Hub:
             del self.by_user[socket.user_id]
             if announce:
                 self._spawn(self._leave(socket.user_id))
+
+    def users(self) -> Collection[int]:
+        """The users with at least one registered socket."""
+        return self.by_user.keys()
 
     def sockets(self) -> list[Socket]:
         """Every registered socket."""
@@ -275,22 +286,20 @@ class Hub:
                     self.revoke(message)
 
     async def _render(self, pointer: NewRows) -> None:
-        from notifications.frames import render_new_rows
-
         low, high = pointer.users
         local = sorted(user_id for user_id in self.by_user if low <= user_id <= high)
         for start in range(0, len(local), RENDER_BATCH):
             batch = local[start : start + RENDER_BATCH]
             try:
-                frames = await self.run_sync(render_new_rows, pointer.event_id, batch, pointer.ids)
+                frames = await self.run_sync(
+                    render_new_rows, pointer.event_id, batch, pointer.ids, pointer.seq
+                )
             except DatabaseError:
                 logger.exception("Could not render the pushes of event %s", pointer.event_id)
                 return
             self.deliver(frames)
 
     async def _revalidate_forever(self) -> None:
-        from notifications.realtime.credentials import revoked_sockets
-
         while True:
             await asyncio.sleep(notifications_settings.REVALIDATE_INTERVAL)
             sockets = self.sockets()
@@ -319,8 +328,6 @@ _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
 
 def get_hub() -> Hub:
     """The hub of the running event loop, created on first use."""
-    from notifications.realtime.bus import get_bus
-
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:

@@ -21,13 +21,9 @@ from notifications.badges import badge_counts
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable
 from notifications.frames import NewRow, new_frames, new_rows
-from notifications.payloads import (
-    Counts,
-    PushMessage,
-    encode,
-)
-from notifications.realtime.bus import get_bus
-from notifications.realtime.bus.base import Frames, Message, NewRows
+from notifications.payloads import FrameCounts, PushMessage, encode
+from notifications.realtime.bus import BaseBus, get_bus
+from notifications.realtime.messages import Frames, Message, NewRows
 
 if TYPE_CHECKING:
     from notifications.models import Event
@@ -42,14 +38,24 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
     the committed change. A bus that is down is logged once per outage; the rows are
     saved whatever happens and clients catch up over REST.
     """
+    _hand_over(lambda bus: build())
+
+
+def publish_ordered(build: Callable[[int], Sequence[Message]]) -> None:
+    """Like :func:`publish`, for frames that carry counts: ``build(seq)`` gets the marker
+    the bus reserved just before, so the counts it reads are at least as new as ``seq``
+    (what lets a client drop a frame older than the newest it applied)."""
+    _hand_over(lambda bus: build(bus.sequence()))
+
+
+def _hand_over(build: Callable[[BaseBus], Sequence[Message]]) -> None:
     bus = get_bus()
 
     def send() -> None:
-        messages = build()
-        if not messages:
-            return
         try:
-            bus.publish(messages)
+            messages = build(bus)
+            if messages:
+                bus.publish(messages)
         except BusUnavailable as error:
             if not bus.failing:
                 logger.error(
@@ -58,6 +64,8 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
                     error,
                 )
             bus.failing = True
+            return
+        if not messages:
             return
         if bus.failing:
             logger.warning("Notifications bus is back: pushes are delivered again.")
@@ -70,14 +78,16 @@ def publish(build: Callable[[], Sequence[Message]]) -> None:
         transaction.on_commit(send, robust=True)
 
 
-def push_frames(user_id: int, build: Callable[[Counts], list[PushMessage]]) -> None:
-    """Publish the frames ``build({"unread", "unseen"})`` returns to every socket of ``user_id``."""
+def push_frames(user_id: int, build: Callable[[FrameCounts], list[PushMessage]]) -> None:
+    """Publish the frames ``build({"unread", "unseen", "seq"})`` returns to every socket
+    of ``user_id``."""
 
-    def messages() -> list[Message]:
+    def messages(seq: int) -> list[Message]:
         counts = badge_counts([user_id])[user_id]
-        return [Frames(tuple((user_id, encode(frame)) for frame in build(counts)))]
+        now: FrameCounts = {**counts, "seq": seq}
+        return [Frames(tuple((user_id, encode(frame)) for frame in build(now)))]
 
-    publish(messages)
+    publish_ordered(messages)
 
 
 def push_new(
@@ -95,14 +105,14 @@ def push_new(
     """
     if created <= notifications_settings.PUSH_INLINE_MAX:
 
-        def frames() -> list[Message]:
+        def frames(seq: int) -> list[Message]:
             found = list(rows) if rows is not None else new_rows(event.pk, user_ids, None)
-            return [Frames(tuple(new_frames(event, found)))]
+            return [Frames(tuple(new_frames(event, found, seq)))]
 
-        publish(frames)
+        publish_ordered(frames)
         return
 
-    def pointer() -> list[Message]:
+    def pointer(seq: int) -> list[Message]:
         from notifications.models import Notification
 
         found = Notification.objects.filter(event_id=event.pk)
@@ -119,6 +129,6 @@ def push_new(
             if bounds["low"] is None:
                 return []
             span = (bounds["low"], bounds["high"])
-        return [NewRows(event.pk, span, ids)]
+        return [NewRows(event.pk, span, ids, seq)]
 
-    publish(pointer)
+    publish_ordered(pointer)

@@ -7,6 +7,7 @@ an error on the field at fault and writes nothing.
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -159,7 +160,10 @@ def test_the_data_box_starts_empty(staff):
 def test_the_groups_selector_is_wrapped_after_its_label(staff):
     page = staff.get(SEND).content.decode()
 
-    label = page.index('<label for="id_groups">')
+    # Django 6.1 labels a multiple-choice widget with a <legend> of its fieldset.
+    found = re.search(r'<label for="id_groups">|<legend[^>]*>\s*Groups', page)
+    assert found, page
+    label = found.start()
     wrapper = page.index('<div class="related-widget-wrapper"', label)
     select = page.index('<select name="groups"', wrapper)
     assert label < wrapper < select

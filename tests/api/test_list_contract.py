@@ -6,7 +6,7 @@ django-filter's backend and the package's filter set, its paginator and
 the builder the socket frames use too). Every query below goes to both, in
 several TIME_ZONEs, over rows of every shape the JSON can take: grouped,
 targeted, archived, expiring and expired, read, seen, with and without an
-author, message or data, and timestamps with and without microseconds. The
+author, message, data or link, and timestamps with and without microseconds. The
 rendered bodies must be equal byte for byte, 400s included.
 """
 
@@ -61,7 +61,7 @@ def inbox(ann: Any, bob: Any, send: Any) -> dict[str, Any]:
     """Ann's rows, one of each shape."""
     later = timezone.now() + datetime.timedelta(days=3)
     send([ann], title="plain", author=bob, data={"z": 1, "a": [1.5e-07, None, "é ☃"]})
-    send([ann], title="bare", message="a message", data=None)
+    send([ann], title="bare", message="a message", data=None, url="/posts/7#c2")
     send([ann], type="post_comment", title="group 1", group="thread", author=ann)
     send([ann], type="post_comment", title="group 2", group="thread", author=bob)
     send([ann], title="about bob", target=bob, author=bob)
@@ -160,6 +160,7 @@ def test_every_shape_is_in_the_inbox(ann: Any, inbox: dict[str, Any]) -> None:
     assert by_title["read"]["readed"] == "2026-03-29T01:30:00Z"
     assert by_title["bare"]["authors"] == []
     assert by_title["bare"]["event"]["data"] is None
+    assert by_title["bare"]["event"]["url"] == "/posts/7#c2"
 
 
 def test_the_socket_builder_renders_the_same_rows(ann: Any, inbox: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import Notification
-from tests.support import ISO_UTC, ids_of
+from tests.support import FRAME_KEYS, ISO_UTC, ids_of
 
 BASE = "/api/notifications/"
 
@@ -117,7 +117,7 @@ def test_seen_all_pushes_one_frame_with_the_counts(
 
     (push,) = outbox
     assert push.user_id == ann.pk
-    assert set(push.message) == {"action", "before", "unread", "unseen"}
+    assert set(push.message) == {*FRAME_KEYS, "before"}
     assert push.message["action"] == "seen_all"
     assert push.message["unread"] == 2
     assert push.message["unseen"] == 0

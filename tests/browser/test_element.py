@@ -237,7 +237,7 @@ def fake_row(notification_id: int, title: str, **extra: Any) -> dict[str, Any]:
 
 
 class InboxApi:
-    """The inbox-states REST API (API-ADDITIONS.md), played by the test through page.route."""
+    """The inbox-states REST API (docs/api.md), played by the test through page.route."""
 
     def __init__(self) -> None:
         self.rows = [

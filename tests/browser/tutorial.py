@@ -73,7 +73,9 @@ def build_project(directory: Path, settings_tail: str = "") -> dict[str, str]:
     """startproject, the README's files, migrate, the admin user; the environment to use."""
     bindir = directory / "bin"  # `python` in the README's commands is this interpreter
     bindir.mkdir()
-    (bindir / "python").symlink_to(sys.executable)
+    wrapper = bindir / "python"  # a wrapper, not a symlink: a venv's python finds its venv
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NOTIFICATIONS_"))},
         "PATH": f"{bindir}:{os.environ['PATH']}",

@@ -16,7 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from notifications.helpers import send_notification
-from notifications.realtime.bus.base import Frames
+from notifications.realtime.messages import Frames
 from notifications.realtime.publish import publish
 from tests.faults.inprocess import the_hub, uvicorn_in_thread
 from tests.support import session_cookie

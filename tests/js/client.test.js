@@ -214,6 +214,32 @@ describe("NotificationsClient against a scripted server", () => {
     assert.ok(client.notifications.every((item) => item.seen));
   });
 
+  test("a frame older than the newest applied (smaller seq) changes the list, not the counts", async () => {
+    const socket = await started();
+    const arrived = [];
+    client.addEventListener("notification", (event) => arrived.push(event.detail.notification.id));
+    socket.frame({ action: "deleted", notification: { id: 2 }, unread: 1, unseen: 0, seq: 41 });
+    // Committed before the delete, delivered after it (another worker was slower).
+    socket.frame({ action: "new", notification: row(7), unread: 3, unseen: 2, seq: 40 });
+    assert.deepEqual(arrived, [7]);
+    assert.deepEqual(ids(client.notifications), [7, 1]);
+    assert.equal(client.unread, 1);
+    assert.equal(client.unseen, 0);
+    socket.frame({ action: "readed", notification: row(7, { readed: "t" }), unread: 0, unseen: 0, seq: 42 });
+    assert.equal(client.unread, 0);
+  });
+
+  test("a new socket starts over: its first frame's counts apply whatever their seq", async () => {
+    const socket = await started();
+    socket.frame({ action: "new", notification: row(7), unread: 3, unseen: 2, seq: 900 });
+    socket.drop(1013);
+    await until(() => FakeSocket.all.length === 2, "the reconnect");
+    FakeSocket.all[1].open();
+    await until(() => api.requests.some((r) => r.key.startsWith("?after_id=")), "the catch-up");
+    FakeSocket.all[1].frame({ action: "new", notification: row(8), unread: 4, unseen: 3, seq: 5 });
+    assert.equal(client.unread, 4);
+  });
+
   test("4401 stops reconnecting until reconnect()", async () => {
     const socket = await started();
     const events = [];

@@ -120,6 +120,23 @@ def test_payloads_are_encrypted_and_vapid_signed(
     assert (record.status, record.attempts) == ("sent", 1)
 
 
+def test_a_push_opens_the_notifications_link(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann = member("ann")
+    client_for(ann).get(f"{API}/push/key")
+    subscribe(client_for(ann), service.browser().to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Linked", users=[ann], url="/posts/7")
+        send_notification(type="mention", title="Away", users=[ann], url="https://x.org/1")
+    urls = {r.payload["title"]: r.payload["url"] for r in service.received}
+    assert urls == {"Linked": "https://example.com/posts/7", "Away": "https://x.org/1"}
+    assert {r.payload["notification"]["event"]["url"] for r in service.received} == {
+        "/posts/7",
+        "https://x.org/1",
+    }
+
+
 def test_gone_subscriptions_are_deleted(
     member: Any, service: PushService, django_capture_on_commit_callbacks: Any
 ) -> None:

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers import free_port
+from tests.servers import free_port, uvicorn_process
 from tests.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,55 +94,20 @@ def live_server(workdir: Path, extra_env: dict[str, str] | None = None) -> Itera
         **(extra_env or {}),
     }
     log_path = workdir / f"live-{port}.log"
-    process = None
     try:
         _manage(env, "-m", "django", "migrate", "--noinput", "-v0")
         seeded = json.loads(_manage(env, "-m", "tests.security.live", "seed").splitlines()[-1])
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "--factory",
-                    "django.core.asgi:get_asgi_application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+        app = ["--factory", "django.core.asgi:get_asgi_application"]
+        with uvicorn_process(app, ROOT, env, log_path, port, "/notifications"):
+            server = LiveServer(
+                f"http://127.0.0.1:{port}", log_path, seeded["tokens"], seeded["ids"]
             )
-        server = LiveServer(f"http://127.0.0.1:{port}", log_path, seeded["tokens"], seeded["ids"])
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"live server exited:\n{server.log()}")
             try:
-                httpx.get(f"{server.url}/notifications", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"live server did not start:\n{server.log()}") from None
-                time.sleep(0.1)
-        try:
-            yield server
-        finally:
-            for client in server.clients:
-                client.close()
+                yield server
+            finally:
+                for client in server.clients:
+                    client.close()
     finally:
-        if process is not None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         if SERVICES:
             _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 import notifications.routing
 from notifications.helpers import send_notification
 from notifications.realtime.auth import TokenAuthMiddlewareStack
-from notifications.realtime.bus.base import Frames
+from notifications.realtime.messages import Frames
 from notifications.realtime.publish import publish
 from tests.support import session_cookie
 

@@ -17,7 +17,7 @@ from notifications.exceptions import BusUnavailable
 from notifications.helpers import send_notification
 from notifications.models import Event
 from notifications.realtime.auth import TokenAuthMiddlewareStack
-from notifications.realtime.bus.local import LocalBus
+from notifications.realtime.bus.local import LocalBus, listening
 
 PATH = "/ws/notifications"
 #: How long a test waits for a frame that must come (Redis needs more than the default 1 s).
@@ -85,9 +85,10 @@ class FlakyBus(LocalBus):
 
     async def listen(self, hub: Any) -> None:
         type(self).outage, type(self).recovered = asyncio.Event(), asyncio.Event()
-        hub.bus_ready()
-        await type(self).outage.wait()
-        hub.bus_lost(ConnectionError("the bus went away"))
-        await type(self).recovered.wait()
-        hub.bus_ready()
-        await asyncio.Event().wait()
+        with listening(hub):
+            hub.bus_ready()
+            await type(self).outage.wait()
+            hub.bus_lost(ConnectionError("the bus went away"))
+            await type(self).recovered.wait()
+            hub.bus_ready()
+            await asyncio.Event().wait()

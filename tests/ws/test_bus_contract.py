@@ -1,8 +1,9 @@
 """One behaviour suite that every bus passes, through real sockets on the real ASGI stack.
 
-Run on each leg over the buses that leg can offer: ``local`` and ``database`` (SQLite)
-on the embedded leg; ``local``, ``database`` (PostgreSQL) and ``redis`` on the services
-leg. Like Django's ``tests/messages_tests/base.py``: the same tests, every backend.
+Run on each leg over the buses that leg can offer: ``local``, ``locmem`` (the test
+double projects use) and ``database`` (SQLite) on the embedded leg; the same with
+``database`` on PostgreSQL, and ``redis``, on the services leg. Like Django's
+``tests/messages_tests/base.py``: the same tests, every backend.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from notifications.helpers import send_notification
+from notifications.realtime import messages
 from notifications.realtime.bus import bus_path, get_bus
-from notifications.realtime.bus.base import Revoke
 from notifications.realtime.hub import CLOSE_UNAUTHENTICATED
+from notifications.realtime.messages import Revoke
 from notifications.realtime.publish import publish
 from tests.settings import SERVICES
 from tests.ws.conftest import Opener
@@ -25,7 +27,7 @@ from tests.ws.support import in_thread, receive_frame, send, silent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BUSES = ["local", "database", "redis"] if SERVICES else ["local", "database"]
+BUSES = ["local", "locmem", "database", *(["redis"] if SERVICES else [])]
 
 
 @pytest.fixture(params=BUSES)
@@ -81,6 +83,39 @@ async def test_frames_of_one_user_arrive_in_commit_order_exactly_once(
     assert [f["notification"]["event"]["id"] for f in frames] == [e.pk for e in sent]
     assert [f["unread"] for f in frames] == [1, 2, 3, 4, 5]
     assert await silent(socket)
+
+
+async def test_every_frame_carries_a_seq_that_grows_with_commit_order(
+    bus: str, open_socket: Opener, settings: Any, ann: Any, ann_client: Any
+) -> None:
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "PUSH_INLINE_MAX": 0}
+    socket = await open_socket(ann)
+
+    await send([ann], title="rendered by the worker (a pointer)")
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "PUSH_INLINE_MAX": 100}
+    await send([ann], title="rendered by the sender")
+    frames = [await receive_frame(socket) for _ in range(2)]
+    first = frames[0]["notification"]["id"]
+    assert (await in_thread(ann_client.patch)(f"/notifications{first}")).status_code == 200
+    assert (await in_thread(ann_client.delete)(f"/notifications{first}")).status_code == 204
+    frames += [await receive_frame(socket) for _ in range(2)]
+
+    assert [frame["action"] for frame in frames] == ["new", "new", "readed", "deleted"]
+    seqs = [frame["seq"] for frame in frames]
+    assert all(isinstance(seq, int) for seq in seqs)
+    assert seqs == sorted(set(seqs)), seqs
+
+
+async def test_a_new_envelope_version_routes_like_the_old_one(
+    bus: str, open_socket: Opener, monkeypatch: pytest.MonkeyPatch, ann: Any, bob: Any
+) -> None:
+    monkeypatch.setattr(messages, "VERSION", messages.VERSION + 1)
+    ann_socket, bob_socket = await open_socket(ann), await open_socket(bob)
+
+    await send([ann], title="after the bump")
+
+    assert (await receive_frame(ann_socket))["notification"]["event"]["title"] == "after the bump"
+    assert await silent(ann_socket, bob_socket)
 
 
 async def test_a_rolled_back_write_pushes_nothing(bus: str, open_socket: Opener, ann: Any) -> None:

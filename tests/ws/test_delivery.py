@@ -10,6 +10,7 @@ from django.db import transaction
 
 from notifications.helpers import send_notification
 from notifications.models import Notification
+from tests.support import FRAME_KEYS
 from tests.ws.conftest import Opener
 from tests.ws.support import in_thread, receive_frame, send, silent
 
@@ -183,12 +184,11 @@ async def test_delete_pushes_deleted(
     response = await in_thread(ann_client.delete)(f"/notifications{newest}")
     assert response.status_code == 204
 
-    assert await receive_frame(phone) == {
-        "action": "deleted",
-        "notification": {"id": newest},
-        "unread": 1,
-        "unseen": 1,
-    }
+    frame = await receive_frame(phone)
+    assert set(frame) == {*FRAME_KEYS, "notification"}
+    assert isinstance(frame["seq"], int)
+    assert frame["notification"] == {"id": newest}
+    assert (frame["action"], frame["unread"], frame["unseen"]) == ("deleted", 1, 1)
     assert await silent(phone, other)
     # Deleting it again (or someone else's) is a 404 and pushes nothing.
     assert (await in_thread(ann_client.delete)(f"/notifications{newest}")).status_code == 404

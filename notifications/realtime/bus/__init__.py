@@ -18,7 +18,8 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from notifications.conf import notifications_settings
-from notifications.realtime.bus.base import BaseBus, Frames, Message, NewRows, Revoke
+from notifications.realtime.bus.base import BaseBus
+from notifications.realtime.messages import Frames, Message, NewRows, Revoke
 
 __all__ = [
     "ALIASES",

@@ -1,88 +1,63 @@
-"""What travels between processes, and the small interface every bus implements."""
+"""The small interface every bus implements, and what a bus may call on a hub.
+
+The messages themselves live in :mod:`notifications.realtime.messages` (re-exported here).
+"""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+import threading
+import time
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from notifications.realtime.hub import Hub
+from notifications.realtime.messages import (
+    VERSION,
+    Frames,
+    Message,
+    NewRows,
+    Revoke,
+    decode_message,
+    encode_message,
+)
 
-#: Bumped only for an incompatible change; a worker ignores messages of another version
-#: (and of kinds it does not know), so old and new workers can run side by side.
-VERSION = 1
+__all__ = [
+    "VERSION",
+    "BaseBus",
+    "Frames",
+    "HubPort",
+    "Message",
+    "NewRows",
+    "Revoke",
+    "decode_message",
+    "encode_message",
+]
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
-class Frames:
-    """Rendered frames, each for every socket of one user: ``[(user_id, text), ...]``."""
-
-    frames: tuple[tuple[int, str], ...]
-
-
-@dataclass(frozen=True)
-class NewRows:
-    """A pointer to the new notifications of an event, for a large audience.
-
-    Each worker renders the ``new`` frames of its own connected recipients whose id is
-    in ``users`` (inclusive); ``ids`` (inclusive), when set, limits the rows to those a
-    background chunk created.
-    """
-
-    event_id: int
-    users: tuple[int, int]
-    ids: tuple[int, int] | None = None
-
-
-@dataclass(frozen=True)
-class Revoke:
-    """Close the sockets of a user, of a session or of a token, wherever they are."""
-
-    user_id: int | None = None
-    session_key: str | None = None
-    token_key: str | None = None
+_seq_lock = threading.Lock()
+_last_seq = 0
 
 
-Message = Frames | NewRows | Revoke
+class HubPort(Protocol):
+    """Everything a bus may call on the hub it feeds (:class:`~notifications.realtime.hub.Hub`)."""
 
+    def dispatch(self, message: Message) -> None:
+        """Take a message (in the hub's event loop); messages are handled in arrival order."""
 
-def encode_message(message: Message) -> str:
-    """The message as compact JSON (the form every bus carries)."""
-    body: dict[str, Any] = {"v": VERSION}
-    if isinstance(message, Frames):
-        body["k"] = "f"
-        body["f"] = [part for frame in message.frames for part in frame]
-    elif isinstance(message, NewRows):
-        body.update(k="n", e=message.event_id, u=list(message.users))
-        if message.ids is not None:
-            body["i"] = list(message.ids)
-    else:
-        body.update(k="r", u=message.user_id, s=message.session_key, t=message.token_key)
-    return json.dumps(body, separators=(",", ":"))
+    def dispatch_threadsafe(self, message: Message) -> None:
+        """:meth:`dispatch` from any thread."""
 
+    def bus_ready(self) -> None:
+        """The bus listens: sockets may register (again)."""
 
-def decode_message(raw: str | bytes) -> Message | None:
-    """A message from its JSON; None for another version or an unknown kind."""
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(body, dict) or body.get("v") != VERSION:
-        return None
-    kind = body.get("k")
-    if kind == "f":
-        flat = body["f"]
-        return Frames(tuple((int(flat[i]), flat[i + 1]) for i in range(0, len(flat), 2)))
-    if kind == "n":
-        ids = body.get("i")
-        return NewRows(
-            body["e"], (body["u"][0], body["u"][1]), None if ids is None else (ids[0], ids[1])
-        )
-    if kind == "r":
-        return Revoke(body.get("u"), body.get("s"), body.get("t"))
-    return None
+    def bus_lost(self, error: BaseException) -> None:
+        """The bus failed: the hub closes its sockets with 1013 until :meth:`bus_ready`."""
+
+    def users(self) -> Collection[int]:
+        """The users with at least one socket on this hub (presence)."""
+
+    async def run_sync(self, function: Callable[..., T], *args: Any) -> T:
+        """Run blocking (database) work on the hub's own thread."""
 
 
 class BaseBus:
@@ -102,7 +77,10 @@ class BaseBus:
       from the moment it calls ``hub.bus_ready()`` to ``hub.dispatch(message)``, in
       publication order. When the bus is lost it calls ``hub.bus_lost(error)`` (the hub
       closes its sockets with 1013 so that clients catch up), reconnects on its own and
-      calls ``hub.bus_ready()`` again.
+      calls ``hub.bus_ready()`` again. It calls nothing else than :class:`HubPort` names.
+
+    They override :meth:`sequence` when the process-local default does not order the
+    frames of several processes (the database and Redis buses do).
 
     They may override :meth:`join` and :meth:`leave`, told when a user's first socket
     on this worker opens and its last one closes, to address messages only to the
@@ -118,7 +96,24 @@ class BaseBus:
     def publish(self, messages: Sequence[Message]) -> None:
         raise NotImplementedError
 
-    async def listen(self, hub: Hub) -> None:
+    def sequence(self) -> int:
+        """Reserve the marker (``seq``) of frames about to be built, before their counts
+        are read.
+
+        Called where :meth:`publish` is (in the transaction when :attr:`in_transaction`,
+        after commit otherwise). Contract: a marker reserved after another one is
+        greater, and a frame built with it reads counts that include every change of
+        its user committed before that other one: then the frame with the greatest
+        marker a client holds has its user's latest counts. The default is exact within
+        one process (microseconds since the epoch, made strictly increasing); across
+        processes it is only as ordered as their clocks. Raises ``BusUnavailable``.
+        """
+        global _last_seq
+        with _seq_lock:
+            _last_seq = max(_last_seq + 1, time.time_ns() // 1000)
+            return _last_seq
+
+    async def listen(self, hub: HubPort) -> None:
         raise NotImplementedError
 
     async def join(self, user_id: int) -> None:

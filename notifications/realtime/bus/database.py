@@ -4,7 +4,9 @@ A message is written in the same transaction as the rows it describes, so a comm
 change can never miss its push, even if the process dies right after commit; a
 rolled-back one never pushes. Every worker keeps a cursor on the log: PostgreSQL wakes
 it with ``LISTEN/NOTIFY`` (a notification sent in a transaction is delivered at
-commit), SQLite is polled every ``BUS_POLL_INTERVAL`` seconds (50 ms by default).
+commit) on a connection made with the database's full settings, ``OPTIONS`` included;
+while that connection fails (logged at WARNING, retried with backoff) the log is polled
+as on SQLite, every ``BUS_POLL_INTERVAL`` seconds (50 ms by default).
 This is the embedded default: a send from ``manage.py shell``, a cron job or a task
 worker reaches the sockets of the server process, with no other service.
 
@@ -27,13 +29,15 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
-from notifications.realtime.bus.base import BaseBus, Message, decode_message, encode_message
-from notifications.realtime.hub import Hub
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import Message, decode_message, encode_message
 
 logger = logging.getLogger("notifications")
 
 #: The PostgreSQL channel of the wake-ups.
 CHANNEL = "notifications_bus"
+#: The PostgreSQL advisory lock (a bigint) that orders publishing transactions.
+LOCK_KEY = 0x6E6F7469665F6275  # "notif_bu"
 #: Rows read per query.
 READ_BATCH = 1000
 #: Ids below the first cursor treated as possibly in flight when a worker starts.
@@ -75,6 +79,35 @@ class DatabaseBus(BaseBus):
         if any(row.pk is not None and row.pk % 1000 == 0 for row in rows):
             prune()
 
+    def sequence(self) -> int:
+        """The next id of the log, in commit order.
+
+        On PostgreSQL a transaction-level advisory lock taken here (and released at
+        commit) makes markers follow commit order, and the counts read after it include
+        every publishing transaction that committed before: it serialises the end of
+        publishing transactions, which NOTIFY's commit lock serialises anyway. SQLite
+        has one writer at a time (the change was written first), so its ids already
+        follow commit order. Other databases get the next id, ordered as their own
+        write locks allow.
+        """
+        model = _model()
+        connection = connections[_alias()]
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s), nextval(pg_get_serial_sequence(%s, %s))",
+                    [LOCK_KEY, table, model._meta.pk.column],
+                )
+                return int(cursor.fetchone()[1])
+            if connection.vendor == "sqlite":
+                # AUTOINCREMENT never reuses an id, even after the rows are pruned.
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            else:
+                cursor.execute(f"SELECT MAX({model._meta.pk.column}) FROM {table}")
+            row = cursor.fetchone()
+        return int(row[0] or 0) + 1 if row else 1
+
     def wake(self) -> None:
         for loop, event in list(self._listeners):
             with contextlib.suppress(RuntimeError):
@@ -82,18 +115,18 @@ class DatabaseBus(BaseBus):
 
     # -- worker side --------------------------------------------------------------
 
-    async def listen(self, hub: Hub) -> None:
+    async def listen(self, hub: HubPort) -> None:
         wakeup = asyncio.Event()
-        key = (hub.loop, wakeup)
+        key = (asyncio.get_running_loop(), wakeup)
         self._listeners.add(key)
         waker: asyncio.Task[None] | None = None
         try:
             reader = LogReader()
             await self._until_connected(hub, reader.start)
-            if connections[_alias()].vendor == "postgresql":
-                waker = asyncio.ensure_future(_listen_postgresql(wakeup))
+            listener = Waker(wakeup) if connections[_alias()].vendor == "postgresql" else None
+            if listener is not None:
+                waker = asyncio.ensure_future(listener.run())
             hub.bus_ready()
-            interval = _poll_interval(waker is not None)
             next_prune = time.monotonic() + PRUNE_EVERY
             while True:
                 messages = await self._until_connected(hub, reader.read)
@@ -104,6 +137,7 @@ class DatabaseBus(BaseBus):
                 if time.monotonic() > next_prune:
                     next_prune = time.monotonic() + PRUNE_EVERY
                     await hub.run_sync(prune)
+                interval = _poll_interval(listener is not None and listener.listening)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(wakeup.wait(), interval)
                 wakeup.clear()
@@ -114,18 +148,21 @@ class DatabaseBus(BaseBus):
                 with contextlib.suppress(asyncio.CancelledError):
                     await waker
 
-    async def _until_connected(self, hub: Hub, read: Any) -> Any:
-        """Run ``read`` on the hub's thread, retrying with backoff while the database fails."""
+    async def _until_connected(self, hub: HubPort, read: Any) -> Any:
+        """Run ``read`` on the hub's thread, retrying with backoff while the database fails
+        (the hub is told it lost the bus, and that it is back)."""
         delay = 0.1
+        lost = False
         while True:
             try:
                 result = await hub.run_sync(read)
             except DatabaseError as error:
                 hub.bus_lost(error)
+                lost = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
                 continue
-            if not hub.ready.is_set() and delay > 0.1:
+            if lost:
                 hub.bus_ready()
             return result
 
@@ -184,33 +221,79 @@ def prune() -> int:
     return int(deleted)
 
 
-def _poll_interval(woken: bool) -> float:
+def _poll_interval(listening: bool) -> float:
+    """Between two reads: long while NOTIFY wakes the reader, short while it cannot."""
     configured = notifications_settings.BUS_POLL_INTERVAL
     if configured is not None:
         return float(configured)
-    return 1.0 if woken else 0.05
+    return 1.0 if listening else 0.05
 
 
-async def _listen_postgresql(wakeup: asyncio.Event) -> None:
-    """Set ``wakeup`` on every NOTIFY of the channel, reconnecting when needed."""
-    import psycopg
+def listen_conninfo(settings_dict: dict[str, Any]) -> str:
+    """The libpq connection string of a database's settings: NAME, USER, PASSWORD, HOST,
+    PORT and every libpq parameter among its ``OPTIONS`` (sslmode, service, options, ...).
 
-    params = connections[_alias()].settings_dict
-    while True:
-        try:
-            async with await psycopg.AsyncConnection.connect(
-                dbname=params["NAME"],
-                user=params.get("USER") or None,
-                password=params.get("PASSWORD") or None,
-                host=params.get("HOST") or None,
-                port=params.get("PORT") or None,
-                autocommit=True,
-                connect_timeout=5,
-            ) as connection:
-                await connection.execute(f"LISTEN {CHANNEL}")
-                wakeup.set()  # catch up on anything sent while not listening
-                async for _ in connection.notifies():
-                    wakeup.set()
-        except (psycopg.Error, OSError) as error:
-            logger.debug("LISTEN connection lost (%r); polling until it is back", error)
-            await asyncio.sleep(1.0)
+    Django's own keys in ``OPTIONS`` (pool, isolation_level, ...) are left out.
+    """
+    from psycopg import conninfo, pq
+
+    known = {default.keyword.decode() for default in pq.Conninfo.get_defaults()}
+    params: dict[str, Any] = {
+        key: value for key, value in settings_dict.get("OPTIONS", {}).items() if key in known
+    }
+    for key, setting in (
+        ("dbname", "NAME"),
+        ("user", "USER"),
+        ("password", "PASSWORD"),
+        ("host", "HOST"),
+        ("port", "PORT"),
+    ):
+        if settings_dict.get(setting):
+            params[key] = settings_dict[setting]
+    params.setdefault("connect_timeout", 5)
+    return conninfo.make_conninfo("", **params)
+
+
+class Waker:
+    """Sets ``wakeup`` on every NOTIFY of the channel; says whether it is listening."""
+
+    #: Seconds before the first retry of a failed LISTEN connection, and the longest wait.
+    RETRY_FIRST, RETRY_MAX = 0.5, 30.0
+
+    def __init__(self, wakeup: asyncio.Event) -> None:
+        self.wakeup = wakeup
+        self.listening = False
+
+    async def run(self) -> None:
+        """Listen until cancelled; reconnect with backoff, and say so at WARNING."""
+        import psycopg
+
+        delay = self.RETRY_FIRST
+        failing = False
+        while True:
+            try:
+                info = listen_conninfo(connections[_alias()].settings_dict)
+                async with await psycopg.AsyncConnection.connect(
+                    info, autocommit=True
+                ) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    if failing:
+                        logger.warning("Notifications bus: LISTEN is back.")
+                    failing, delay = False, self.RETRY_FIRST
+                    self.wakeup.set()  # catch up on anything sent while not listening
+                    async for _ in connection.notifies():
+                        self.wakeup.set()
+            except (psycopg.Error, OSError) as error:
+                self.listening = False
+                self.wakeup.set()  # poll at the short interval from now on
+                if not failing:
+                    logger.warning(
+                        "Notifications bus: LISTEN connection failed (%r); polling the log "
+                        "every %.2f s, retrying LISTEN with backoff",
+                        error,
+                        _poll_interval(False),
+                    )
+                failing = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.RETRY_MAX)

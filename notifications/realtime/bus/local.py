@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
-from notifications.realtime.bus.base import BaseBus, Message
-from notifications.realtime.hub import Hub, running_hubs
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import Message
+
+#: The hubs of this process that listen to a local bus (whichever instance).
+_listening: set[HubPort] = set()
+
+
+@contextmanager
+def listening(hub: HubPort) -> Iterator[None]:
+    """Deliver this process's local messages to ``hub`` while the block runs."""
+    _listening.add(hub)
+    try:
+        yield
+    finally:
+        _listening.discard(hub)
 
 
 class LocalBus(BaseBus):
@@ -17,10 +31,11 @@ class LocalBus(BaseBus):
     """
 
     def publish(self, messages: Sequence[Message]) -> None:
-        for hub in running_hubs():
+        for hub in list(_listening):
             for message in messages:
                 hub.dispatch_threadsafe(message)
 
-    async def listen(self, hub: Hub) -> None:
-        hub.bus_ready()
-        await asyncio.Event().wait()  # nothing to connect to: runs until cancelled
+    async def listen(self, hub: HubPort) -> None:
+        with listening(hub):
+            hub.bus_ready()
+            await asyncio.Event().wait()  # nothing to connect to: runs until cancelled

@@ -6,9 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from notifications.frames import render_new_rows
 from notifications.payloads import PushMessage
-from notifications.realtime.bus.base import Frames, Message, NewRows, Revoke
 from notifications.realtime.bus.local import LocalBus
+from notifications.realtime.messages import Frames, Message, NewRows, Revoke
 
 
 class Push(NamedTuple):
@@ -29,13 +30,11 @@ class LocmemBus(LocalBus):
     as if all were online), then delivers like the local bus."""
 
     def publish(self, messages: Sequence[Message]) -> None:
-        from notifications.frames import render_new_rows
-
         for message in messages:
             if isinstance(message, Frames):
                 frames = list(message.frames)
             elif isinstance(message, NewRows):
-                frames = render_new_rows(message.event_id, None, message.ids)
+                frames = render_new_rows(message.event_id, None, message.ids, message.seq)
                 low, high = message.users
                 frames = [(user, text) for user, text in frames if low <= user <= high]
             else:

@@ -32,14 +32,16 @@ from redis.retry import Retry
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import BusUnavailable, NotificationsImproperlyConfigured
-from notifications.realtime.bus.base import BaseBus, Frames, Message, decode_message, encode_message
-from notifications.realtime.hub import Hub
+from notifications.realtime import messages as wire
+from notifications.realtime.bus.base import BaseBus, HubPort
+from notifications.realtime.messages import Frames, Message, decode_message, encode_message
 
 logger = logging.getLogger("notifications")
 
 #: Publishes rendered frames to the live workers that hold their users.
 #: KEYS[1] the workers' heartbeat set; ARGV[1] the key prefix, ARGV[2] the TTL (s),
-#: ARGV[3..] user id and frame text, in pairs.
+#: ARGV[3] the envelope's version, ARGV[4] its kind (:mod:`~notifications.realtime.messages`),
+#: ARGV[5..] user id and frame text, in pairs.
 ROUTE_FRAMES = """
 local now = redis.call('TIME')
 local oldest = tonumber(now[1]) - tonumber(ARGV[2])
@@ -48,14 +50,15 @@ local published = 0
 for _, worker in ipairs(workers) do
   local presence = ARGV[1] .. ':presence:' .. worker
   local out = {}
-  for i = 3, #ARGV, 2 do
+  for i = 5, #ARGV, 2 do
     if redis.call('SISMEMBER', presence, ARGV[i]) == 1 then
       out[#out + 1] = ARGV[i]
       out[#out + 1] = ARGV[i + 1]
     end
   end
   if #out > 0 then
-    redis.call('PUBLISH', ARGV[1] .. ':worker:' .. worker, cjson.encode({v = 1, k = 'f', f = out}))
+    local body = cjson.encode({v = tonumber(ARGV[3]), k = ARGV[4], f = out})
+    redis.call('PUBLISH', ARGV[1] .. ':worker:' .. worker, body)
     published = published + 1
   end
 end
@@ -69,6 +72,15 @@ redis.call('ZADD', KEYS[1], tonumber(now[1]), ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(now[1]) - 10 * tonumber(ARGV[2]))
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], ARGV[2]) end
 return 1
+"""
+
+#: The next frame marker: the greater of the last one + 1 and the server's clock in
+#: microseconds, so it keeps growing even if Redis restarts empty or evicts the key.
+NEXT_SEQ = """
+local now = redis.call('TIME')
+local seq = math.max(tonumber(redis.call('GET', KEYS[1]) or 0) + 1, now[1] * 1000000 + now[2])
+redis.call('SET', KEYS[1], string.format('%d', seq))
+return string.format('%d', seq)
 """
 
 ERRORS = (RedisError, OSError)
@@ -96,6 +108,7 @@ class RedisBus(BaseBus):
         self.worker = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._sync: redis.Redis | None = None
         self._route: Any = None
+        self._next_seq: Any = None
         # One asyncio client per event loop (a worker has one; tests have many in turn).
         self._async: dict[asyncio.AbstractEventLoop, redis.asyncio.Redis] = {}
         self._joining: dict[asyncio.AbstractEventLoop, tuple[set[int], asyncio.Future[None]]] = {}
@@ -118,9 +131,18 @@ class RedisBus(BaseBus):
                 health_check_interval=30,
             )
             self._route = self._sync.register_script(ROUTE_FRAMES)
+            self._next_seq = self._sync.register_script(NEXT_SEQ)
         return self._sync
 
     _pid = -1
+
+    def sequence(self) -> int:
+        """One round trip after commit: a server-side counter, before the counts are read."""
+        self._client()
+        try:
+            return int(self._next_seq(keys=[f"{self.prefix}:seq"]))
+        except ERRORS as error:
+            raise BusUnavailable(f"Redis at {self.url}: {error}") from error
 
     def publish(self, messages: Sequence[Message]) -> None:
         client = self._client()
@@ -130,7 +152,7 @@ class RedisBus(BaseBus):
                 for message in messages:
                     if isinstance(message, Frames):
                         if message.frames:
-                            args: list[Any] = [self.prefix, ttl]
+                            args: list[Any] = [self.prefix, ttl, wire.VERSION, wire.FRAMES]
                             for user_id, text in message.frames:
                                 args += (user_id, text)
                             self._route(keys=[self.workers_key], args=args, client=pipe)
@@ -193,7 +215,7 @@ class RedisBus(BaseBus):
         except ERRORS as error:
             raise BusUnavailable(str(error)) from error
 
-    async def listen(self, hub: Hub) -> None:
+    async def listen(self, hub: HubPort) -> None:
         ttl = notifications_settings.PRESENCE_TTL
         delay = 0.1
         while True:
@@ -230,12 +252,12 @@ class RedisBus(BaseBus):
                     with contextlib.suppress(*ERRORS):
                         await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
 
-    async def _announce(self, client: redis.asyncio.Redis, hub: Hub, heartbeat: Any) -> None:
+    async def _announce(self, client: redis.asyncio.Redis, hub: HubPort, heartbeat: Any) -> None:
         """(Re)state this worker's presence: after a reconnect Redis may have lost it."""
         ttl = notifications_settings.PRESENCE_TTL
         async with client.pipeline(transaction=False) as pipe:
             pipe.delete(self.presence_key)
-            users = list(hub.by_user)
+            users = list(hub.users())
             if users:
                 pipe.sadd(self.presence_key, *users)
                 pipe.expire(self.presence_key, ttl)

@@ -86,6 +86,11 @@ export interface Frame {
   notification?: Notification | { id: number };
   unread?: number;
   unseen?: number;
+  /**
+   * Grows with the commit order of the user's changes; counts of a frame whose `seq`
+   * is below the newest applied (on this connection) are ignored.
+   */
+  seq?: number;
   before?: string;
   types?: string[];
 }

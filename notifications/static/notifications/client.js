@@ -223,6 +223,7 @@ export class NotificationsClient extends EventTarget {
     this._loadStartedAt = null; // server time the first page was requested
     this._whenOpen = null;
     this._frameSeq = 0; // frames applied so far
+    this._countsSeq = null; // the greatest frame `seq` whose counts were applied (this socket)
     this._touched = new Map(); // id -> frame sequence that last changed it
     this._catchingUp = null;
     this._pendingSince = null;
@@ -605,6 +606,7 @@ export class NotificationsClient extends EventTarget {
     // if that happened first) may have been missed: catch up on them.
     const since = this._openedAt ?? this._loadStartedAt;
     this._openedAt = this._serverNow();
+    this._countsSeq = null; // a new socket: the catch-up below reads the counts again
     this._connected = true;
     this._stopped = false;
     this._emit("connection", { connected: true, attempt: this._attempt, leader: this._leader });
@@ -700,7 +702,12 @@ export class NotificationsClient extends EventTarget {
     if (action === "new") this._emit("notification", { notification: row });
   }
 
+  /** Apply a frame's counts, unless a frame of a later commit (greater `seq`) already did. */
   _counts(frame) {
+    if (typeof frame.seq === "number") {
+      if (this._countsSeq !== null && frame.seq < this._countsSeq) return;
+      this._countsSeq = frame.seq;
+    }
     if (typeof frame.unread === "number") this._unread = frame.unread;
     if (typeof frame.unseen === "number") this._unseen = frame.unseen;
   }
