@@ -66,6 +66,7 @@ lint: venv
 	$(BIN)/ruff check notifications tests example bench scripts
 	$(BIN)/ruff format --check notifications tests example bench scripts
 	$(BIN)/mypy notifications
+	$(BIN)/lint-imports
 
 format: venv
 	$(BIN)/ruff check --fix notifications tests example bench

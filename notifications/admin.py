@@ -20,8 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import ngettext
 
-from notifications.exceptions import NotificationsError
-from notifications.forms import StorableJSONField
+from notifications.exceptions import InvalidNotification, NotificationsError
+from notifications.forms import StorableJSONField, form_message
 from notifications.models import (
     ChannelPreference,
     Delivery,
@@ -271,7 +271,10 @@ class EventAdmin(admin.ModelAdmin):
                 key=key,
             )
         except NotificationsError as error:
-            form.add_error(None, str(error))
+            # Beside the field it names (``error.field``), in the words its ``code`` chooses.
+            field = getattr(error, "field", None)
+            problem = form_message(error) if isinstance(error, InvalidNotification) else str(error)
+            form.add_error(field if field in form.fields else None, problem)
             return False
         if not event.created:
             self.message_user(

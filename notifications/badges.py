@@ -7,8 +7,8 @@ statement is an index-only count on its partial index
 
 The statement is plain, portable SQL built from the model's columns, once per
 shape. It runs for every frame pushed and every poll of ``unread-count``: built
-through the ORM, the two counts cost 2.8 ms of CPU on the bench machine for
-0.3 ms of database time.
+through the ORM, building the query would cost several times the database's
+own time (``python -m bench breakdown`` measures it).
 """
 
 from __future__ import annotations

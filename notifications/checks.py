@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from notifications.conf import (
     DOTTED_PATHS,
     REMOVED,
+    SETTINGS,
     check_dotted_path,
     check_values,
     notifications_settings,
@@ -157,14 +158,16 @@ POOL_HINT = (
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.fanout.tasks import task_decorator
     from notifications.outbound.config import channel_problems, used_channels
+    from notifications.tasks import task_decorator
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")
         for message in channel_problems()
     ]
     configured = notifications_settings.CHANNELS
+    if not SETTINGS["CHANNELS"].rule(configured):
+        return found  # E007 says what is wrong with it
     used = used_channels()
     for name in sorted(used - set(configured)):
         found.append(

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
@@ -28,154 +30,6 @@ REMOVED: dict[str, str] = {
     "GROUP_PREFIX": 'NOTIFICATIONS["REDIS_PREFIX"]',
     "WEB_PUSH_ENDPOINT_SCHEMES": 'NOTIFICATIONS["OUTBOUND_UNSAFE_ALLOW"] (endpoints are https)',
 }
-
-DEFAULTS: dict[str, Any] = {
-    # Largest number of ids a batch mark-read body may carry.
-    "MAX_BATCH_IDS": 1000,
-    # Recipients written (and pushed) per INSERT statement.
-    "FANOUT_BATCH_SIZE": 5000,
-    # Audiences larger than this fan out on the task queue; None: never by default.
-    "ASYNC_FANOUT_THRESHOLD": None,
-    # The bus between processes: "local", "database", "redis" or a dotted path of a
-    # notifications.realtime.bus.base.BaseBus subclass. None: "redis" when REDIS_URL is set,
-    # "local" on an in-memory SQLite database, "database" otherwise.
-    "BUS": None,
-    # Redis URL of the redis bus, e.g. "redis://127.0.0.1:6379/0".
-    "REDIS_URL": None,
-    # Prefix of the redis bus's keys and channels.
-    "REDIS_PREFIX": "notifications",
-    # Seconds after which a worker that stopped sending heartbeats is no longer addressed.
-    "PRESENCE_TTL": 10,
-    # Seconds a socket waits for the bus to be connected before it is refused with 1013.
-    "BUS_CONNECT_TIMEOUT": 3.0,
-    # Database bus: seconds between two reads of the log (None: 0.05 on SQLite, 1.0 as a
-    # fallback on PostgreSQL, which wakes the workers with NOTIFY), how long its rows
-    # are kept, and how long an id that may commit late is waited for.
-    "BUS_POLL_INTERVAL": None,
-    "BUS_RETENTION": 300,
-    "BUS_GAP_TIMEOUT": 60,
-    # Audiences up to this size carry their rendered frames; larger ones a pointer that
-    # each worker renders for its own connected recipients.
-    "PUSH_INLINE_MAX": 100,
-    # Frames a socket may fall behind before it is closed with 4429.
-    "SOCKET_QUEUE_SIZE": 1000,
-    # Seconds between two checks that each socket's session, token and user are valid.
-    "REVALIDATE_INTERVAL": 60,
-    # Accept ?token=<key> on the socket URL (it lands in access logs); the subprotocol
-    # form ["token", "<key>"] always works.
-    "ALLOW_QUERY_TOKEN": False,
-    # SQLite: seconds one of the package's writes waits for its turn in the process
-    # (they go one at a time) before it gives up with DatabaseBusy (503 from the views).
-    "SQLITE_WRITE_WAIT": 30,
-    # Largest request body the package's endpoints read, in bytes (413 beyond).
-    "MAX_BODY_BYTES": 64 * 1024,
-    # Largest `limit` the list accepts when the package paginates with limit/offset.
-    "MAX_PAGE_SIZE": 1000,
-    # Recent authors a grouped notification keeps (newest first).
-    "GROUP_AUTHORS": 5,
-    # Dotted path of ``fn(user) -> str`` naming an author in the JSON; None: get_username().
-    "AUTHOR_NAME": None,
-    # --- Delivery channels (docs/channels.md) ---
-    # Channel name -> dotted path of its BaseChannel subclass. The inbox ("in_app") is not a
-    # channel: its rows and frames are the send itself (an "in_app" key here is ignored).
-    "CHANNELS": {
-        "email": "notifications.outbound.email.EmailChannel",
-        "web_push": "notifications.outbound.web_push.WebPushChannel",
-    },
-    # Notifications handled per delivery task (email / Web Push).
-    "CHANNEL_BATCH_SIZE": 500,
-    # Attempts per (notification, channel) before a delivery stays failed.
-    "DELIVERY_MAX_ATTEMPTS": 5,
-    # Seconds before the first retry; doubled on each further attempt (capped at one hour).
-    "DELIVERY_RETRY_BACKOFF": 60,
-    # Absolute URL of the site (e.g. "https://example.com"), for links in emails.
-    "BASE_URL": None,
-    # Dotted path of fn(user) -> language code or None; None: settings.LANGUAGE_CODE.
-    "USER_LANGUAGE": None,
-    # Dotted path of fn(user) -> time zone name or None; None: settings.TIME_ZONE. Emails
-    # show times in it.
-    "USER_TIME_ZONE": None,
-    # Sender of notification emails; None: settings.DEFAULT_FROM_EMAIL.
-    "EMAIL_FROM": None,
-    # The MAILERS alias emails go through (Django >= 6.1); older Django: EMAIL_BACKEND.
-    "MAILER": "default",
-    # The inbox page emails link to ("all notifications"): absolute, or relative to BASE_URL.
-    "INBOX_URL": "/",
-    # Users per digest task.
-    "DIGEST_BATCH_SIZE": 1000,
-    # VAPID private key (PEM text or base64url DER, or a pathlib.Path of a PEM file, read
-    # when first used); Web Push is off without it.
-    "WEB_PUSH_VAPID_PRIVATE_KEY": None,
-    # The VAPID "sub" claim push services contact: "mailto:you@example.com" or an https URL.
-    "WEB_PUSH_CONTACT": None,
-    # Seconds a push service keeps an undelivered push.
-    "WEB_PUSH_TTL": 86400,
-    # Page a click on a Web Push notification opens (absolute, or relative to BASE_URL).
-    "WEB_PUSH_URL": "/",
-    # Hosts a Web Push endpoint may be on: an exact host, or ".example.com" for it and its
-    # subdomains. The default: the browsers' push services (FCM, Mozilla, Apple, Windows).
-    # None: any public host.
-    "WEB_PUSH_SERVICES": [
-        "fcm.googleapis.com",
-        "android.googleapis.com",
-        "updates.push.services.mozilla.com",
-        ".push.apple.com",
-        ".notify.windows.com",
-    ],
-    # Push subscriptions kept per user; subscribing one more drops the oldest.
-    "WEB_PUSH_MAX_SUBSCRIPTIONS": 10,
-    # Days an unsubscribe link in an email stays valid (it also stops working once the
-    # user changes that preference again).
-    "UNSUBSCRIBE_MAX_AGE_DAYS": 90,
-    # --- Outbound requests (Web Push today; every URL a user or an admin supplied) ---
-    # Total seconds per request: connect, TLS, request and the whole response.
-    "OUTBOUND_TIMEOUT": 10.0,
-    # Bytes of a response body read at most (the rest is dropped).
-    "OUTBOUND_MAX_RESPONSE_BYTES": 64 * 1024,
-    # Dotted path of fn(host, port) -> list of IP address strings; None: getaddrinfo.
-    "OUTBOUND_RESOLVER": None,
-    # UNSAFE outside tests and development: networks (e.g. ["127.0.0.1/32"]) the policy lets
-    # through, plain http included. `check --deploy` warns while it is set.
-    "OUTBOUND_UNSAFE_ALLOW": [],
-}
-
-
-class NotificationsSettings:
-    """Attribute access to ``settings.NOTIFICATIONS`` merged over :data:`DEFAULTS`."""
-
-    def __init__(self) -> None:
-        self._cache: dict[str, Any] | None = None
-
-    def _load(self) -> dict[str, Any]:
-        if self._cache is None:
-            self._cache = {**DEFAULTS, **_user_settings()}
-        return self._cache
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in DEFAULTS:
-            raise AttributeError(f"Unknown NOTIFICATIONS setting {name!r}")
-        return self._load()[name]
-
-    def user_keys(self) -> set[str]:
-        """The keys the project's ``settings.NOTIFICATIONS`` sets."""
-        return set(_user_settings())
-
-    def unknown_keys(self) -> list[str]:
-        """Keys of ``settings.NOTIFICATIONS`` the package does not know (for the checks)."""
-        return sorted(self.user_keys() - set(DEFAULTS) - set(REMOVED))
-
-    def reload(self) -> None:
-        """Forget the cached values; the next access reads the settings again."""
-        self._cache = None
-
-
-notifications_settings = NotificationsSettings()
-
-
-def _user_settings() -> dict[str, Any]:
-    # Not a dict: check_values() reports it (E007); the defaults apply meanwhile.
-    user = getattr(settings, "NOTIFICATIONS", None) or {}
-    return user if isinstance(user, dict) else {}
 
 
 def _is_int(value: Any, minimum: int) -> bool:
@@ -201,56 +55,295 @@ def _networks(value: Any) -> bool:
     return True
 
 
-KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+def _optional(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    return lambda value: value is None or test(value)
 
-#: What each value must be: a test and its description for the error message.
-RULES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "MAX_BATCH_IDS": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "FANOUT_BATCH_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "ASYNC_FANOUT_THRESHOLD": (lambda v: v is None or _is_int(v, 0), "None or an integer >= 0"),
-    "BUS": (lambda v: v is None or _is_text(v), "None, a bus name or a dotted path"),
-    "REDIS_URL": (lambda v: v is None or _is_text(v), "None or a redis:// URL"),
-    "REDIS_PREFIX": (
+
+def _at_least(minimum: int) -> Callable[[Any], bool]:
+    return lambda value: _is_int(value, minimum)
+
+
+KEY_PREFIX = re.compile(r"[A-Za-z0-9_.:-]{1,80}")
+DOTTED_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+")
+
+
+def _is_dotted_path(value: Any) -> bool:
+    return isinstance(value, str) and DOTTED_PATH.fullmatch(value) is not None
+
+
+def _is_channels(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_text(name) and _is_dotted_path(path) for name, path in value.items()
+    )
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def _is_contact(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(("mailto:", "https://"))
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of ``NOTIFICATIONS``: its default, the rule a value must meet, one line of docs.
+
+    ``imports`` is the contract of the function a dotted path names (the value
+    is then imported once, on first use: :meth:`NotificationsSettings.imported`).
+    ``section`` starts a group of the README table.
+    """
+
+    default: Any
+    rule: Callable[[Any], bool]
+    expected: str
+    doc: str
+    imports: str = ""
+    section: str = ""
+
+
+_INT1 = (_at_least(1), "an integer >= 1")
+_INT0 = (_at_least(0), "an integer >= 0")
+_SECONDS = (_is_seconds, "a number of seconds > 0")
+
+#: Every setting of the package: the one table the defaults, the system check
+#: (notifications.E007) and the README's configuration block come from.
+SETTINGS: dict[str, Setting] = {
+    "MAX_BATCH_IDS": Setting(1000, *_INT1, "ids a batch mark-read may carry (400 beyond)"),
+    "FANOUT_BATCH_SIZE": Setting(5000, *_INT1, "recipients per INSERT statement and per task"),
+    "ASYNC_FANOUT_THRESHOLD": Setting(
+        None,
+        _optional(_at_least(0)),
+        "None or an integer >= 0",
+        "audiences above this fan out on the task queue; None: never by default",
+    ),
+    "MAX_BODY_BYTES": Setting(64 * 1024, *_INT1, "request bodies larger than this get 413"),
+    "SQLITE_WRITE_WAIT": Setting(
+        30,
+        *_SECONDS,
+        "SQLite: s a write waits for its turn in the process before 503 (DatabaseBusy)",
+    ),
+    "MAX_PAGE_SIZE": Setting(1000, *_INT1, "largest `limit` of the list"),
+    "GROUP_AUTHORS": Setting(5, *_INT0, "recent authors a grouped notification keeps"),
+    "AUTHOR_NAME": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> str naming authors; None: get_username()",
+        imports="fn(user) -> str",
+    ),
+    "BUS": Setting(
+        None,
+        _optional(_is_text),
+        "None, a bus name or a dotted path",
+        '"database", "redis", "local", "locmem" or a dotted path; None picks: '
+        "redis if REDIS_URL, local on in-memory SQLite, else database",
+        section="Live delivery (docs/realtime.md)",
+    ),
+    "REDIS_URL": Setting(
+        None, _optional(_is_text), "None or a redis:// URL", 'e.g. "redis://127.0.0.1:6379/0"'
+    ),
+    "REDIS_PREFIX": Setting(
+        "notifications",
         lambda v: isinstance(v, str) and KEY_PREFIX.fullmatch(v) is not None,
         "1 to 80 letters, digits, '_', '-', '.' or ':'",
+        "prefix of the redis bus's keys and channels",
     ),
-    "PRESENCE_TTL": (_is_seconds, "a number of seconds > 0"),
-    "BUS_CONNECT_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
-    "BUS_POLL_INTERVAL": (lambda v: v is None or _is_seconds(v), "None or seconds > 0"),
-    "BUS_RETENTION": (_is_seconds, "a number of seconds > 0"),
-    "BUS_GAP_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
-    "PUSH_INLINE_MAX": (lambda v: _is_int(v, 0), "an integer >= 0"),
-    "SOCKET_QUEUE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "REVALIDATE_INTERVAL": (_is_seconds, "a number of seconds > 0"),
-    "ALLOW_QUERY_TOKEN": (lambda v: isinstance(v, bool), "True or False"),
-    "MAX_BODY_BYTES": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "SQLITE_WRITE_WAIT": (_is_seconds, "a number of seconds > 0"),
-    "MAX_PAGE_SIZE": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "MAILER": (_is_text, "a MAILERS alias"),
-    "INBOX_URL": (_is_text, "a path or an absolute URL"),
-    "EMAIL_FROM": (lambda v: v is None or _is_text(v), "None or an email address"),
-    "BASE_URL": (
-        lambda v: v is None or (isinstance(v, str) and v.startswith(("http://", "https://"))),
+    "PRESENCE_TTL": Setting(10, *_SECONDS, "s before a silent worker stops being addressed"),
+    "BUS_POLL_INTERVAL": Setting(
+        None,
+        _optional(_is_seconds),
+        "None or seconds > 0",
+        "database bus: s between reads; None: 0.05 on SQLite, 1.0 with NOTIFY",
+    ),
+    "BUS_RETENTION": Setting(300, *_SECONDS, "s the database bus keeps its log rows"),
+    "BUS_GAP_TIMEOUT": Setting(60, *_SECONDS, "s an id that commits late is waited for"),
+    "BUS_CONNECT_TIMEOUT": Setting(3.0, *_SECONDS, "s a socket waits for the bus before 1013"),
+    "PUSH_INLINE_MAX": Setting(
+        100, *_INT0, "audiences up to this carry rendered frames; larger: a pointer"
+    ),
+    "SOCKET_QUEUE_SIZE": Setting(1000, *_INT1, "frames a socket may fall behind before 4429"),
+    "REVALIDATE_INTERVAL": Setting(60, *_SECONDS, "s between credential checks of open sockets"),
+    "ALLOW_QUERY_TOKEN": Setting(
+        False,
+        lambda v: isinstance(v, bool),
+        "True or False",
+        "accept ?token= on the socket URL (it lands in access logs)",
+    ),
+    "CHANNELS": Setting(
+        {
+            "email": "notifications.outbound.email.EmailChannel",
+            "web_push": "notifications.outbound.web_push.WebPushChannel",
+        },
+        _is_channels,
+        "a dict of channel name -> dotted path of a BaseChannel subclass",
+        "channel name -> dotted path of its BaseChannel subclass (the inbox is none)",
+        section="Email and Web Push (docs/channels.md)",
+    ),
+    "CHANNEL_BATCH_SIZE": Setting(500, *_INT1, "notifications per delivery task"),
+    "DELIVERY_MAX_ATTEMPTS": Setting(5, *_INT1, "attempts per notification and channel"),
+    "DELIVERY_RETRY_BACKOFF": Setting(
+        60, *_SECONDS, "s before the first retry; doubled each time (at most 1 h)"
+    ),
+    "BASE_URL": Setting(
+        None,
+        _optional(_is_url),
         "None or an absolute http(s) URL",
+        'absolute URL of the site, e.g. "https://example.com" (links in emails)',
     ),
-    "WEB_PUSH_SERVICES": (
-        lambda v: v is None or (isinstance(v, list | tuple) and all(_is_text(h) for h in v)),
+    "USER_LANGUAGE": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> language code; None: LANGUAGE_CODE",
+        imports="fn(user) -> language code or None",
+    ),
+    "USER_TIME_ZONE": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> time zone name; None: TIME_ZONE (times in emails)",
+        imports="fn(user) -> time zone name or None",
+    ),
+    "EMAIL_FROM": Setting(
+        None,
+        _optional(_is_text),
+        "None or an email address",
+        "sender of the emails; None: DEFAULT_FROM_EMAIL",
+    ),
+    "MAILER": Setting(
+        "default",
+        _is_text,
+        "a MAILERS alias",
+        "the MAILERS alias emails go through (Django >= 6.1; before: EMAIL_BACKEND)",
+    ),
+    "INBOX_URL": Setting(
+        "/",
+        _is_text,
+        "a path or an absolute URL",
+        'the inbox page emails link to ("all notifications"), absolute or site-relative',
+    ),
+    "DIGEST_BATCH_SIZE": Setting(1000, *_INT1, "users per digest task"),
+    "WEB_PUSH_VAPID_PRIVATE_KEY": Setting(
+        None,
+        _optional(lambda v: _is_text(v) or isinstance(v, PurePath)),
+        "None, a key (PEM text or base64url DER) or a pathlib.Path of a PEM file",
+        "VAPID private key, or a Path of its PEM file (read when used); None: Web Push off",
+    ),
+    "WEB_PUSH_CONTACT": Setting(
+        None,
+        _optional(_is_contact),
+        'None, "mailto:..." or an https URL',
+        'the VAPID "sub" claim: "mailto:you@example.com" or an https URL',
+    ),
+    "WEB_PUSH_TTL": Setting(86400, *_INT0, "s a push service keeps an undelivered push"),
+    "WEB_PUSH_URL": Setting(
+        "/", _is_text, "a non-empty URL", "page a click on a push opens (absolute or site-relative)"
+    ),
+    "WEB_PUSH_SERVICES": Setting(
+        [
+            "fcm.googleapis.com",
+            "android.googleapis.com",
+            "updates.push.services.mozilla.com",
+            ".push.apple.com",
+            ".notify.windows.com",
+        ],
+        _optional(lambda v: isinstance(v, list | tuple) and all(map(_is_text, v))),
         'None or a list of hosts (".example.com" for subdomains too)',
+        "hosts endpoints may be on (FCM, Mozilla, Apple, Windows); None: any public host",
     ),
-    "WEB_PUSH_MAX_SUBSCRIPTIONS": (lambda v: _is_int(v, 1), "an integer >= 1"),
-    "UNSUBSCRIBE_MAX_AGE_DAYS": (_is_seconds, "a number of days > 0"),
-    "OUTBOUND_TIMEOUT": (_is_seconds, "a number of seconds > 0"),
-    "OUTBOUND_MAX_RESPONSE_BYTES": (lambda v: _is_int(v, 0), "an integer >= 0"),
-    "OUTBOUND_UNSAFE_ALLOW": (lambda v: _networks(v), "a list of IP networks"),
+    "WEB_PUSH_MAX_SUBSCRIPTIONS": Setting(
+        10, *_INT1, "push subscriptions per user; one more drops the oldest"
+    ),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": Setting(
+        90,
+        _is_seconds,
+        "a number of days > 0",
+        "days an unsubscribe link works (and only until that email is turned back on)",
+    ),
+    "OUTBOUND_TIMEOUT": Setting(
+        10.0,
+        *_SECONDS,
+        "total s per outbound request (connect, TLS, request, whole response)",
+        section="Outbound requests to user-supplied URLs (docs/channels.md#outbound-requests)",
+    ),
+    "OUTBOUND_MAX_RESPONSE_BYTES": Setting(
+        64 * 1024, *_INT0, "bytes of a response body read at most"
+    ),
+    "OUTBOUND_RESOLVER": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(host, port) -> [IP address]; None: getaddrinfo",
+        imports="fn(host, port) -> list of IP address strings",
+    ),
+    "OUTBOUND_UNSAFE_ALLOW": Setting(
+        [],
+        _networks,
+        "a list of IP networks",
+        'UNSAFE outside tests/dev: networks let through, http too (e.g. ["127.0.0.1/32"])',
+    ),
 }
 
-#: Settings that name a function by dotted path, and what the function must be.
+#: Each key's default (derived from :data:`SETTINGS`).
+DEFAULTS: dict[str, Any] = {name: setting.default for name, setting in SETTINGS.items()}
+
+#: Settings that name a function by dotted path, and what the function must be
+#: (checked by notifications.E006; derived from :data:`SETTINGS`).
 DOTTED_PATHS: dict[str, str] = {
-    "USER_LANGUAGE": "fn(user) -> language code or None",
-    "USER_TIME_ZONE": "fn(user) -> time zone name or None",
-    "AUTHOR_NAME": "fn(user) -> str",
-    "OUTBOUND_RESOLVER": "fn(host, port) -> list of IP address strings",
+    name: setting.imports for name, setting in SETTINGS.items() if setting.imports
 }
+
+
+class NotificationsSettings:
+    """Attribute access to ``settings.NOTIFICATIONS`` merged over :data:`DEFAULTS`.
+
+    Values are read once and kept until the settings change; dotted paths of
+    functions (:attr:`Setting.imports`) are imported once, by :meth:`imported`.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[str, Any] | None = None
+        self._imported: dict[str, Any] = {}
+
+    def _load(self) -> dict[str, Any]:
+        if self._cache is None:
+            self._cache = {**DEFAULTS, **_user_settings()}
+        return self._cache
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in SETTINGS:
+            raise AttributeError(f"Unknown NOTIFICATIONS setting {name!r}")
+        return self._load()[name]
+
+    def imported(self, name: str) -> Any:
+        """The object the dotted path of setting ``name`` names, imported once; None if unset."""
+        if name not in self._imported:
+            path = getattr(self, name)
+            self._imported[name] = None if path is None else import_string(path)
+        return self._imported[name]
+
+    def user_keys(self) -> set[str]:
+        """The keys the project's ``settings.NOTIFICATIONS`` sets."""
+        return set(_user_settings())
+
+    def unknown_keys(self) -> list[str]:
+        """Keys of ``settings.NOTIFICATIONS`` the package does not know (for the checks)."""
+        return sorted(self.user_keys() - set(SETTINGS) - set(REMOVED))
+
+    def reload(self) -> None:
+        """Forget the cached values and imports; the next access reads the settings again."""
+        self._cache = None
+        self._imported = {}
+
+
+notifications_settings = NotificationsSettings()
+
+
+def _user_settings() -> dict[str, Any]:
+    # Not a dict: check_values() reports it (E007); the defaults apply meanwhile.
+    user = getattr(settings, "NOTIFICATIONS", None) or {}
+    return user if isinstance(user, dict) else {}
 
 
 def check_values() -> list[CheckMessage]:
@@ -266,14 +359,14 @@ def check_values() -> list[CheckMessage]:
         ]
     found: list[CheckMessage] = []
     for key, value in user.items():
-        if key not in RULES:
+        setting = SETTINGS.get(key)
+        if setting is None:
             continue
-        test, expected = RULES[key]
-        if not test(value):
+        if not setting.rule(value):
             found.append(
                 Error(
-                    f"NOTIFICATIONS[{key!r}] must be {expected}, not {value!r}.",
-                    hint=f"Fix NOTIFICATIONS[{key!r}] or remove it (default: {DEFAULTS[key]!r}).",
+                    f"NOTIFICATIONS[{key!r}] must be {setting.expected}, not {value!r}.",
+                    hint=f"Fix NOTIFICATIONS[{key!r}] or remove it (default: {setting.default!r}).",
                     id="notifications.E007",
                 )
             )
@@ -295,7 +388,138 @@ def check_dotted_path(setting_name: str, path: str, hint: str) -> list[CheckMess
     return []
 
 
+# --- settings.EVENTS: read, validated and parsed here; synced by notifications.event_types ---
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+
+
+@dataclass(frozen=True)
+class DeclaredEvent:
+    name: str
+    title: str
+    description: str | None
+
+
+def raw_events() -> Any:
+    """``settings.EVENTS``, or types derived from ``EVENT_TYPES`` when only that is set."""
+    events = getattr(settings, "EVENTS", None)
+    if events is None:
+        choices = getattr(settings, "EVENT_TYPES", None) or []
+        return [{"name": name, "title": str(label)} for name, label in choices]
+    return events
+
+
+def problems(events: Any) -> list[tuple[str, str]]:
+    """What is wrong with ``events``, as (check id, message) pairs; empty when valid."""
+    if not isinstance(events, list | tuple):
+        return [("E001", f"EVENTS must be a list of dicts, not {type(events).__name__}.")]
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(events):
+        where = f"EVENTS[{index}]"
+        if not isinstance(entry, dict) or "name" not in entry:
+            found.append(("E002", f"{where} must be a dict with a 'name' key."))
+            continue
+        name = entry["name"]
+        if not isinstance(name, str) or not SLUG.match(name) or len(name) > 100:
+            found.append(
+                ("E003", f"{where}: name {name!r} is not a slug of at most 100 characters.")
+            )
+            continue
+        if name in seen:
+            found.append(("E004", f"{where}: name {name!r} is declared twice."))
+        seen.add(name)
+        title = entry.get("title", name)
+        description = entry.get("description")
+        if not isinstance(title, str) or not title or len(title) > 255:
+            found.append(
+                ("E005", f"{where}: title must be a non-empty string of at most 255 characters.")
+            )
+        if description is not None and not isinstance(description, str):
+            found.append(("E005", f"{where}: description must be a string or None."))
+    return found
+
+
+_declared: list[DeclaredEvent] | None = None  # parsed once, reset by _settings_changed
+
+
+def declared_events() -> list[DeclaredEvent]:
+    """The valid entries of ``settings.EVENTS``, in order (the system checks report the rest).
+
+    Parsed once, then kept until ``EVENTS`` changes.
+    """
+    global _declared
+    if _declared is None:
+        events = raw_events()
+        _declared = (
+            []
+            if problems(events)
+            else [
+                DeclaredEvent(
+                    name=entry["name"],
+                    title=entry.get("title", entry["name"]),
+                    description=entry.get("description"),
+                )
+                for entry in events
+            ]
+        )
+    return _declared
+
+
+def declared_names() -> list[str]:
+    """The names ``settings.EVENTS`` declares, in order."""
+    return [event.name for event in declared_events()]
+
+
+#: What to forget when a setting changes: (setting names, reset function).
+_RESETS: list[tuple[frozenset[str], Callable[[], None]]] = []
+
+
+def reset_on_change(*names: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Register a function that drops a cache built from the settings ``names``.
+
+    The package's one ``setting_changed`` receiver calls it when one of them
+    changes (``override_settings`` in tests). ``NOTIFICATIONS`` itself is always reloaded.
+    """
+
+    def register(reset: Callable[[], None]) -> Callable[[], None]:
+        _RESETS.append((frozenset(names), reset))
+        return reset
+
+    return register
+
+
 @receiver(setting_changed)
-def _reload_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"NOTIFICATIONS", "EVENTS"}:
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    global _declared
+    if setting == "NOTIFICATIONS":
         notifications_settings.reload()
+    if setting in {"EVENTS", "EVENT_TYPES"}:
+        _declared = None
+    for names, reset in _RESETS:
+        if setting in names:
+            reset()
+
+
+def readme_block() -> str:
+    """The README's configuration block, generated from :data:`SETTINGS` (a test compares)."""
+    lines = ["NOTIFICATIONS = {"]
+    for name, setting in SETTINGS.items():
+        if setting.section:
+            lines.append(f"    # --- {setting.section} ---")
+        lines.append(f"    # {setting.doc}")
+        lines.append(f'    "{name}": {_literal(setting.default, "    ")},')
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _literal(value: Any, indent: str) -> str:
+    """``value`` as Python source with double quotes, a dict one item per line."""
+    if isinstance(value, dict):
+        items = [f'{indent}    "{k}": {_literal(v, indent + "    ")},' for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(item, indent) for item in value) + "]"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)

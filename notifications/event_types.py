@@ -1,100 +1,57 @@
-"""``settings.EVENTS``: read it, validate it, and sync it into :class:`EventType` rows."""
+"""``settings.EVENTS`` in the database: synced into :class:`EventType` rows; what is sendable.
+
+Reading and validating the setting itself is :mod:`notifications.conf`'s job
+(``raw_events``, ``problems``, ``declared_events``), re-exported here.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
-SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+from notifications.conf import (
+    SLUG,
+    DeclaredEvent,
+    declared_events,
+    declared_names,
+    problems,
+    raw_events,
+    reset_on_change,
+)
 
-
-@dataclass(frozen=True)
-class DeclaredEvent:
-    name: str
-    title: str
-    description: str | None
-
-
-def raw_events() -> Any:
-    """``settings.EVENTS``, or types derived from ``EVENT_TYPES`` when only that is set."""
-    events = getattr(settings, "EVENTS", None)
-    if events is None:
-        choices = getattr(settings, "EVENT_TYPES", None) or []
-        return [{"name": name, "title": str(label)} for name, label in choices]
-    return events
-
-
-def problems(events: Any) -> list[tuple[str, str]]:
-    """What is wrong with ``events``, as (check id, message) pairs; empty when valid."""
-    if not isinstance(events, list | tuple):
-        return [("E001", f"EVENTS must be a list of dicts, not {type(events).__name__}.")]
-    found: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(events):
-        where = f"EVENTS[{index}]"
-        if not isinstance(entry, dict) or "name" not in entry:
-            found.append(("E002", f"{where} must be a dict with a 'name' key."))
-            continue
-        name = entry["name"]
-        if not isinstance(name, str) or not SLUG.match(name) or len(name) > 100:
-            found.append(
-                ("E003", f"{where}: name {name!r} is not a slug of at most 100 characters.")
-            )
-            continue
-        if name in seen:
-            found.append(("E004", f"{where}: name {name!r} is declared twice."))
-        seen.add(name)
-        title = entry.get("title", name)
-        description = entry.get("description")
-        if not isinstance(title, str) or not title or len(title) > 255:
-            found.append(
-                ("E005", f"{where}: title must be a non-empty string of at most 255 characters.")
-            )
-        if description is not None and not isinstance(description, str):
-            found.append(("E005", f"{where}: description must be a string or None."))
-    return found
-
-
-def declared_events() -> list[DeclaredEvent]:
-    """The valid entries of ``settings.EVENTS``, in order (the system checks report the rest)."""
-    events = raw_events()
-    if problems(events):
-        return []
-    return [
-        DeclaredEvent(
-            name=entry["name"],
-            title=entry.get("title", entry["name"]),
-            description=entry.get("description"),
-        )
-        for entry in events
-    ]
-
+__all__ = [
+    "SLUG",
+    "DeclaredEvent",
+    "declared_events",
+    "declared_names",
+    "problems",
+    "raw_events",
+    "sendable_type",
+    "sync_event_types",
+]
 
 _sendable: dict[str, Any] = {}
 
 
 def sendable_type(name: str) -> Any:
-    """The active :class:`EventType` called ``name`` if ``settings.EVENTS`` declares it, else None.
+    """The sendable :class:`EventType` called ``name``, or None: the one "can it be sent" rule.
 
+    Sendable means declared in ``settings.EVENTS`` now and active in the
+    database (``EventType.objects.sendable()``, the same rule as a queryset).
     Looked up once per process, then kept: ``is_active`` only changes in
     :func:`sync_event_types` (``migrate``, after a change of ``EVENTS``, which a
     running process sees as an undeclared name) and the admin cannot edit it.
     Saving or deleting an EventType here, or changing ``EVENTS``, forgets them.
     """
-    if name not in {event.name for event in declared_events()}:
+    if not isinstance(name, str) or name not in declared_names():
         return None
     found = _sendable.get(name)
     if found is None:
         from notifications.models import EventType
 
-        found = EventType.objects.filter(name=name, is_active=True).first()
+        found = EventType.objects.sendable().filter(name=name).first()
         if found is not None:
             _sendable[name] = found
     return found
@@ -105,10 +62,9 @@ def forget_sendable_types(**kwargs: Any) -> None:
     _sendable.clear()
 
 
-@receiver(setting_changed)
-def _events_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"EVENTS", "EVENT_TYPES", "DATABASES"}:
-        _sendable.clear()
+@reset_on_change("EVENTS", "EVENT_TYPES", "DATABASES")
+def _events_changed() -> None:
+    _sendable.clear()
 
 
 def connect_signals() -> None:

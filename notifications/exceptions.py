@@ -9,22 +9,44 @@ class NotificationsError(Exception):
     """Base class of every error the package raises on purpose."""
 
 
-class UnknownEventType(NotificationsError, ValueError):
-    """The type is not declared in ``settings.EVENTS`` (or was removed from it)."""
+class InvalidNotification(NotificationsError, TypeError, ValueError):
+    """An argument of ``send_notification`` is refused (``data`` not JSON, a bad title, ...).
+
+    Callers that show the problem in their own shape (a form error, a 400, a
+    command error) read its fields, never its text: ``field`` names the argument
+    (``"title"``, ``"data"``, ``"send_at"``, ...) and ``code`` says what is wrong:
+    ``"invalid"`` (wrong kind or empty), ``"too_long"``, ``"nul"`` (a NUL
+    character), ``"surrogate"`` (a lone surrogate), ``"too_deep"`` (nested data),
+    ``"not_json"``, ``"unknown"`` (an event type not in ``EVENTS``) or
+    ``"expires_too_early"`` (``expires`` not after ``send_at``).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
+        self.field = field
+        self.code = code
+        super().__init__(message)
+
+
+class UnknownEventType(InvalidNotification):
+    """The type is not declared in ``settings.EVENTS`` (or was removed from it).
+
+    A :class:`InvalidNotification` with ``field="type"`` and ``code="unknown"``.
+    """
 
     def __init__(self, name: object) -> None:
         self.name = name
         super().__init__(
-            f"Unknown event type {name!r}: declare it in settings.EVENTS and run migrate."
+            f"Unknown event type {name!r}: declare it in settings.EVENTS and run migrate.",
+            field="type",
+            code="unknown",
         )
 
 
-class InvalidNotification(NotificationsError, TypeError, ValueError):
-    """An argument of ``send_notification`` cannot be stored (``data`` not JSON, bad title)."""
-
-
 class InvalidAudience(NotificationsError, TypeError):
-    """The ``users`` argument of ``send_notification`` is not a form API.md allows."""
+    """The ``users`` argument of ``send_notification`` is not one of the documented forms."""
+
+    field = "users"
+    code = "invalid"
 
 
 class BusUnavailable(NotificationsError):

@@ -16,6 +16,22 @@ from django.forms.fields import InvalidJSONInput
 from notifications.exceptions import InvalidNotification
 from notifications.validation import check_storable
 
+#: Form messages for the codes of :class:`InvalidNotification` (others show the error's text).
+MESSAGES = {
+    "nul": "Null characters are not allowed.",
+    "surrogate": "Lone surrogate characters are not allowed.",
+    "too_deep": "JSON nested too deeply.",
+}
+
+
+def form_message(error: InvalidNotification) -> str:
+    """How a form or a command shows ``error``: chosen by its ``code``, never by its text."""
+    message = MESSAGES.get(error.code)
+    if message is not None:
+        return message
+    text = str(error)
+    return f"{text[0].upper()}{text[1:]}."
+
 
 def unstorable(value: Any) -> str | None:
     """Why ``value`` (a string or parsed JSON) cannot be stored, or None if it can
@@ -23,12 +39,7 @@ def unstorable(value: Any) -> str | None:
     try:
         check_storable(value, "the value")
     except InvalidNotification as error:
-        text = str(error)
-        if "NUL" in text:
-            return "Null characters are not allowed."
-        if "surrogate" in text:
-            return "Lone surrogate characters are not allowed."
-        return f"{text[0].upper()}{text[1:]}."
+        return form_message(error)
     return None
 
 

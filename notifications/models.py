@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from notifications.conf import declared_names
 from notifications.querysets import NotificationQuerySet
 
 #: The largest id a row can have (64-bit ``BigAutoField``): larger ids name no row.
@@ -16,8 +17,12 @@ MAX_ID = 2**63 - 1
 
 class EventTypeQuerySet(models.QuerySet["EventType"]):
     def sendable(self) -> EventTypeQuerySet:
-        """Types declared in ``settings.EVENTS`` right now, in that order."""
-        return self.filter(is_active=True).order_by("position", "pk")
+        """Types that can be sent: declared in ``settings.EVENTS`` now and active, in that order.
+
+        The one rule (:func:`notifications.event_types.sendable_type` looks one up by name).
+        """
+        active = self.filter(is_active=True, name__in=declared_names())
+        return active.order_by("position", "pk")
 
 
 class EventType(models.Model):
@@ -380,3 +385,42 @@ class DigestState(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id}: {self.event_type_id} at {self.last_sent_at}"
+
+
+class ScheduledSend(models.Model):
+    """Who a scheduled send (``send_at``) goes to, stored at send time until it runs.
+
+    ``everyone`` means every user that exists when it runs; otherwise the
+    recipients are its :class:`ScheduledRecipient` rows, written by one
+    ``INSERT ... SELECT`` per chunk of the audience. Both go when it runs or
+    when it is cancelled (with its Event).
+    """
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, primary_key=True, related_name="scheduled_send"
+    )
+    everyone = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = "scheduled send"
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {'everyone' if self.everyone else 'chosen users'}"
+
+
+class ScheduledRecipient(models.Model):
+    """One chosen recipient of a :class:`ScheduledSend`."""
+
+    send = models.ForeignKey(
+        ScheduledSend, on_delete=models.CASCADE, related_name="recipients", db_index=False
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["send", "user"], name="notifications_scheduled_once"),
+        ]
+        verbose_name = "scheduled recipient"
+
+    def __str__(self) -> str:
+        return f"event {self.send_id}: user {self.user_id}"

@@ -14,7 +14,6 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
@@ -140,10 +139,8 @@ def target_payload(content_type_id: int | None, object_id: str | None) -> Target
 
 def author_name(user: Any) -> str:
     """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
-    path = notifications_settings.AUTHOR_NAME
-    if path is None:
-        return str(user.get_username())
-    return str(import_string(path)(user))
+    name = notifications_settings.imported("AUTHOR_NAME")
+    return str(user.get_username() if name is None else name(user))
 
 
 def author_payload(user: Any) -> AuthorPayload:
@@ -251,10 +248,6 @@ class FilterPayload(TypedDict):
     event_types: list[str]
 
 
-class UnreadCountPayload(TypedDict):
-    unread: int
-
-
 class MarkAllReadPayload(TypedDict):
     updated: int
     unread: int
@@ -270,10 +263,6 @@ class EventTypeChoicePayload(TypedDict):
 def filter_payload(received: Iterable[EventType]) -> FilterPayload:
     """The filter answer: the names of the types the user receives, in the given order."""
     return {"event_types": [event_type.name for event_type in received]}
-
-
-def unread_count_payload(unread: int) -> UnreadCountPayload:
-    return {"unread": unread}
 
 
 def mark_all_read_payload(updated: int, unread: int) -> MarkAllReadPayload:

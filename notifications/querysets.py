@@ -30,9 +30,13 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         moment = timezone.now() if now is None else now
         return self.filter(Q(expires__isnull=True) | Q(expires__gt=moment))
 
-    def expired(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
-        """Rows whose expiry has passed (what ``prune_notifications --expired`` deletes)."""
-        return self.filter(expires__lte=timezone.now() if now is None else now)
+    def live(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
+        """Rows that are "live": not archived and not expired (at ``now``, default: this moment).
+
+        The one spelling of what lists by default, counts and is delivered; the
+        badge statement (:mod:`notifications.badges`) is this filter in raw SQL.
+        """
+        return self.unarchived().current(now)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(readed__isnull=True)

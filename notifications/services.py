@@ -10,25 +10,18 @@ import datetime
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, connection, models, router, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
-from notifications import outbound, signals
+from notifications import signals
 from notifications.badges import user_counts
-from notifications.conf import notifications_settings
-from notifications.event_types import sendable_type
-from notifications.exceptions import InvalidNotification, UnknownEventType
-from notifications.fanout import inline, tasks
-from notifications.fanout.audience import Audience, Users, resolve_audience
-from notifications.fanout.sql import insert_event_for_one
-from notifications.frames import NewRow
+from notifications.fanout import pipeline
+from notifications.fanout.audience import Users, resolve_audience
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.payloads import Action, Counts, payload_for, push_message
-from notifications.realtime.publish import push_frames, push_new
-from notifications.validation import check_storable, validate_notification, validate_url
+from notifications.realtime.publish import push_frames
+from notifications.validation import validate_send
 from notifications.writes import write_transaction
 
 
@@ -66,163 +59,38 @@ def send_notification(
     notification of the same type and group (count + 1, newest event and
     author first, back on top, an ``updated`` frame); others get a new row.
     ``target`` is any saved model instance the event is about. ``expires``
-    (a datetime, or a timedelta from now) hides the notifications after it.
-    ``send_at`` in the future writes the Event now and fans out at that time
-    on the task queue (cancel it before with :func:`cancel_scheduled`, given a
-    ``key``); in the past or now, the send happens at once. ``url`` is where the
-    notification leads (a path or an http(s) URL: ``event.url`` in the JSON, the
-    row's link in the inbox element, the button in emails, the push's target);
-    without it, the target's ``get_absolute_url()`` when it has one.
+    (a datetime, or a timedelta from when the send goes out) hides the
+    notifications after it; a send whose fan-out runs after its expiry writes
+    no notifications. ``send_at`` in the future writes the Event and its
+    recipients now and fans out at that time on the task queue (cancel it
+    before with :func:`cancel_scheduled`, given a ``key``); ``expires`` must
+    then fall after it. In the past or now, the send happens at once. ``url`` is
+    where the notification leads (a path or an http(s) URL: ``event.url`` in the
+    JSON, the row's link in the inbox element, the button in emails, the push's
+    target); without it, the target's ``get_absolute_url()`` when it has one.
 
-    Raises :class:`UnknownEventType` (a ``ValueError``) for a type not declared
-    in ``settings.EVENTS`` and :class:`InvalidNotification` for data that is
-    not JSON-serializable, a bad title, key, group, target or time, or text the
-    database cannot store (:mod:`notifications.validation`), before anything is
-    written.
+    Raises :class:`UnknownEventType` for a type not declared in
+    ``settings.EVENTS`` and :class:`InvalidNotification` (both ``ValueError``)
+    for data that is not JSON-serializable, a bad title, key, group, target or
+    time, or text the database cannot store, naming the argument in
+    ``error.field`` (:mod:`notifications.validation`), before anything is written.
     """
-    check_storable(type, "type")  # before it reaches a query
-    # Declared in EVENTS now (even before migrate deactivates a removed type) and synced.
-    event_type = sendable_type(type)
-    if event_type is None:
-        raise UnknownEventType(type)
-    validate_notification(type=type, title=title, data=data, message=message, key=key)
-    _validate_group(group)
-    now = timezone.now()
-    expires_at = _moment("expires", expires, now)
-    run_at = _moment("send_at", send_at, now)
-    scheduled = run_at is not None and run_at > now
-    target_fields = _target_fields(target)
-    link = validate_url(url) if url is not None else _target_url(target)
-    audience = resolve_audience(users)
-    if scheduled:
-        tasks.require_scheduling()
-        background = False
-    elif background is None:
-        threshold = notifications_settings.ASYNC_FANOUT_THRESHOLD
-        size = audience.size() if threshold is not None else None
-        background = size is not None and size > threshold
-    if background:
-        tasks.require_tasks()
-
-    with write_transaction():
-        fields = {
-            "type": event_type,
-            "title": title,
-            "message": message,
-            "data": data,
-            "author": author,
-            "group": group,
-            "expires": expires_at,
-            "url": link,
-            **target_fields,
-        }
-        if scheduled:
-            fields.update(send_at=run_at, timestamp=run_at)
-        if key is not None:
-            existing = Event.objects.filter(type=event_type, key=key).first()
-            if existing is not None:
-                existing.created = False
-                return existing
-            try:
-                with transaction.atomic():
-                    event = Event.objects.create(key=key, **fields)
-            except IntegrityError:
-                # A concurrent call with the same key won the race.
-                existing = Event.objects.get(type=event_type, key=key)
-                existing.created = False
-                return existing
-        elif (one := _written_for_one(fields, audience, scheduled or background)) is not None:
-            event, rows = one
-            event.created = True
-            _after_rows(event, event.notifications_count, rows)
-            _sent_after_commit(event)
-            return event
-        else:
-            event = Event.objects.create(**fields)
-        event.created = True
-
-        if scheduled:
-            # Fixed now, except "everyone", which is whoever exists when it runs.
-            ids = None if users is None else [i for c in audience.id_chunks(10_000) for i in c]
-            when = run_at
-            assert when is not None
-            transaction.on_commit(lambda: tasks.enqueue_scheduled(event.pk, ids, when))
-            return event
-        if background:
-            # Not robust: if the fan-out cannot be queued, the caller must know.
-            transaction.on_commit(lambda: tasks.enqueue_fan_out(event.pk, audience))
-        else:
-            fan_out_now(event, audience)
-        _sent_after_commit(event)
-    return event
-
-
-def _sent_after_commit(event: Event) -> None:
-    transaction.on_commit(
-        lambda: signals.notifications_sent.send_robust(
-            Event, event=event, count=event.notifications_count
-        ),
-        robust=True,
+    valid = validate_send(
+        type=type,
+        title=title,
+        data=data,
+        message=message,
+        author=author,
+        key=key,
+        group=group,
+        target=target,
+        expires=expires,
+        send_at=send_at,
+        url=url,
     )
-
-
-def _written_for_one(
-    fields: dict[str, Any], audience: Audience, deferred: bool
-) -> tuple[Event, list[NewRow]] | None:
-    """A send now to one known user: the event, its row and its count in one statement.
-
-    None when that does not apply (a list of several, a QuerySet, a background or
-    scheduled send, a grouped event, a database without it): the general path runs.
-    """
-    if deferred or audience.known_size() != 1:
-        return None
-    user_id = next(audience.id_chunks(1))[0]
-    return insert_event_for_one(fields, user_id, router.db_for_write(Event))
-
-
-def fan_out_now(event: Event, audience: Audience) -> int:
-    """Write ``event``'s rows for ``audience`` in this transaction; push them after commit.
-
-    Sets ``event.notifications_count`` (rows created, plus open rows a grouped
-    event folded into) and returns it.
-    """
-    count, rows = inline.fan_out(event, audience)
-    if count:
-        Event.objects.filter(pk=event.pk).update(notifications_count=count)
-    return _after_rows(event, count, rows)
-
-
-def _after_rows(event: Event, count: int, rows: list[NewRow] | None) -> int:
-    """Record ``count`` on ``event`` and push its new rows after commit (and its channels)."""
-    event.notifications_count = count
-    if count:
-        push_new(event, created=count, rows=rows)
-        if outbound.wants_tasks(event.type.name):  # email / Web Push: one enqueue, after commit
-            transaction.on_commit(lambda: outbound.enqueue_for_event(event.pk), robust=True)
-    return count
-
-
-def run_scheduled(event_id: int, user_ids: list[int] | None) -> int:
-    """Fan out a scheduled Event now, once; return how many rows it wrote.
-
-    Does nothing (returns 0) when the send was cancelled or has already run:
-    claiming the Event (clearing ``send_at``) and the fan-out commit together.
-    """
-    with write_transaction():
-        now = timezone.now()
-        claimed = Event.objects.filter(pk=event_id, send_at__isnull=False).update(
-            send_at=None, timestamp=now
-        )
-        if not claimed:
-            return 0
-        event = Event.objects.select_related("type", "author").get(pk=event_id)
-        audience = resolve_audience(None if user_ids is None else user_ids)
-        count = fan_out_now(event, audience)
-        transaction.on_commit(
-            lambda: signals.notifications_sent.send_robust(Event, event=event, count=count),
-            robust=True,
-        )
-    return count
+    audience = resolve_audience(users)
+    mode = pipeline.choose_mode(valid, audience, background)
+    return pipeline.send(valid, audience, mode)
 
 
 def cancel_scheduled(type: str, key: str) -> bool:
@@ -234,52 +102,6 @@ def cancel_scheduled(type: str, key: str) -> bool:
     pending = Event.objects.filter(type__name=type, key=key, send_at__isnull=False)
     deleted, _ = pending.delete()
     return bool(deleted)
-
-
-def _validate_group(group: Any) -> None:
-    if group is None:
-        return
-    if not isinstance(group, str) or not group or len(group) > 255 or "\x00" in group:
-        raise InvalidNotification(
-            "group must be a non-empty string of at most 255 characters, without NUL"
-        )
-
-
-def _moment(
-    name: str, value: datetime.datetime | datetime.timedelta | None, now: datetime.datetime
-) -> datetime.datetime | None:
-    """A datetime or a timedelta from ``now`` as a datetime the database stores."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta) and name == "expires":
-        return now + value
-    if not isinstance(value, datetime.datetime):
-        kinds = "a datetime or a timedelta" if name == "expires" else "a datetime"
-        raise InvalidNotification(f"{name} must be {kinds}, not {value!r}")
-    if settings.USE_TZ and timezone.is_naive(value):
-        return timezone.make_aware(value)
-    if not settings.USE_TZ and timezone.is_aware(value):
-        return timezone.make_naive(value)
-    return value
-
-
-def _target_fields(target: Any) -> dict[str, Any]:
-    if target is None:
-        return {}
-    if not isinstance(target, models.Model) or target.pk is None:
-        raise InvalidNotification(f"target must be a saved model instance, not {target!r}")
-    object_id = str(target.pk)
-    if len(object_id) > 255:
-        raise InvalidNotification("target's primary key is longer than 255 characters")
-    return {"target_type": ContentType.objects.get_for_model(target), "target_id": object_id}
-
-
-def _target_url(target: Any) -> str | None:
-    """The target's ``get_absolute_url()``, when it has one (validated like ``url=``)."""
-    get_absolute_url = getattr(target, "get_absolute_url", None)
-    if target is None or not callable(get_absolute_url):
-        return None
-    return validate_url(str(get_absolute_url()), "target.get_absolute_url()")
 
 
 def get_notification(user: Any, notification_id: int) -> Notification:

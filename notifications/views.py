@@ -1,4 +1,4 @@
-"""The view classes under the documented path ``notifications.views`` (API.md).
+"""The view classes under the documented path ``notifications.views`` (docs/api.md).
 
 They live in :mod:`notifications.api.views`; projects that wire URLs by hand import
 them from here, as the seed's README does.

@@ -113,6 +113,24 @@ def make_user(db: Any) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def crowd(db: Any) -> Callable[[int], list[Any]]:
+    """``crowd(n)`` bulk-creates ``n`` users (one INSERT) and returns them in primary-key order."""
+    user_model = get_user_model()
+    login = user_model.USERNAME_FIELD
+    suffix = "@example.com" if login == "email" else ""
+    made = 0
+
+    def make(n: int) -> list[Any]:
+        nonlocal made
+        names = [f"crowd{made + i}{suffix}" for i in range(n)]
+        made += n
+        user_model.objects.bulk_create([user_model(**{login: name}) for name in names])
+        return list(user_model.objects.filter(**{f"{login}__in": names}).order_by("pk"))
+
+    return make
+
+
+@pytest.fixture
 def ann(make_user: Callable[..., Any]) -> Any:
     return make_user("ann")
 

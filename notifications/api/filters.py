@@ -26,6 +26,7 @@ from notifications.api.openapi import (
     extend_schema_field,
 )
 from notifications.models import MAX_ID
+from notifications.validation import is_storable
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z")
 
@@ -138,7 +139,7 @@ class TargetField(forms.CharField):
             return None
         label, _, object_id = text.partition(":")
         app_label, _, model = label.partition(".")
-        if not (app_label and model and object_id) or "\x00" in text or len(object_id) > 255:
+        if not (app_label and model and object_id) or not is_storable(text) or len(object_id) > 255:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
             content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())

@@ -61,8 +61,8 @@ COLUMNS = (
 )
 
 
-class Compiled(NotImplementedError):
-    """Internal: a shape whose values could not all be found among the parameters."""
+class NotCompiled(Exception):
+    """Internal: a shape the plain-rows path cannot compile; the ORM path serves it."""
 
 
 class Statements(NamedTuple):
@@ -89,7 +89,7 @@ def _leaves(name: str, value: Any) -> tuple[Any, list[Any]]:
         return ("list", len(value)), list(value) if value else []
     if isinstance(value, tuple):  # target: (content type id or None, object id)
         return ("target", value[0] is None), [] if value[0] is None else list(value)
-    raise Compiled(name)
+    raise NotCompiled(name)
 
 
 def _kind(value: Any) -> Any:
@@ -110,7 +110,7 @@ def _stand_in(kind: Any, n: int) -> Any:
         return -(10**15) - n
     if kind is str:
         return f"\x01notifications-stand-in-{n}"
-    raise Compiled(kind)  # e.g. a UUID primary key: the ORM path serves it
+    raise NotCompiled(kind)  # e.g. a UUID primary key: the ORM path serves it
 
 
 def _prepared(value: Any, using: str) -> Any:
@@ -128,7 +128,7 @@ def _slots(params: Sequence[Any], stand_ins: list[Any], using: str) -> tuple[tup
             if type(param) is type(stand_in) and param == stand_in:
                 slots.append((position, index))
     if sorted(index for _, index in slots) != list(range(len(stand_ins))):
-        raise Compiled("a value is not among the parameters")
+        raise NotCompiled("a value is not among the parameters")
     return tuple(slots)
 
 
@@ -137,7 +137,7 @@ def _compile(using: str, shape: tuple[Any, ...], kinds: tuple[Any, ...]) -> Stat
     """The statements of one shape (None: the shape selects nothing, e.g. an unknown target).
 
     ``kinds`` are the :func:`_kind` of the request's values, in binding order.
-    Raises :class:`Compiled` when the ORM path must serve the shape.
+    Raises :class:`NotCompiled` when the ORM path must serve the shape.
     """
     stand_ins = [_stand_in(kind, n) for n, kind in enumerate(kinds, start=1)]
     values = iter(stand_ins)
@@ -159,7 +159,7 @@ def _compile(using: str, shape: tuple[Any, ...], kinds: tuple[Any, ...]) -> Stat
     except EmptyResultSet:
         return None
     except (TypeError, ValueError) as error:  # a stand-in the model's fields refuse
-        raise Compiled(shape) from error
+        raise NotCompiled(shape) from error
     # The count of the same rows; PostgreSQL and SQLite flatten the subquery, so the
     # plan is the ORM's own count's (an index-only scan where the filters allow).
     ids, count_params = rows.order_by().values("pk").query.get_compiler(using=using).as_sql()
@@ -241,7 +241,7 @@ def plain_page(user: Any, query: ListQuery, using: str = "default") -> Page | No
             shape.append((name, part))
             values.extend(leaves)
         statements = _compiled(using, tuple(shape), tuple(_kind(v) for v in values))
-    except Compiled:
+    except NotCompiled:
         return None
     if statements is not None:
         values = [
@@ -256,14 +256,14 @@ def _refused(using: str, shape: tuple[Any, ...], kinds: tuple[Any, ...]) -> bool
     """Whether :func:`_compile` refused the shape (remembered, so it is tried once)."""
     try:
         _compile(using, shape, kinds)
-    except Compiled:
+    except NotCompiled:
         return True
     return False
 
 
 def _compiled(using: str, shape: tuple[Any, ...], kinds: tuple[Any, ...]) -> Statements | None:
     if _refused(using, shape, kinds):
-        raise Compiled(shape)
+        raise NotCompiled(shape)
     return _compile(using, shape, kinds)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
+from notifications.event_types import sendable_type
 from notifications.exceptions import InvalidNotification
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
@@ -63,7 +64,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    """A notification as API.md shows it (REST and WebSocket alike)."""
+    """A notification as docs/api.md shows it (REST and WebSocket alike)."""
 
     event = EventSerializer(read_only=True)
     authors = AuthorSerializer(
@@ -156,8 +157,7 @@ class NotificationFilterSerializer(serializers.Serializer):
     event_types = serializers.ListField(child=EventTypeNameField(), allow_empty=True)
 
     def validate_event_types(self, names: list[str]) -> list[str]:
-        sendable = set(EventType.objects.sendable().values_list("name", flat=True))
-        unknown = [name for name in names if name not in sendable]
+        unknown = [name for name in names if sendable_type(name) is None]
         if unknown:
             raise serializers.ValidationError(
                 f"Unknown or removed event type: {', '.join(map(repr, unknown))}."

@@ -14,7 +14,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import F
-from django.db.models.query import ModelIterable
 
 from notifications.exceptions import InvalidAudience
 
@@ -28,10 +27,15 @@ def _user_queryset() -> models.QuerySet[Any]:
 class Audience(ABC):
     """The recipients of one send; :func:`resolve_audience` picks the shape.
 
-    Subclasses implement all three methods. ``chunks`` and ``id_chunks`` each
+    Subclasses implement the abstract methods. ``chunks`` and ``id_chunks`` each
     cover every recipient once when consumed to the end (a recipient listed
     twice may appear twice: the one-per-user constraint skips the repeat).
     """
+
+    #: True when no two of its ``chunks`` name the same user (disjoint pk ranges).
+    disjoint_chunks: bool = False
+    #: True for every user, whoever exists when the audience is read (``users=None``).
+    everyone: bool = False
 
     @abstractmethod
     def size(self) -> int | None:
@@ -76,6 +80,8 @@ class IdsAudience(Audience):
 class QuerySetAudience(Audience):
     """Users given by a QuerySet of the user model: chunked on the pk index, in SQL."""
 
+    disjoint_chunks = True
+
     def __init__(self, queryset: models.QuerySet[Any]) -> None:
         self.queryset = queryset
 
@@ -103,6 +109,8 @@ class QuerySetAudience(Audience):
 
 class EveryoneAudience(QuerySetAudience):
     """Every user (``users=None``)."""
+
+    everyone = True
 
     def __init__(self) -> None:
         super().__init__(_user_queryset())
@@ -155,7 +163,7 @@ def _ranges(source: models.QuerySet[Any], field: str, size: int) -> Iterator[tup
 
 
 def resolve_audience(users: Users) -> Audience:
-    """Accept every form API.md allows for ``users``.
+    """Accept every form of ``users`` that ``send_notification`` documents.
 
     None means every user; a QuerySet of users or a ``values_list("id", flat=True)``
     QuerySet stays in SQL; a user, an id, or an iterable of users or ids becomes a
@@ -180,19 +188,21 @@ def resolve_audience(users: Users) -> Audience:
 
 def _as_audience(users: models.QuerySet[Any]) -> Audience:
     user_model = get_user_model()
-    free = not users.query.is_sliced and not users.query.combinator
-    unordered = users.order_by() if not users.query.is_sliced else users
-    fields: tuple[str, ...] = tuple(getattr(users, "_fields", None) or ())
-    if users._iterable_class is ModelIterable or len(fields) != 1:
+    query = users.query
+    free = not query.is_sliced and not query.combinator and not query.distinct_fields
+    unordered = users.order_by() if not query.is_sliced else users
+    # The fields a values() / values_list() QuerySet selects: one is a column of ids.
+    fields = tuple(query.values_select)
+    if len(fields) != 1:
         if users.model is not user_model:
             raise InvalidAudience(
                 f"users must be a QuerySet of {user_model.__name__} or one column of "
                 f"user ids, not {users.model.__name__} rows"
             )
-        if free and users._iterable_class is ModelIterable and not users.query.distinct_fields:
+        if free and not fields:
             return QuerySetAudience(unordered)
         return QuerySetAudience(_user_queryset().filter(pk__in=unordered.values("pk")))
-    if free and not users.query.distinct_fields:
+    if free:
         return ColumnAudience(unordered, fields[0])
     return QuerySetAudience(_user_queryset().filter(pk__in=unordered))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notifications.conf import notifications_settings
-from notifications.fanout.audience import Audience, QuerySetAudience
+from notifications.fanout.audience import Audience
 from notifications.fanout.sql import insert_notifications
 from notifications.fanout.sql import insert_notifications_returning as returning
 from notifications.frames import NewRow
@@ -25,7 +25,6 @@ def fan_out(event: Event, audience: Audience) -> tuple[int, list[NewRow] | None]
     if size is not None and size <= notifications_settings.PUSH_INLINE_MAX:
         rows = [row for chunk in audience.chunks(batch_size) for row in returning(event, chunk)]
         return len(rows), rows
-    # QuerySet audiences come in disjoint pk ranges; a list of ids may repeat across chunks.
-    fresh = isinstance(audience, QuerySetAudience)
+    fresh = audience.disjoint_chunks  # a list of ids may repeat a user across chunks
     chunks = audience.chunks(batch_size)
     return sum(insert_notifications(event, chunk, fresh=fresh) for chunk in chunks), None

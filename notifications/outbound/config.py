@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from notifications.conf import reset_on_change
 from notifications.event_types import SLUG, problems, raw_events
 
 IN_APP = "in_app"
@@ -100,19 +101,32 @@ def channel_problems() -> list[str]:
     return [found for entry in events if isinstance(found := _parse(entry), str)]
 
 
+_parsed: dict[str, dict[str, ChannelOption]] | None = None
+
+
 def type_channels() -> dict[str, dict[str, ChannelOption]]:
     """Each declared type's offered channels (in_app first), in ``settings.EVENTS`` order.
 
     Entries with a malformed ``channels`` key offer in_app only (the checks report them).
+    Parsed once, then kept until ``EVENTS`` changes.
     """
-    events = raw_events()
-    if problems(events):
-        return {}
-    result: dict[str, dict[str, ChannelOption]] = {}
-    for entry in events:
-        parsed = _parse(entry)
-        result[entry["name"]] = {IN_APP: ChannelOption()} if isinstance(parsed, str) else parsed
-    return result
+    global _parsed
+    if _parsed is None:
+        events = raw_events()
+        result: dict[str, dict[str, ChannelOption]] = {}
+        if not problems(events):
+            for entry in events:
+                parsed = _parse(entry)
+                in_app_only = {IN_APP: ChannelOption()}
+                result[entry["name"]] = in_app_only if isinstance(parsed, str) else parsed
+        _parsed = result
+    return _parsed
+
+
+@reset_on_change("EVENTS", "EVENT_TYPES")
+def _events_changed() -> None:
+    global _parsed
+    _parsed = None
 
 
 def used_channels() -> set[str]:

@@ -30,7 +30,6 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.module_loading import import_string
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
@@ -56,8 +55,8 @@ def user_language(user: Any) -> str:
     Falls back to ``settings.LANGUAGE_CODE`` when the setting is None or the
     function returns a false value.
     """
-    path = notifications_settings.USER_LANGUAGE
-    language = import_string(path)(user) if path else None
+    language_of = notifications_settings.imported("USER_LANGUAGE")
+    language = language_of(user) if language_of is not None else None
     return str(language or settings.LANGUAGE_CODE)
 
 
@@ -67,8 +66,8 @@ def user_time_zone(user: Any) -> zoneinfo.ZoneInfo:
     Falls back to ``settings.TIME_ZONE`` when the setting is None, or the
     function returns a false value or a name that is not a time zone.
     """
-    path = notifications_settings.USER_TIME_ZONE
-    name = import_string(path)(user) if path else None
+    zone_of = notifications_settings.imported("USER_TIME_ZONE")
+    name = zone_of(user) if zone_of is not None else None
     try:
         return zoneinfo.ZoneInfo(str(name or settings.TIME_ZONE))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from notifications.conf import notifications_settings
+from notifications.conf import notifications_settings, reset_on_change
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.outbound.base import BaseChannel
 from notifications.outbound.config import IN_APP
@@ -45,8 +43,8 @@ def get_channel(name: str) -> BaseChannel:
     return all_channels()[name]
 
 
-@receiver(setting_changed)
-def _reset(*, setting: str, **kwargs: object) -> None:
+@reset_on_change("NOTIFICATIONS")
+def reset_channels() -> None:
+    """Forget the built channels (the settings changed)."""
     global _channels
-    if setting == "NOTIFICATIONS":
-        _channels = None
+    _channels = None

@@ -32,8 +32,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import SplitResult, urlsplit
 
-from django.utils.module_loading import import_string
-
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsError
 
@@ -84,8 +82,8 @@ def resolver() -> Resolver:
     The seam for tests that must simulate DNS (a name that resolves to a public
     address at registration and to a private one at send time).
     """
-    path = notifications_settings.OUTBOUND_RESOLVER
-    return import_string(path) if path else system_resolver
+    found: Resolver | None = notifications_settings.imported("OUTBOUND_RESOLVER")
+    return found or system_resolver
 
 
 def unsafe_networks() -> list[Network]:

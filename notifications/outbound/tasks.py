@@ -9,18 +9,17 @@ one enqueue, never a per-recipient cost. :func:`run_periodic` (the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import islice
-from typing import Any
 
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
-from notifications.fanout.tasks import require_tasks, task_decorator
 from notifications.models import Delivery, Event, Notification
 from notifications.outbound import deliveries, digests
 from notifications.outbound.preferences import offered_channels
 from notifications.outbound.registry import available_channels, get_channel
+from notifications.tasks import as_task, require_tasks
 
 
 def immediate_channels(type_name: str) -> list[str]:
@@ -45,7 +44,7 @@ def plan_event(event_id: int, user_ids: list[int] | None = None) -> int:
     channels = immediate_channels(event.type.name)
     if not channels:
         return 0
-    rows = Notification.objects.filter(event_id=event_id)
+    rows = Notification.objects.filter(event_id=event_id).live()  # never an expired one
     if user_ids is not None:
         rows = rows.filter(user_id__in=user_ids)
     queued = 0
@@ -107,12 +106,10 @@ def _batches(ids: Iterator[int], size: int) -> Iterator[list[int]]:
         yield batch
 
 
-_as_task: Callable[[Callable[..., Any]], Any] | None = task_decorator()
 # The worker imports each task by its dotted path, so the module attributes are the Tasks.
-if _as_task is not None:
-    plan_event = _as_task(plan_event)
-    deliver_batch = _as_task(deliver_batch)
-    send_digest_batch = _as_task(send_digest_batch)
+plan_event = as_task(plan_event)
+deliver_batch = as_task(deliver_batch)
+send_digest_batch = as_task(send_digest_batch)
 
 
 def enqueue_for_event(event_id: int, user_ids: list[int] | None = None) -> None:

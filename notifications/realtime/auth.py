@@ -22,13 +22,14 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 
 from notifications.conf import notifications_settings
+from notifications.validation import is_storable
 
 
 @database_sync_to_async  # type: ignore[untyped-decorator]
 def _user_for_token(key: str) -> Any:
     from rest_framework.authtoken.models import Token
 
-    if "\x00" in key:  # PostgreSQL refuses NUL in text: no such token (not a crash)
+    if not is_storable(key):  # no database stores it: no such token (not a crash)
         return None
     token = Token.objects.select_related("user").filter(key=key).first()
     if token is None or not token.user.is_active:

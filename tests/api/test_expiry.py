@@ -66,12 +66,26 @@ def test_expired_ones_vanish_at_once_from_lists_counts_catch_up_and_detail(
     assert Notification.objects.get(pk=brief).readed is None  # still there, only hidden
 
 
-def test_an_expiry_in_the_past_writes_rows_nobody_sees(urls, ann, ann_client, send):
-    send([ann], expires=timezone.now() - datetime.timedelta(seconds=1))
+def test_an_expiry_in_the_past_writes_no_notification_and_pushes_nothing(
+    urls, ann, ann_client, send, outbox
+):
+    event = send([ann], expires=timezone.now() - datetime.timedelta(seconds=1))
 
-    assert Notification.objects.filter(user=ann).count() == 1
+    assert Event.objects.filter(pk=event.pk).exists()
+    assert event.notifications_count == 0
+    assert not Notification.objects.filter(user=ann).exists()
+    assert outbox == []
     assert ann_client.get(urls.list).json()["results"] == []
     assert services.counts(ann) == {"unread": 0, "unseen": 0}
+
+
+def sent_then_expired(send, users, **kwargs):
+    """An event sent with a future expiry whose moment has passed since (rows exist)."""
+    event = send(users, expires=datetime.timedelta(hours=1), **kwargs)
+    past = timezone.now() - datetime.timedelta(minutes=1)
+    Event.objects.filter(pk=event.pk).update(expires=past)
+    Notification.objects.filter(event=event).update(expires=past)
+    return event
 
 
 @pytest.mark.parametrize("value", ["tomorrow", 3600, datetime.date(2030, 1, 1)])
@@ -82,7 +96,7 @@ def test_a_bad_expiry_is_refused_before_anything_is_written(ann, send, value):
 
 
 def test_prune_expired_removes_them_and_their_empty_events(ann, bob, send):
-    gone = send([ann, bob], title="gone", expires=timezone.now() - datetime.timedelta(minutes=1))
+    gone = sent_then_expired(send, [ann, bob], title="gone")
     later = send([ann], title="later", expires=datetime.timedelta(days=1))
     forever = send([ann], title="forever")
     out = StringIO()
@@ -99,7 +113,7 @@ def test_prune_expired_removes_them_and_their_empty_events(ann, bob, send):
 
 
 def test_prune_expired_dry_run_deletes_nothing(ann, send):
-    send([ann], expires=timezone.now() - datetime.timedelta(minutes=1))
+    sent_then_expired(send, [ann])
     out = StringIO()
 
     call_command("prune_notifications", "--expired", "--dry-run", stdout=out)
@@ -114,7 +128,7 @@ def test_prune_expired_dry_run_deletes_nothing(ann, send):
 def test_prune_with_an_age_and_expired(ann, send):
     old = send([ann], title="old")
     Event.objects.filter(pk=old.pk).update(timestamp=timezone.now() - datetime.timedelta(days=40))
-    send([ann], title="expired", expires=timezone.now() - datetime.timedelta(minutes=1))
+    sent_then_expired(send, [ann], title="expired")
     out = StringIO()
 
     call_command("prune_notifications", "--older-than", "30", "--expired", stdout=out)

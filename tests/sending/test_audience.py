@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
+from notifications.exceptions import InvalidAudience, NotificationsError
 from notifications.helpers import send_notification, send_notifications
 from notifications.models import Event, Notification
 
@@ -183,3 +184,14 @@ def test_values_queryset_and_distinct(ann, bob, cat):
         bob.pk,
         cat.pk,
     }
+
+
+@pytest.mark.parametrize("bad", ["ann", [1.5], ["1"], [None], Event.objects.none()])
+def test_a_bad_audience_is_an_invalid_audience(db, bad):
+    with pytest.raises(InvalidAudience) as raised:
+        send_notification(type="post_like", title="Hi", users=bad)
+
+    assert isinstance(raised.value, NotificationsError)
+    assert isinstance(raised.value, TypeError)
+    assert raised.value.field == "users"
+    assert not Event.objects.exists()

@@ -1,4 +1,7 @@
-"""``send_notification(..., key=...)``: one Event per (type, key), even under concurrency."""
+"""``send_notification(..., key=...)``: one Event per (type, key), even under concurrency.
+
+``event.created`` tells the caller whether the call wrote the Event it returns.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ def test_same_key_and_type_creates_nothing_and_returns_the_first_event(ann, bob,
 
     again = send([ann, bob], key="comment-123", title="second")
 
+    assert (first.created, again.created) == (True, False)
     assert again.pk == first.pk
     assert again.title == "first"
     assert Event.objects.count() == 1
@@ -46,10 +50,15 @@ def test_a_different_type_with_the_same_key_is_another_event(ann, send):
 
 
 def test_without_a_key_every_call_is_a_new_event(ann, send):
-    send([ann])
+    assert [send([ann]).created for _ in range(2)] == [True, True]
+    assert Event.objects.count() == 2
+
+
+def test_a_loaded_event_has_no_created_flag(ann, send):
     send([ann])
 
-    assert Event.objects.count() == 2
+    with pytest.raises(AttributeError):
+        Event.objects.get().created  # noqa: B018 (only the returned Event carries it)
 
 
 def test_the_key_is_stored_on_the_event(ann, send):
@@ -91,6 +100,7 @@ def test_concurrent_calls_with_one_key_write_one_event(make_user, outbox):
 
     pre_save.connect(all_past_the_lookup, sender=Event, weak=False)
     results: list[int] = []
+    flags: list[bool] = []
     errors: list[BaseException] = []
 
     def call() -> None:
@@ -98,6 +108,7 @@ def test_concurrent_calls_with_one_key_write_one_event(make_user, outbox):
             barrier.wait()
             event = send_notification(type="post_like", title="Hi", users=users, key="race")
             results.append(event.pk)
+            flags.append(event.created)
         except BaseException as error:  # reported below
             errors.append(error)
         finally:
@@ -114,6 +125,7 @@ def test_concurrent_calls_with_one_key_write_one_event(make_user, outbox):
     assert len(results) == threads_count
     (event,) = Event.objects.filter(key="race")
     assert set(results) == {event.pk}
+    assert sorted(flags) == [False] * (threads_count - 1) + [True]
     assert event.notifications_count == len(users)
     assert Notification.objects.filter(event=event).count() == len(users)
     assert sorted(push.user_id for push in outbox) == sorted(u.pk for u in users)

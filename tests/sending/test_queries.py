@@ -22,7 +22,7 @@ PER_CHUNK = 5
 
 
 @pytest.fixture
-def crowd(make_user):
+def recipients(make_user):
     users = [make_user(f"user{i}") for i in range(AUDIENCE)]
     # A few filters on the way must not add queries.
     like = EventType.objects.get(name="post_like")
@@ -38,16 +38,21 @@ def budget(audience: int) -> int:
 
 @pytest.mark.parametrize("form", ["queryset", "values_list", "ids", "users", "generator", "none"])
 def test_fan_out_statements_grow_with_chunks(
-    crowd, form, settings, outbox, django_assert_max_num_queries, django_capture_on_commit_callbacks
+    recipients,
+    form,
+    settings,
+    outbox,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
 ):
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "FANOUT_BATCH_SIZE": BATCH}
     everyone = get_user_model().objects.all()
     users = {
         "queryset": everyone,
         "values_list": everyone.values_list("id", flat=True),
-        "ids": [user.pk for user in crowd],
-        "users": crowd,
-        "generator": (user.pk for user in crowd),
+        "ids": [user.pk for user in recipients],
+        "users": recipients,
+        "generator": (user.pk for user in recipients),
         "none": None,
     }[form]
 
@@ -57,7 +62,7 @@ def test_fan_out_statements_grow_with_chunks(
     ):
         event = send_notification("post_like", "t", users=users)
 
-    receivers = AUDIENCE - len(crowd[::7])
+    receivers = AUDIENCE - len(recipients[::7])
     assert event.notifications_count == receivers
     assert Notification.objects.filter(event=event).count() == receivers
     assert len(outbox) == receivers
@@ -65,7 +70,7 @@ def test_fan_out_statements_grow_with_chunks(
 
 
 def test_budget_scales_with_the_batch_size(
-    crowd, settings, django_assert_max_num_queries, django_capture_on_commit_callbacks, outbox
+    recipients, settings, django_assert_max_num_queries, django_capture_on_commit_callbacks, outbox
 ):
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "FANOUT_BATCH_SIZE": 1000}
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from notifications import services
 from notifications.exceptions import InvalidNotification, NotificationsImproperlyConfigured
 from notifications.helpers import send_notification
-from notifications.models import Event, Notification
+from notifications.models import Event, EventType, Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,7 +33,7 @@ def run_worker() -> None:
 def queued() -> Any:
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path="notifications.fanout.tasks.send_scheduled")
+    return DBTaskResult.objects.filter(task_path="notifications.fanout.pipeline.send_scheduled")
 
 
 def soon(seconds: float = 1.0) -> datetime.datetime:
@@ -175,3 +175,96 @@ def test_prune_keeps_a_pending_scheduled_send(ann: Any, db_backend: list[Any]) -
     call_command("prune_notifications", "--older-than", "30", verbosity=0)
 
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_the_recipients_are_stored_as_rows_and_the_task_carries_the_event_id_only(
+    ann: Any, bob: Any, make_user: Any, db_backend: list[Any]
+) -> None:
+    from notifications.models import ScheduledRecipient, ScheduledSend
+
+    moment = soon(0.5)
+    users = get_user_model().objects.filter(pk__in=[ann.pk, bob.pk])
+    event = send_notification(type="post_like", title="Some", users=users, send_at=moment)
+
+    (task,) = queued()
+    assert task.args_kwargs == {"args": [event.pk], "kwargs": {}}
+    assert ScheduledSend.objects.get(event=event).everyone is False
+    stored = ScheduledRecipient.objects.filter(send__event=event).values_list("user_id", flat=True)
+    assert set(stored) == {ann.pk, bob.pk}
+
+    wait_until(moment)
+    run_worker()
+
+    assert set(Notification.objects.values_list("user_id", flat=True)) == {ann.pk, bob.pk}
+    assert not ScheduledSend.objects.exists()
+    assert not ScheduledRecipient.objects.exists()
+
+
+def test_a_send_whose_expiry_passed_before_it_ran_writes_and_pushes_nothing(
+    ann: Any, db_backend: list[Any]
+) -> None:
+    moment = soon(0.2)
+    event = send_notification(
+        type="post_like",
+        title="Brief",
+        users=[ann],
+        send_at=moment,
+        expires=moment + datetime.timedelta(milliseconds=200),
+    )
+    time.sleep(0.6)  # the worker comes late: past send_at and past expires
+    run_worker()
+
+    event.refresh_from_db()
+    assert event.send_at is None  # claimed: it will not run again
+    assert event.notifications_count == 0
+    assert not Notification.objects.exists()
+    assert db_backend == []
+
+
+@pytest.mark.parametrize("offset", [datetime.timedelta(0), datetime.timedelta(seconds=-30)])
+def test_an_expiry_not_after_send_at_is_refused(
+    ann: Any, db_backend: list[Any], offset: datetime.timedelta
+) -> None:
+    moment = soon(60)
+    with pytest.raises(InvalidNotification) as refused:
+        send_notification(
+            type="post_like", title="Later", users=[ann], send_at=moment, expires=moment + offset
+        )
+    assert (refused.value.field, refused.value.code) == ("expires", "expires_too_early")
+    assert not Event.objects.exists()
+    assert not queued().exists()
+
+
+def test_a_timedelta_expiry_counts_from_send_at(ann: Any, db_backend: list[Any]) -> None:
+    moment = soon(60)
+    event = send_notification(
+        type="post_like",
+        title="Later",
+        users=[ann],
+        send_at=moment,
+        expires=datetime.timedelta(hours=1),
+    )
+    assert event.expires == moment + datetime.timedelta(hours=1)
+
+
+def test_tasks_queued_by_0_2_under_the_old_paths_still_run(
+    ann: Any, bob: Any, db_backend: list[Any]
+) -> None:
+    """0.2 queued send_scheduled(event_id, user_ids) and fan_out_chunk at fanout.tasks."""
+    from notifications.fanout import tasks as old
+
+    moment = timezone.now() - datetime.timedelta(seconds=1)
+    event = Event.objects.create(
+        type=EventType.objects.get(name="post_like"), title="Old", send_at=moment
+    )
+    old.send_scheduled.enqueue(event.pk, [ann.pk])
+    chunk = Event.objects.create(type=EventType.objects.get(name="post_like"), title="Chunk")
+    old.fan_out_chunk.enqueue(chunk.pk, [bob.pk])
+    run_worker()
+
+    assert list(Notification.objects.filter(event=event).values_list("user_id", flat=True)) == [
+        ann.pk
+    ]
+    assert list(Notification.objects.filter(event=chunk).values_list("user_id", flat=True)) == [
+        bob.pk
+    ]

@@ -67,7 +67,7 @@ def test_the_tasks_hint_does_not_send_newcomers_to_an_index_name(
 ) -> None:
     settings.EVENTS = EMAIL_EVENTS
     sync_event_types()
-    monkeypatch.setattr("notifications.fanout.tasks.task_decorator", lambda: None)
+    monkeypatch.setattr("notifications.tasks.task_decorator", lambda: None)
     (error,) = [m for m in errors({}) if m.id == "notifications.E013"]
 
     assert "'tasks' extra" in error.hint

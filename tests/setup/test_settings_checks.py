@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 from django.core.checks import run_checks
 from django.core.management import call_command
@@ -115,3 +117,55 @@ def test_check_command_stops_on_a_bad_value():
 
     assert "notifications.E007" in str(raised.value)
     assert "HINT" in str(raised.value)
+
+
+@pytest.mark.parametrize("key", sorted(__import__("notifications.conf").conf.SETTINGS))
+def test_every_setting_has_a_rule_its_check_enforces(key):
+    found = messages_of({key: object()})
+    assert [m.id for m in found if f"NOTIFICATIONS[{key!r}] must be" in m.msg] == [
+        "notifications.E007"
+    ]
+
+
+def test_a_function_path_that_does_not_import_is_e006():
+    found = messages_of({"USER_LANGUAGE": "nowhere.at_all"})
+    assert [(m.id, "USER_LANGUAGE" in m.msg) for m in found] == [("notifications.E006", True)]
+
+
+def test_the_readme_configuration_block_is_generated_from_the_table():
+    from pathlib import Path
+
+    from notifications.conf import readme_block
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert f"```python\n{readme_block()}\n```" in readme
+
+
+def test_a_function_setting_is_imported_once(monkeypatch):
+    from notifications import conf
+    from notifications.payloads import author_name
+
+    imports = []
+    real = conf.import_string
+
+    def counting(path):
+        imports.append(path)
+        return real(path)
+
+    monkeypatch.setattr(conf, "import_string", counting)
+    user = type("U", (), {"pk": 1, "__str__": lambda self: "ann"})()
+    with override_settings(NOTIFICATIONS={"AUTHOR_NAME": "django.utils.text.capfirst"}):
+        names = [author_name(user) for _ in range(3)]
+    assert names == ["Ann"] * 3
+    assert imports == ["django.utils.text.capfirst"]
+
+
+def test_one_setting_changed_receiver_resets_every_cache():
+    from django.core.signals import setting_changed
+
+    def resolved(reference):
+        return reference() if isinstance(reference, weakref.ReferenceType) else reference
+
+    receivers = [resolved(entry[1]) for entry in setting_changed.receivers]
+    mine = [r for r in receivers if getattr(r, "__module__", "").startswith("notifications")]
+    assert [r.__qualname__ for r in mine] == ["_settings_changed"]

@@ -8,19 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from notifications.fanout import tasks
+from notifications.fanout import pipeline
 from notifications.helpers import send_notification
 from notifications.models import Event, EventType, ExcludedEventType, Notification
-
-
-def bulk_users(n: int, prefix: str = "member") -> list[Any]:
-    """``n`` new users in primary-key order (one INSERT)."""
-    user_model = get_user_model()
-    login = user_model.USERNAME_FIELD
-    suffix = "@example.com" if login == "email" else ""
-    names = [f"{prefix}{i}{suffix}" for i in range(n)]
-    user_model.objects.bulk_create([user_model(**{login: name}) for name in names])
-    return list(user_model.objects.filter(**{f"{login}__in": names}).order_by("pk"))
 
 
 def recipients_of(event: Event) -> set[int]:
@@ -48,13 +38,13 @@ def run_worker() -> None:
 def queued() -> Any:
     from django_tasks_db.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path="notifications.fanout.tasks.fan_out_chunk")
+    return DBTaskResult.objects.filter(task_path="notifications.fanout.pipeline.fan_out_chunk")
 
 
 def test_no_tasks_setting_means_the_immediate_backend(
-    db: Any, batches_of_10: list[Any], django_capture_on_commit_callbacks: Any
+    crowd: Any, db: Any, batches_of_10: list[Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    users = bulk_users(25)
+    users = crowd(25)
     ExcludedEventType.objects.create(
         user=users[0], event_type=EventType.objects.get(name="post_like")
     )
@@ -69,6 +59,7 @@ def test_no_tasks_setting_means_the_immediate_backend(
 
 
 def test_threshold_sends_large_audiences_in_the_background(
+    crowd: Any,
     db: Any,
     settings: Any,
     batches_of_10: list[Any],
@@ -76,15 +67,15 @@ def test_threshold_sends_large_audiences_in_the_background(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "ASYNC_FANOUT_THRESHOLD": 20}
-    users = bulk_users(30)
+    users = crowd(30)
     enqueued: list[Any] = []
-    real = tasks.enqueue_fan_out
+    real = pipeline.enqueue_chunks
 
     def spy(event_id: int, audience: Any) -> None:
         enqueued.append(event_id)
         real(event_id, audience)
 
-    monkeypatch.setattr(tasks, "enqueue_fan_out", spy)
+    monkeypatch.setattr(pipeline, "enqueue_chunks", spy)
     with django_capture_on_commit_callbacks(execute=True):
         small = send_notification(type="post_like", title="Few", users=users[:20])
         big = send_notification(
@@ -99,9 +90,9 @@ def test_threshold_sends_large_audiences_in_the_background(
 
 
 def test_database_backend_and_db_worker(
-    transactional_db: Any, db_backend: list[Any], settings: Any
+    crowd: Any, transactional_db: Any, db_backend: list[Any], settings: Any
 ) -> None:
-    users = bulk_users(35)
+    users = crowd(35)
     ExcludedEventType.objects.create(
         user=users[3], event_type=EventType.objects.get(name="post_like")
     )
@@ -127,9 +118,9 @@ def test_database_backend_and_db_worker(
 
 
 def test_queryset_audience_is_queued_as_id_chunks(
-    transactional_db: Any, db_backend: list[Any]
+    crowd: Any, transactional_db: Any, db_backend: list[Any]
 ) -> None:
-    users = bulk_users(23)
+    users = crowd(23)
     event = send_notification(
         type="post_comment",
         title="Hi",
@@ -144,15 +135,15 @@ def test_queryset_audience_is_queued_as_id_chunks(
 
 
 def test_a_retried_chunk_creates_no_duplicates(
-    transactional_db: Any, batches_of_10: list[Any]
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any]
 ) -> None:
-    users = bulk_users(10)
+    users = crowd(10)
     ids = [user.pk for user in users]
     event = send_notification(type="post_like", title="Hi", users=[], background=False)
     assert event.notifications_count == 0
-    assert tasks.fan_out_chunk.call(event.pk, ids) == 10
-    assert tasks.fan_out_chunk.call(event.pk, ids) == 0  # the retry
-    assert tasks.fan_out_chunk.call(event.pk, [*ids[:5], users[-1].pk + 100]) == 0
+    assert pipeline.fan_out_chunk.call(event.pk, ids) == 10
+    assert pipeline.fan_out_chunk.call(event.pk, ids) == 0  # the retry
+    assert pipeline.fan_out_chunk.call(event.pk, [*ids[:5], users[-1].pk + 100]) == 0
     event.refresh_from_db()
     assert event.notifications_count == 10
     assert Notification.objects.filter(event=event).count() == 10
@@ -160,38 +151,40 @@ def test_a_retried_chunk_creates_no_duplicates(
     assert sorted(push.user_id for push in batches_of_10) == ids
 
 
-def test_a_chunk_pushes_only_its_own_rows(transactional_db: Any, batches_of_10: list[Any]) -> None:
-    users = bulk_users(6)
+def test_a_chunk_pushes_only_its_own_rows(
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any]
+) -> None:
+    users = crowd(6)
     event = send_notification(type="post_like", title="Hi", users=users[:3])
     batches_of_10.clear()
-    tasks.fan_out_chunk.call(event.pk, [user.pk for user in users[3:]])
+    pipeline.fan_out_chunk.call(event.pk, [user.pk for user in users[3:]])
     assert sorted(push.user_id for push in batches_of_10) == [user.pk for user in users[3:]]
     event.refresh_from_db()
     assert event.notifications_count == 6
 
 
 def test_databases_without_returning_push_only_new_rows(
-    transactional_db: Any, batches_of_10: list[Any], monkeypatch: pytest.MonkeyPatch
+    crowd: Any, transactional_db: Any, batches_of_10: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from django.db import connection
 
     monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
-    users = bulk_users(8)
+    users = crowd(8)
     ExcludedEventType.objects.create(
         user=users[7], event_type=EventType.objects.get(name="post_like")
     )
     event = send_notification(type="post_like", title="Hi", users=users[:4])
     batches_of_10.clear()
-    assert tasks.fan_out_chunk.call(event.pk, [user.pk for user in users]) == 3
+    assert pipeline.fan_out_chunk.call(event.pk, [user.pk for user in users]) == 3
     assert sorted(push.user_id for push in batches_of_10) == [user.pk for user in users[4:7]]
     event.refresh_from_db()
     assert event.notifications_count == 7
 
 
 def test_a_chunk_of_a_deleted_event_does_nothing(
-    transactional_db: Any, db_backend: list[Any]
+    crowd: Any, transactional_db: Any, db_backend: list[Any]
 ) -> None:
-    users = bulk_users(3)
+    users = crowd(3)
     event = send_notification(type="post_like", title="Hi", users=users, background=True)
     Event.objects.filter(pk=event.pk).delete()
     run_worker()

@@ -9,10 +9,15 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import ngettext
 
-from notifications.exceptions import NotificationsError
-from notifications.forms import unstorable
+from notifications.event_types import sendable_type
+from notifications.exceptions import InvalidNotification, NotificationsError
+from notifications.forms import MESSAGES, unstorable
 from notifications.models import MAX_ID, EventType
 from notifications.services import send_notification
+from notifications.validation import is_storable
+
+#: The send arguments this command takes as options of the same name.
+OPTIONS = {"type", "title", "message", "data", "key", "url"}
 
 #: References looked up per query (databases bound the parameters of one statement).
 LOOKUP_BATCH = 1000
@@ -108,21 +113,11 @@ class Command(BaseCommand):
         audience.add_argument("--all", action="store_true", help="send to every user")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        texts = {
-            "--type": [options["type"]],
-            "--title": [options["title"]],
-            "--message": [options["message"]],
-            "--key": [options["key"]],
-            "--url": [options["url"]],
-            "--users": options["users"] or [],
-        }
-        for option, values in texts.items():
-            problem = next(filter(None, (unstorable(value) for value in values)), None)
-            if problem is not None:
-                raise CommandError(f"{option}: {problem}")
+        for reference in options["users"] or []:
+            if not is_storable(reference):  # before it reaches a query
+                raise CommandError(f"--users: {unstorable(reference)}")
         name: str = options["type"]
-        event_type = EventType.objects.filter(name=name, is_active=True).first()
-        if event_type is None:
+        if is_storable(name) and sendable_type(name) is None:
             sendable = ", ".join(EventType.objects.sendable().values_list("name", flat=True))
             raise CommandError(
                 f"Unknown event type {name!r}. Sendable types: {sendable or 'none'}."
@@ -145,6 +140,11 @@ class Command(BaseCommand):
                 key=key,
                 url=options["url"],
             )
+        except InvalidNotification as error:  # named by its field, shown by its code
+            problem = MESSAGES.get(error.code)
+            if problem is None or error.field not in OPTIONS:
+                raise CommandError(str(error)) from error
+            raise CommandError(f"--{error.field}: {problem}") from error
         except NotificationsError as error:
             raise CommandError(str(error)) from error
         if not event.created:

@@ -10,14 +10,10 @@ is set, ``local`` on an in-memory SQLite database (nothing else can share it), a
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from notifications.conf import notifications_settings
+from notifications.conf import notifications_settings, reset_on_change
 from notifications.realtime.bus.base import BaseBus
 from notifications.realtime.messages import Frames, Message, NewRows, Revoke
 
@@ -64,6 +60,7 @@ def get_bus() -> BaseBus:
     return _bus
 
 
+@reset_on_change("NOTIFICATIONS", "DATABASES")
 def reset_bus() -> None:
     """Forget the bus (called when the settings change, and by tests)."""
     global _bus
@@ -78,9 +75,3 @@ def _in_memory_sqlite() -> bool:
     return str(db.get("ENGINE", "")).endswith("sqlite3") and (
         name in ("", ":memory:") or "mode=memory" in name
     )
-
-
-@receiver(setting_changed)
-def _reset_on_change(*, setting: str, **kwargs: Any) -> None:
-    if setting in {"NOTIFICATIONS", "DATABASES"}:
-        reset_bus()

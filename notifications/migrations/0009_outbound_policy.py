@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0005_notification_links"),
+        ("notifications", "0008_scheduled_recipients"),
     ]
 
     operations = [
