@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notifications", "0008_scheduled_recipients"),
+        ("notifications", "0006_scheduled_recipients"),
     ]
 
     operations = [
