@@ -158,7 +158,7 @@ POOL_HINT = (
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.outbound.config import IN_APP, channel_problems, type_channels
+    from notifications.outbound.config import channel_problems, used_channels
     from notifications.tasks import task_decorator
 
     found: list[CheckMessage] = [
@@ -168,7 +168,7 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     configured = notifications_settings.CHANNELS
     if not SETTINGS["CHANNELS"].rule(configured):
         return found  # E007 says what is wrong with it
-    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    used = used_channels()
     for name in sorted(used - set(configured)):
         found.append(
             Error(
@@ -205,9 +205,9 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         if not get_channel("web_push").is_available():
             found.append(
                 Warning(
-                    "Web Push is offered but unavailable: it needs pywebpush and a valid "
+                    "Web Push is offered but unavailable: it needs the webpush extra and a valid "
                     "NOTIFICATIONS['WEB_PUSH_VAPID_PRIVATE_KEY'].",
-                    hint="Install the package's 'webpush' extra (pywebpush, py-vapid) and "
+                    hint="Install the package's 'webpush' extra (py-vapid, http-ece, httpcore) and "
                     "generate a key: vapid --gen (docs/channels.md).",
                     id="notifications.W010",
                 )
@@ -248,12 +248,12 @@ def mailer_problems() -> list[CheckMessage]:
 
 @register(deploy=True)
 def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """W020-W022 (``check --deploy``): settings that are unsafe or misleading in production.
+    """W020-W023 (``check --deploy``): settings that are unsafe or misleading in production.
 
     The other production problems have checks that run everywhere: the local
     bus (W006) and PostgreSQL under ASGI without the pool (W007).
     """
-    from notifications.outbound.config import IN_APP, type_channels
+    from notifications.outbound.config import used_channels
 
     found: list[CheckMessage] = []
     if notifications_settings.ALLOW_QUERY_TOKEN is True:
@@ -276,7 +276,7 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 id="notifications.W021",
             )
         )
-    used = {name for offered in type_channels().values() for name in offered} - {IN_APP}
+    used = used_channels()
     default_sender = settings.DEFAULT_FROM_EMAIL == "webmaster@localhost"
     if "email" in used and not notifications_settings.EMAIL_FROM and default_sender:
         found.append(
@@ -286,6 +286,17 @@ def check_deploy(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 "mail providers reject or mark as spam.",
                 hint="NOTIFICATIONS = {'EMAIL_FROM': 'notifications@example.com', ...}",
                 id="notifications.W022",
+            )
+        )
+    allowed = notifications_settings.OUTBOUND_UNSAFE_ALLOW
+    if allowed:
+        found.append(
+            Warning(
+                f"NOTIFICATIONS['OUTBOUND_UNSAFE_ALLOW'] is {list(allowed)!r}: requests to URLs "
+                "that users supply (Web Push endpoints) may reach these internal addresses, "
+                "over plain http too.",
+                hint="Leave it unset in production; it is for tests and local development only.",
+                id="notifications.W023",
             )
         )
     return found

@@ -9,6 +9,7 @@ system checks (:mod:`notifications.checks`).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ REMOVED: dict[str, str] = {
     "CHANNEL_LAYER": 'NOTIFICATIONS["BUS"] (the notifications path no longer uses a channel layer)',
     "PUSH_CONCURRENCY": "nothing (the bus batches on its own)",
     "GROUP_PREFIX": 'NOTIFICATIONS["REDIS_PREFIX"]',
+    "WEB_PUSH_ENDPOINT_SCHEMES": 'NOTIFICATIONS["OUTBOUND_UNSAFE_ALLOW"] (endpoints are https)',
 }
 
 
@@ -40,6 +42,17 @@ def _is_seconds(value: Any) -> bool:
 
 def _is_text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
+
+
+def _networks(value: Any) -> bool:
+    if not isinstance(value, list | tuple):
+        return False
+    try:
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _optional(test: Callable[[Any], bool]) -> Callable[[Any], bool]:
@@ -192,13 +205,12 @@ SETTINGS: dict[str, Setting] = {
     ),
     "CHANNELS": Setting(
         {
-            "in_app": "notifications.outbound.in_app.InAppChannel",
             "email": "notifications.outbound.email.EmailChannel",
             "web_push": "notifications.outbound.web_push.WebPushChannel",
         },
         _is_channels,
         "a dict of channel name -> dotted path of a BaseChannel subclass",
-        "channel name -> dotted path of its BaseChannel subclass",
+        "channel name -> dotted path of its BaseChannel subclass (the inbox is none)",
         section="Email and Web Push (docs/channels.md)",
     ),
     "CHANNEL_BATCH_SIZE": Setting(500, *_INT1, "notifications per delivery task"),
@@ -261,11 +273,48 @@ SETTINGS: dict[str, Setting] = {
     "WEB_PUSH_URL": Setting(
         "/", _is_text, "a non-empty URL", "page a click on a push opens (absolute or site-relative)"
     ),
-    "WEB_PUSH_ENDPOINT_SCHEMES": Setting(
-        ["https"],
-        _is_text_list,
-        "a non-empty list of URL schemes",
-        "URL schemes a subscription endpoint may use",
+    "WEB_PUSH_SERVICES": Setting(
+        [
+            "fcm.googleapis.com",
+            "android.googleapis.com",
+            "updates.push.services.mozilla.com",
+            ".push.apple.com",
+            ".notify.windows.com",
+        ],
+        _optional(lambda v: isinstance(v, list | tuple) and all(map(_is_text, v))),
+        'None or a list of hosts (".example.com" for subdomains too)',
+        "hosts endpoints may be on (FCM, Mozilla, Apple, Windows); None: any public host",
+    ),
+    "WEB_PUSH_MAX_SUBSCRIPTIONS": Setting(
+        10, *_INT1, "push subscriptions per user; one more drops the oldest"
+    ),
+    "UNSUBSCRIBE_MAX_AGE_DAYS": Setting(
+        90,
+        _is_seconds,
+        "a number of days > 0",
+        "days an unsubscribe link works (and only until that email is turned back on)",
+    ),
+    "OUTBOUND_TIMEOUT": Setting(
+        10.0,
+        *_SECONDS,
+        "total s per outbound request (connect, TLS, request, whole response)",
+        section="Outbound requests to user-supplied URLs (docs/channels.md#outbound-requests)",
+    ),
+    "OUTBOUND_MAX_RESPONSE_BYTES": Setting(
+        64 * 1024, *_INT0, "bytes of a response body read at most"
+    ),
+    "OUTBOUND_RESOLVER": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(host, port) -> [IP address]; None: getaddrinfo",
+        imports="fn(host, port) -> list of IP address strings",
+    ),
+    "OUTBOUND_UNSAFE_ALLOW": Setting(
+        [],
+        _networks,
+        "a list of IP networks",
+        'UNSAFE outside tests/dev: networks let through, http too (e.g. ["127.0.0.1/32"])',
     ),
 }
 

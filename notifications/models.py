@@ -259,6 +259,8 @@ class ChannelPreference(models.Model):
     event_type = models.ForeignKey(EventType, on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=32)
     enabled = models.BooleanField()
+    # When the choice last changed: unsubscribe links made before it stop working.
+    updated = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
@@ -315,6 +317,9 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     # Token of the task run that claimed the row.
     claim = models.UUIDField(null=True, blank=True)
+    # Destinations (for Web Push, subscription ids) that already took the notification;
+    # a retry is not sent to them again.
+    accepted = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -31,7 +31,7 @@ from notifications.models import (
     PushSubscription,
 )
 from notifications.payloads import author_name, format_datetime, payload_for
-from notifications.realtime.bus.base import Revoke
+from notifications.realtime.messages import Revoke
 from notifications.realtime.publish import publish
 from notifications.writes import write_transaction
 

@@ -139,6 +139,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # POST /demo/send: each send emails the sender (issue 23 saw 1,086 sends in 10 s).
+    "DEFAULT_THROTTLE_RATES": {"demo_send": os.environ.get("DEMO_SEND_RATE", "30/minute")},
 }
 
 SPECTACULAR_SETTINGS = {

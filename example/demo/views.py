@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.throttling import UserRateThrottle
 
 from notifications.exceptions import NotificationsError
 from notifications.helpers import send_notification
@@ -21,6 +23,12 @@ FAVICON = (
     '<path fill="#3358d4" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11'
     'a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1Z"/></svg>'
 )
+
+
+class DemoSendThrottle(UserRateThrottle):
+    """Sends per user: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["demo_send"] (each one emails)."""
+
+    scope = "demo_send"
 
 
 def _error(field: str, message: str, status: int = 400) -> JsonResponse:
@@ -34,8 +42,15 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
 
     Everyone may send to "me"; "everyone", a list of ids and ``author`` (an id
     to send on behalf of) are for staff only. Bad input answers 400 with a JSON
-    body naming the field, never 500.
+    body naming the field, never 500. Throttled per user (:class:`DemoSendThrottle`):
+    429 with ``Retry-After``.
     """
+    throttle = DemoSendThrottle()
+    if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+        wait = math.ceil(throttle.wait() or 1)
+        answer = JsonResponse({"detail": f"Too many sends; try again in {wait} s."}, status=429)
+        answer["Retry-After"] = str(wait)
+        return answer
     if request.content_type == "application/json":
         try:
             fields: Any = json.loads(request.body or b"{}")

@@ -15,8 +15,10 @@ from rest_framework import serializers
 
 from notifications.conf import notifications_settings
 from notifications.event_types import sendable_type
+from notifications.exceptions import InvalidNotification
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
+from notifications.validation import check_storable
 
 
 class EventTypeSerializer(serializers.ModelSerializer):
@@ -236,11 +238,27 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StorableKeysDictField(serializers.DictField):
+    """A ``DictField`` that refuses unstorable keys (NUL, a lone surrogate) first.
+
+    DRF echoes a key in its error body; such a key could not even be rendered
+    (a 500), so it is refused without being echoed.
+    """
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, dict):
+            try:
+                check_storable([key for key in data if isinstance(key, str)], "a name")
+            except InvalidNotification as error:
+                raise serializers.ValidationError(str(error)) from error
+        return super().to_internal_value(data)
+
+
 class PreferencesUpdateSerializer(serializers.Serializer):
     """``{"types": {"post_like": {"email": false}}}``: only the switches given change."""
 
-    types = serializers.DictField(
-        child=serializers.DictField(child=StrictBooleanField(), allow_empty=True),
+    types = StorableKeysDictField(
+        child=StorableKeysDictField(child=StrictBooleanField(), allow_empty=True),
         allow_empty=True,
     )
 
@@ -249,28 +267,19 @@ class PushKeySerializer(serializers.Serializer):
     public_key = serializers.CharField(help_text="VAPID application server key, base64url.")
 
 
-def _base64url_bytes(value: str, length: int, what: str) -> str:
-    import base64
-    import binascii
-
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError) as error:
-        raise serializers.ValidationError(f"{what} is not base64url.") from error
-    if len(raw) != length:
-        raise serializers.ValidationError(f"{what} must be {length} bytes.")
-    return value
-
-
 class PushKeysSerializer(serializers.Serializer):
     p256dh = serializers.CharField(max_length=200)
     auth = serializers.CharField(max_length=100)
 
-    def validate_p256dh(self, value: str) -> str:
-        return _base64url_bytes(value, 65, "p256dh (an uncompressed P-256 point)")
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from notifications.outbound.web_push import check_keys
 
-    def validate_auth(self, value: str) -> str:
-        return _base64url_bytes(value, 16, "auth")
+        try:
+            check_keys(attrs["p256dh"], attrs["auth"])
+        except ValueError as error:
+            field = "auth" if str(error).startswith("auth") else "p256dh"
+            raise serializers.ValidationError({field: [str(error)]}) from error
+        return attrs
 
 
 class PushSubscriptionSerializer(serializers.Serializer):
@@ -281,12 +290,15 @@ class PushSubscriptionSerializer(serializers.Serializer):
     keys = PushKeysSerializer()
 
     def validate_endpoint(self, value: str) -> str:
-        from urllib.parse import urlsplit
+        from notifications.outbound.requests import RefusedURL
+        from notifications.outbound.web_push import check_endpoint
 
-        schemes = notifications_settings.WEB_PUSH_ENDPOINT_SCHEMES
-        if urlsplit(value).scheme not in schemes:
-            raise serializers.ValidationError(f"The endpoint must be a {' or '.join(schemes)} URL.")
-        return value
+        try:
+            return check_endpoint(value)
+        except RefusedURL as error:
+            raise serializers.ValidationError(
+                f"The endpoint {value[:200]!r} is refused: {error.reason}."
+            ) from error
 
 
 class PushEndpointSerializer(serializers.Serializer):

@@ -14,7 +14,6 @@ alias_package(
         "deliveries",
         "digests",
         "email",
-        "in_app",
         "preferences",
         "registry",
         "tasks",

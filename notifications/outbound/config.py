@@ -129,6 +129,11 @@ def _events_changed() -> None:
     _parsed = None
 
 
+def used_channels() -> set[str]:
+    """The delivery channels some type of ``settings.EVENTS`` offers (the inbox is not one)."""
+    return {name for options in type_channels().values() for name in options} - {IN_APP}
+
+
 def offered(type_name: str) -> dict[str, ChannelOption]:
     """The channels ``type_name`` offers; in_app only for an unknown type."""
     return type_channels().get(type_name, {IN_APP: ChannelOption()})

@@ -76,11 +76,15 @@ def claim(
 
 
 def skip_reasons(channel: str, records: list[Delivery]) -> dict[int, Skipped]:
-    """Records that must not be sent: read meanwhile, or the channel is off for the user."""
+    """Records that must not be sent: expired or read meanwhile, or the channel is off."""
     reasons: dict[int, Skipped] = {}
     by_type: dict[int, list[Delivery]] = defaultdict(list)
+    now = timezone.now()
     for record in records:
-        if record.notification.readed is not None:
+        expires = record.notification.expires
+        if expires is not None and expires <= now:
+            reasons[record.pk] = Skipped("expired")
+        elif record.notification.readed is not None:
             reasons[record.pk] = Skipped("read")
         else:
             by_type[record.notification.event.type_id].append(record)
@@ -101,8 +105,9 @@ def run(channel: BaseChannel, notification_ids: Collection[int]) -> list[Deliver
     outcomes: dict[int, Outcome] = dict(skip_reasons(channel.name, records))
     to_send = [record for record in records if record.pk not in outcomes]
     if to_send:
+        accepted = {r.notification_id: frozenset(r.accepted) for r in to_send if r.accepted}
         try:
-            sent = channel.send([record.notification for record in to_send])
+            sent = channel.send([record.notification for record in to_send], accepted)
         except Exception as error:  # a broken backend: every record of the batch failed
             logger.warning(
                 "%s delivery of %d notifications failed: %r", channel.name, len(to_send), error
@@ -132,17 +137,26 @@ def finish(channel: BaseChannel, records: Iterable[Delivery], outcomes: dict[int
             )
         else:
             record.status, record.error = Delivery.FAILED, outcome.error
+            record.accepted = sorted({*record.accepted, *outcome.accepted})
             retry = outcome.retry and record.attempts < max_attempts
             record.next_attempt_at = now + backoff(record.attempts) if retry else None
-        key = (record.status, record.reason, record.error, record.next_attempt_at, record.sent_at)
+        key = (
+            record.status,
+            record.reason,
+            record.error,
+            record.next_attempt_at,
+            record.sent_at,
+            tuple(record.accepted),
+        )
         groups[key].append(record)
-    for (status, reason, error, next_at, sent_at), group in groups.items():
+    for (status, reason, error, next_at, sent_at, accepted), group in groups.items():
         Delivery.objects.filter(pk__in=[r.pk for r in group]).update(
             status=status,
             reason=reason,
             error=error,
             next_attempt_at=next_at,
             sent_at=sent_at,
+            accepted=list(accepted),
             updated=now,
             claim=None,
         )

@@ -19,10 +19,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import Delivery, DigestState, EventType, Notification
-from notifications.outbound.base import Outcome, Skipped
+from notifications.outbound.base import Outcome
 from notifications.outbound.config import EMAIL, Digest
 from notifications.outbound.deliveries import claim, finish, skip_reasons
-from notifications.outbound.email import build_message, email_address, send_messages
 from notifications.outbound.preferences import offered_channels
 from notifications.outbound.registry import get_channel
 
@@ -57,7 +56,7 @@ def due_notifications(now: datetime.datetime, types: list[tuple[EventType, Diges
     handled = Delivery.objects.filter(notification_id=OuterRef("pk"), channel=EMAIL).exclude(
         status=Delivery.FAILED, next_attempt_at__lte=now
     )
-    rows: QuerySet = Notification.objects.filter(readed__isnull=True).filter(clause)
+    rows: QuerySet = Notification.objects.current(now).filter(readed__isnull=True).filter(clause)
     return rows.exclude(Exists(handled))
 
 
@@ -94,17 +93,14 @@ def send_batch(user_ids: list[int]) -> int:
     for record in records:
         if record.pk not in outcomes:
             by_user[record.notification.user_id].append(record)
-    messages = {}
-    for user_id, group in by_user.items():
-        user = group[0].notification.user
-        if not email_address(user):
-            outcomes.update((record.pk, Skipped("no email address")) for record in group)
-            continue
-        newest_first = sorted((r.notification for r in group), key=lambda n: -n.pk)
-        messages[user_id] = build_message(user, newest_first, digest=True)
-    for user_id, outcome in send_messages(messages).items():
+    channel = get_channel(EMAIL)
+    digests = {
+        user_id: sorted((r.notification for r in group), key=lambda n: -n.pk)
+        for user_id, group in by_user.items()
+    }
+    for user_id, outcome in channel.send_digests(digests).items():
         outcomes.update((record.pk, outcome) for record in by_user[user_id])
-    finish(get_channel(EMAIL), records, outcomes)
+    finish(channel, records, outcomes)
     sent = [r for r in records if r.status == Delivery.SENT]
     DigestState.objects.bulk_create(
         [

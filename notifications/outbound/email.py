@@ -15,8 +15,10 @@ List-Unsubscribe=One-Click`` (RFC 8058).
 
 from __future__ import annotations
 
+import datetime
+import smtplib
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import django
@@ -31,6 +33,7 @@ from django.utils import timezone, translation
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.models import ChannelPreference
 from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
 
 if TYPE_CHECKING:
@@ -96,22 +99,45 @@ def absolute(url: str) -> str:
 
 
 def unsubscribe_token(user: Any, type_names: Sequence[str]) -> str:
-    """A signed token that turns email off for ``type_names`` for ``user`` (never expires)."""
+    """A signed token that turns email off for ``type_names`` for ``user``.
+
+    Valid for ``UNSUBSCRIBE_MAX_AGE_DAYS``, and only until the user turns email
+    back on for one of those types (see :func:`read_unsubscribe_token`).
+    """
     return signing.dumps(
-        {"u": str(user.pk), "t": sorted(set(type_names))}, salt=UNSUBSCRIBE_SALT, compress=True
+        {"u": str(user.pk), "t": sorted(set(type_names)), "at": timezone.now().timestamp()},
+        salt=UNSUBSCRIBE_SALT,
+        compress=True,
     )
 
 
 def read_unsubscribe_token(token: str) -> tuple[str, list[str]]:
-    """The (user pk, type names) of a token; ``signing.BadSignature`` when it was tampered with."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    """The (user pk, type names) of a valid token.
+
+    Raises ``signing.BadSignature`` when it was tampered with, is older than
+    ``UNSUBSCRIBE_MAX_AGE_DAYS`` (``signing.SignatureExpired``), or the user
+    turned email back on for one of its types after it was made (an old mail
+    cannot undo that choice). Using it twice is harmless.
+    """
+    max_age = datetime.timedelta(days=notifications_settings.UNSUBSCRIBE_MAX_AGE_DAYS)
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=max_age)
     if (
         not isinstance(data, dict)
         or not isinstance(data.get("u"), str)
         or not isinstance(data.get("t"), list)
         or not all(isinstance(name, str) for name in data["t"])
+        or not isinstance(data.get("at"), float | int)
     ):
         raise signing.BadSignature("Malformed unsubscribe token.")
+    issued = datetime.datetime.fromtimestamp(data["at"], tz=datetime.UTC)
+    if ChannelPreference.objects.filter(
+        user_id=data["u"],
+        channel="email",
+        event_type__name__in=data["t"],
+        enabled=True,
+        updated__gt=issued,
+    ).exists():
+        raise signing.BadSignature("Email was turned back on after this link was made.")
     return data["u"], data["t"]
 
 
@@ -177,8 +203,23 @@ def build_message(
     return message
 
 
+def is_permanent(error: Exception) -> bool:
+    """Whether sending again cannot help: a malformed address or header, or an SMTP 5xx."""
+    if isinstance(error, ValueError):  # BadHeaderError (CR/LF), an invalid address
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return bool(error.recipients) and all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
 def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outcome]:
-    """Send each message over one backend connection; the outcome per key."""
+    """Send each message over one backend connection; the outcome per key.
+
+    One message's failure is its own: permanent ones (:func:`is_permanent`) are
+    final, the others retried.
+    """
     outcomes: dict[Any, Outcome] = {}
     if not messages:
         return outcomes
@@ -186,8 +227,8 @@ def send_messages(messages: dict[Any, EmailMultiAlternatives]) -> dict[Any, Outc
         for key, message in messages.items():
             try:
                 connection.send_messages([message])
-            except Exception as error:  # SMTP, network or a provider's error: retried
-                outcomes[key] = Failed(repr(error))
+            except Exception as error:  # SMTP, network or a provider's error
+                outcomes[key] = Failed(repr(error), retry=not is_permanent(error))
             else:
                 outcomes[key] = Sent()
     return outcomes
@@ -202,8 +243,13 @@ class EmailChannel(BaseChannel):
 
     name = "email"
 
-    def send(self, notifications: list[Notification]) -> dict[int, Outcome]:
-        """Render and send one message per notification, over one connection."""
+    def send(
+        self, notifications: list[Notification], accepted: Mapping[int, frozenset[str]]
+    ) -> dict[int, Outcome]:
+        """Render and send one message per notification, over one connection.
+
+        One address per notification, so ``accepted`` is always empty here.
+        """
         outcomes: dict[int, Outcome] = {}
         messages: dict[int, EmailMultiAlternatives] = {}
         for notification in notifications:
@@ -214,5 +260,21 @@ class EmailChannel(BaseChannel):
                 messages[notification.pk] = build_message(notification.user, [notification])
             except NotificationsImproperlyConfigured as error:
                 outcomes[notification.pk] = Failed(str(error), retry=False)
+        outcomes.update(send_messages(messages))
+        return outcomes
+
+    def send_digests(self, digests: Mapping[Any, list[Notification]]) -> dict[Any, Outcome]:
+        """One digest email per user (``digest_*`` templates), over one connection."""
+        outcomes: dict[Any, Outcome] = {}
+        messages: dict[Any, EmailMultiAlternatives] = {}
+        for user_id, notifications in digests.items():
+            user = notifications[0].user
+            if not email_address(user):
+                outcomes[user_id] = Skipped("no email address")
+                continue
+            try:
+                messages[user_id] = build_message(user, notifications, digest=True)
+            except NotificationsImproperlyConfigured as error:
+                outcomes[user_id] = Failed(str(error), retry=False)
         outcomes.update(send_messages(messages))
         return outcomes

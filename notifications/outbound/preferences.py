@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from django.utils import timezone
+
 from notifications.exceptions import UnknownChannel, UnknownEventType
 from notifications.models import ChannelPreference, EventType, ExcludedEventType
 from notifications.outbound.config import IN_APP, ChannelOption, offered, type_channels
@@ -13,12 +15,12 @@ from notifications.writes import write_transaction
 
 
 def offered_channels(type_name: str) -> dict[str, ChannelOption]:
-    """The channels ``type_name`` offers that are available in this project."""
+    """The switches ``type_name`` offers here: the inbox (in_app) and its available channels."""
     options = offered(type_name)
     if set(options) == {IN_APP}:  # the common case: no channel to look up
         return options
     here = available_channels()
-    return {name: option for name, option in options.items() if name in here}
+    return {name: option for name, option in options.items() if name == IN_APP or name in here}
 
 
 def users_with_channel(event_type: EventType, channel: str, user_ids: Collection[int]) -> set[int]:
@@ -57,7 +59,7 @@ def preferences(user: Any) -> dict[str, Any]:
             elif name in here:
                 states[name] = choices.get((event_type.pk, name), option.default)
         types.append({"name": event_type.name, "title": event_type.title, "channels": states})
-    return {"channels": list(here), "types": types}
+    return {"channels": [IN_APP, *here], "types": types}
 
 
 def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> None:
@@ -85,7 +87,7 @@ def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> Non
                         user_id=user.pk,
                         event_type=event_type,
                         channel=channel,
-                        defaults={"enabled": enabled},
+                        defaults={"enabled": enabled, "updated": timezone.now()},
                     )
 
 

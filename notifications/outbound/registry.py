@@ -13,20 +13,23 @@ _channels: dict[str, BaseChannel] | None = None
 
 
 def all_channels() -> dict[str, BaseChannel]:
-    """Every configured channel by name, in_app first, whether available or not."""
+    """Every configured channel by name, whether available or not.
+
+    An ``"in_app"`` key (0.2's settings listed the inbox as a channel) is ignored.
+    """
     global _channels
     if _channels is None:
         built: dict[str, BaseChannel] = {}
         for name, path in notifications_settings.CHANNELS.items():
+            if name == IN_APP:
+                continue
             channel = import_string(path)()
             if not isinstance(channel, BaseChannel) or channel.name != name:
                 raise NotificationsImproperlyConfigured(
                     f"NOTIFICATIONS['CHANNELS'][{name!r}] must be a BaseChannel named {name!r}."
                 )
             built[name] = channel
-        if IN_APP not in built:
-            raise NotificationsImproperlyConfigured("NOTIFICATIONS['CHANNELS'] must keep 'in_app'.")
-        _channels = {IN_APP: built.pop(IN_APP), **built}
+        _channels = built
     return _channels
 
 

@@ -23,11 +23,12 @@ from notifications.tasks import as_task, require_tasks
 
 
 def immediate_channels(type_name: str) -> list[str]:
-    """The queued channels ``type_name`` sends on at once (email digests are not)."""
+    """The channels ``type_name`` sends on at once, from the task queue (digests wait)."""
+    here = available_channels()
     return [
         name
         for name, option in offered_channels(type_name).items()
-        if available_channels()[name].queued and option.digest is None
+        if name in here and option.digest is None
     ]
 
 

@@ -141,7 +141,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """A fresh demo database (ann, bob, admin) under uvicorn; Redis layer on the services leg."""
     chromium_path()  # skip before paying for the server
     workdir = tmp_path_factory.mktemp("browser")
-    extra = {"DJANGO_SETTINGS_MODULE": "demo.settings", "DEMO_DEBUG": "0"}
+    # The browser tests send far more than a person would (tests/security checks the throttle).
+    extra = {
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+        "DEMO_DEBUG": "0",
+        "DEMO_SEND_RATE": "10000/minute",
+    }
     if SERVICES:
         extra["DEMO_REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         extra["DEMO_REDIS_PREFIX"] = f"browser-tests-{os.getpid()}"

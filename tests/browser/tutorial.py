@@ -12,15 +12,12 @@ import importlib.util
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.servers import free_port
+from tests.servers import free_port, uvicorn_process
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "tutorial-password-1"
@@ -127,32 +124,14 @@ def serve_tutorial(
     project = directory / "project"
     port = free_port()
     log_path = directory / "server.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "mysite.asgi:application", "--port", str(port)],
-            cwd=project,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     tutorial = Tutorial(f"http://127.0.0.1:{port}", project, env, log_path)
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the tutorial server exited:\n{log_path.read_text()}")
-            try:
-                httpx.get(f"{tutorial.url}/admin/login/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"no server:\n{log_path.read_text()}") from None
-                time.sleep(0.1)
+    with uvicorn_process(
+        ["mysite.asgi:application"],
+        cwd=project,
+        env=env,
+        log_path=log_path,
+        port=port,
+        probe="/admin/login/",
+        timeout=timeout,
+    ):
         yield tutorial
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

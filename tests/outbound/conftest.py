@@ -68,12 +68,13 @@ def channel_settings(settings: Any, db: Any) -> Any:
 
 @pytest.fixture
 def web_push_settings(channel_settings: Any, vapid_pem: str) -> Any:
-    """Web Push on, with a fresh key; loopback http endpoints allowed (the test push service)."""
+    """Web Push on, with a fresh key; the test push service on 127.0.0.1 allowed (unsafe)."""
     channel_settings.NOTIFICATIONS = {
         **channel_settings.NOTIFICATIONS,
         "WEB_PUSH_VAPID_PRIVATE_KEY": vapid_pem,
         "WEB_PUSH_CONTACT": "mailto:ops@example.com",
-        "WEB_PUSH_ENDPOINT_SCHEMES": ["https", "http"],
+        "OUTBOUND_UNSAFE_ALLOW": ["127.0.0.1/32"],
+        "WEB_PUSH_SERVICES": ["127.0.0.1"],
     }
     return channel_settings
 

@@ -1,7 +1,7 @@
 """A Web Push service on loopback that decrypts what it receives (RFC 8291) and checks VAPID.
 
 Paths decide the answer, as real push services do: ``/ok/...`` 201, ``/gone/...`` 410,
-``/missing/...`` 404, ``/broken/...`` 500.
+``/missing/...`` 404, ``/broken/...`` 500, ``/busy/...`` 429, ``/bad/...`` 400.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
 
-ANSWERS = {"ok": 201, "gone": 410, "missing": 404, "broken": 500}
+ANSWERS = {"ok": 201, "gone": 410, "missing": 404, "broken": 500, "busy": 429, "bad": 400}
+#: Kinds that answer 503 to their first push, then 201.
+FLAKY = "flaky"
 
 
 def b64url(raw: bytes) -> str:
@@ -68,6 +70,8 @@ class PushService:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        #: The paths of the pushes answered with a 2xx, in order.
+        self.accepted: list[str] = []
         self.errors: list[str] = []
         self._browsers: dict[str, Browser] = {}
         service = self
@@ -83,7 +87,13 @@ class PushService:
                     service.errors.append(f"{self.path}: {error!r}")
                     self.send_response(400)
                 else:
-                    self.send_response(ANSWERS[self.path.split("/")[1]])
+                    kind = self.path.split("/")[1]
+                    status = ANSWERS.get(kind, 201)
+                    if kind == FLAKY:
+                        first = [r.path for r in service.received].count(self.path) == 1
+                        status = 503 if first else 201
+                    service.accepted.extend([self.path] if status < 300 else [])
+                    self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

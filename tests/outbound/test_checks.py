@@ -64,3 +64,30 @@ def test_a_bad_vapid_key_leaves_web_push_off(channel_settings: Any, member: Any)
     assert ids(channel_settings) == ["notifications.W010"]
     response = client_for(member("ann")).get("/api/notifications/preferences")
     assert response.json()["channels"] == ["in_app", "email"]
+
+
+def test_check_deploy_warns_while_private_addresses_are_allowed(settings: Any) -> None:
+    from django.core import checks
+
+    def deploy_ids() -> list[str]:
+        return [m.id for m in checks.run_checks(include_deployment_checks=True) if m.id]
+
+    assert "notifications.W023" not in deploy_ids()
+    settings.NOTIFICATIONS = {"OUTBOUND_UNSAFE_ALLOW": ["127.0.0.1/32"]}
+    assert "notifications.W023" in deploy_ids()
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("OUTBOUND_UNSAFE_ALLOW", ["not a network"]),
+        ("OUTBOUND_TIMEOUT", 0),
+        ("WEB_PUSH_SERVICES", "fcm.googleapis.com"),
+        ("WEB_PUSH_MAX_SUBSCRIPTIONS", 0),
+    ],
+)
+def test_outbound_settings_are_checked(settings: Any, key: str, value: Any) -> None:
+    from notifications.conf import check_values
+
+    settings.NOTIFICATIONS = {key: value}
+    assert [m.id for m in check_values()] == ["notifications.E007"]

@@ -198,3 +198,53 @@ def test_users_without_an_address_are_skipped(
         send_notification(type="post_like", title="Hi", users=[nobody])
     assert mail.outbox == []
     assert Delivery.objects.get().reason == "no email address"
+
+
+def test_an_address_with_a_line_break_fails_for_good_alone(
+    member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, bob = member("ann", email="ann@example.com\r\nBcc: eve@example.com"), member("bob")
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="post_like", title="Hi", users=[ann, bob])
+    assert [m.to[0] for m in mail.outbox] == ["bob@example.com"]
+    bad = Delivery.objects.get(notification__user=ann)
+    assert (bad.status, bad.attempts, bad.next_attempt_at) == ("failed", 1, None)  # final
+    assert "BadHeaderError" in bad.error
+
+
+def emailed_token(member: Any, capture: Any) -> tuple[Any, str]:
+    ann = member("ann")
+    with capture(execute=True):
+        send_notification(type="post_like", title="First", users=[ann])
+    return ann, unsubscribe_path(mail.outbox[0])
+
+
+def email_on(user: Any) -> bool:
+    types = client_for(user).get(f"{API}/preferences").json()["types"]
+    return bool({t["name"]: t for t in types}["post_like"]["channels"]["email"])
+
+
+def test_an_old_link_cannot_turn_email_off_after_the_user_turned_it_on_again(
+    member: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, path = emailed_token(member, django_capture_on_commit_callbacks)
+    assert Client().post(path).json() == {"unsubscribed": ["post_like"], "channel": "email"}
+    assert Client().post(path).status_code == 200  # twice is harmless
+    assert not email_on(ann)
+    on = client_for(ann).patch(
+        f"{API}/preferences", {"types": {"post_like": {"email": True}}}, format="json"
+    )
+    assert on.status_code == 200
+    again = Client().post(path)
+    assert (again.status_code, again.json()) == (400, {"detail": "Invalid unsubscribe link."})
+    assert email_on(ann)
+
+
+def test_unsubscribe_links_expire(
+    member: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann, path = emailed_token(member, django_capture_on_commit_callbacks)
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "UNSUBSCRIBE_MAX_AGE_DAYS": 1e-9}
+    response = Client().post(path)
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid unsubscribe link."})
+    assert email_on(ann)

@@ -123,3 +123,20 @@ def test_a_bad_switch_writes_nothing(member: Any) -> None:
 
 def test_anonymous_is_refused(client: Any) -> None:
     assert client.get(f"{API}/preferences").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"types": {"\\udc00": {"email": false}}}',
+        '{"types": {"post_like": {"\\ud800": false}}}',
+        '{"types": {"\\udc00": {"email": "no"}}}',
+        '{"types": {"post\\u0000like": {"email": false}}}',
+    ],
+)
+def test_unencodable_names_are_a_400_not_a_500(member: Any, body: str) -> None:
+    response = client_for(member("ann")).patch(
+        f"{API}/preferences", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert list(response.json()) == ["types"]

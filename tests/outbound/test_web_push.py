@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from notifications.helpers import send_notification
 from notifications.models import Delivery, PushSubscription
+from notifications.outbound import tasks
 from tests.conftest import client_for
 from tests.outbound.conftest import API
-from tests.outbound.push_service import PushService, push_service
+from tests.outbound.push_service import Browser, PushService, b64url, push_service
 
 pytestmark = pytest.mark.usefixtures("web_push_settings")
 
@@ -187,7 +189,7 @@ def test_a_push_service_that_is_down_fails_for_retry(
         send_notification(type="mention", title="Hi", users=[ann])
     record = Delivery.objects.get(channel="web_push")
     assert record.status == "failed"
-    assert "ConnectionError" in record.error
+    assert "Connection refused" in record.error
     assert record.next_attempt_at is not None
 
 
@@ -214,6 +216,128 @@ def test_delete_takes_the_endpoint_as_a_query_parameter_too(
     response = client.delete(f"{API}/push/subscriptions?endpoint={browser.endpoint}")
     assert response.status_code == 204
     assert not PushSubscription.objects.exists()
+
+
+def stored(user: Any, endpoint: str, p256dh: str | None = None, auth: str | None = None) -> Any:
+    """A row as 0.2 stored it before the keys and the endpoint were checked."""
+    keys = Browser(endpoint).to_json()["keys"]
+    return PushSubscription.objects.create(
+        user=user, endpoint=endpoint, p256dh=p256dh or keys["p256dh"], auth=auth or keys["auth"]
+    )
+
+
+OFF_CURVE = b64url(b"\x04" + b"\x01" * 64)  # 65 bytes, not a point of P-256
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [
+        ({"p256dh": OFF_CURVE}, "p256dh"),
+        ({"p256dh": b64url(b"\x04" + b"\xff" * 64)}, "p256dh"),  # beyond the field
+        ({"auth": b64url(b"\x01" * 15)}, "auth"),
+    ],
+)
+def test_keys_must_be_a_p256_point_and_a_16_byte_secret(
+    member: Any, service: PushService, keys: dict[str, str], named: str
+) -> None:
+    subscription = service.browser().to_json()
+    subscription["keys"].update(keys)
+    response = subscribe(client_for(member("ann")), subscription)
+    assert response.status_code == 400
+    assert list(response.json()["keys"]) == [named]
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_poisoned_subscription_fails_only_its_own_delivery(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Stored before the checks: an off-curve key, an IPv6 literal, userinfo. They sort first."""
+    ann, bob, cy = member("ann"), member("bob"), member("cy")
+    stored(ann, service.browser().endpoint, p256dh=OFF_CURVE)
+    stored(cy, "https://[::1]:9/push")
+    stored(cy, "https://user:pw@push.example.net/push")
+    good_ann, good_bob = service.browser(), service.browser()
+    stored(ann, good_ann.endpoint).delete()  # keep the poisoned one first by id
+    for user, browser in ((ann, good_ann), (bob, good_bob)):
+        subscribe(client_for(user), browser.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann, bob, cy])
+    assert service.errors == []
+    assert sorted(r.path for r in service.received) == sorted(
+        b.endpoint.removeprefix(service.origin) for b in (good_ann, good_bob)
+    )
+    by_user = {r.notification.user_id: r for r in Delivery.objects.filter(channel="web_push")}
+    assert by_user[ann.pk].status == "sent"
+    assert by_user[bob.pk].status == "sent"
+    assert (by_user[cy.pk].status, by_user[cy.pk].next_attempt_at) == ("failed", None)
+    assert "loopback" in by_user[cy.pk].error
+    assert "credentials" in by_user[cy.pk].error
+
+
+def test_a_retry_never_pushes_again_to_a_subscription_that_took_it(
+    member: Any, service: PushService, django_capture_on_commit_callbacks: Any
+) -> None:
+    ann = member("ann")
+    phone, laptop = service.browser("ok"), service.browser("broken")
+    for browser in (phone, laptop):
+        subscribe(client_for(ann), browser.to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann])
+    record = Delivery.objects.get(channel="web_push")
+    assert (record.status, record.attempts) == ("failed", 1)
+    assert record.next_attempt_at is not None
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.run_periodic()
+    record.refresh_from_db()
+    assert record.attempts == 2
+    paths = [r.path for r in service.received]
+    assert paths.count(phone.endpoint.removeprefix(service.origin)) == 1  # not on the retry
+    assert paths.count(laptop.endpoint.removeprefix(service.origin)) == 2
+
+
+@pytest.mark.parametrize(("kind", "retried"), [("bad", False), ("busy", True), ("broken", True)])
+def test_4xx_answers_are_final_and_429_5xx_retried(
+    member: Any,
+    service: PushService,
+    django_capture_on_commit_callbacks: Any,
+    kind: str,
+    retried: bool,
+) -> None:
+    ann = member("ann")
+    subscribe(client_for(ann), service.browser(kind).to_json())
+    with django_capture_on_commit_callbacks(execute=True):
+        send_notification(type="mention", title="Hi", users=[ann])
+    record = Delivery.objects.get(channel="web_push")
+    assert record.status == "failed"
+    assert (record.next_attempt_at is not None) is retried
+    assert PushSubscription.objects.count() == 1
+
+
+def test_another_users_endpoint_answers_like_a_new_one_and_moves(
+    member: Any, service: PushService
+) -> None:
+    ann, bob = member("ann"), member("bob")
+    browser = service.browser()
+    assert subscribe(client_for(ann), browser.to_json()).status_code == 201
+    taken = subscribe(client_for(bob), browser.to_json())
+    assert (taken.status_code, taken.json()) == (201, {"endpoint": browser.endpoint})
+    assert PushSubscription.objects.get().user == bob  # one browser: its last login
+
+
+def test_subscriptions_per_user_are_capped_oldest_dropped(
+    member: Any, service: PushService, settings: Any
+) -> None:
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "WEB_PUSH_MAX_SUBSCRIPTIONS": 3}
+    ann, bob = member("ann"), member("bob")
+    subscribe(client_for(bob), service.browser().to_json())
+    browsers = [service.browser() for _ in range(5)]
+    for browser in browsers:
+        assert subscribe(client_for(ann), browser.to_json()).status_code == 201
+    assert set(PushSubscription.objects.filter(user=ann).values_list("endpoint", flat=True)) == {
+        b.endpoint for b in browsers[2:]
+    }
+    assert PushSubscription.objects.filter(user=bob).count() == 1
 
 
 def test_a_key_file_is_read_when_used_and_may_not_exist_yet(

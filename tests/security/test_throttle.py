@@ -27,3 +27,23 @@ def test_notifications_scope_throttles_per_user() -> None:
     assert int(seen["retry_after"]) > 0
     assert "throttled" in seen["detail"].lower()
     assert seen["bob"] == 200  # counted per user
+
+
+def test_the_demos_send_endpoint_is_throttled_per_user(tmp_path: Path) -> None:
+    from tests.servers import demo_server, prepare_demo_db
+
+    env = prepare_demo_db(
+        tmp_path / "demo.sqlite3",
+        {"DJANGO_SETTINGS_MODULE": "demo.settings", "DEMO_SEND_RATE": "3/minute"},
+    )
+    with demo_server(env, tmp_path / "server.log") as server:
+        ann, bob = server.login("ann"), server.login("bob")
+        body = {"type": "post_like", "title": "Hi", "audience": "me"}
+        statuses = [ann.post("/demo/send", json=body).status_code for _ in range(4)]
+        refused = ann.post("/demo/send", json=body)
+        other = bob.post("/demo/send", json=body)
+    assert statuses == [200, 200, 200, 429]
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many sends" in refused.json()["detail"]
+    assert other.status_code == 200  # counted per user
