@@ -22,13 +22,16 @@ demo: venv
 	cd example && DEMO_BASE_URL=http://$(HOST):$(PORT) ../$(BIN)/python -m uvicorn demo.asgi:application --host $(HOST) --port $(PORT)
 
 # Skip reasons are printed (-rs in pyproject's addopts). The suite runs on
-# PYTEST_WORKERS processes (pytest-xdist, a test file per worker at a time).
+# PYTEST_WORKERS processes (pytest-xdist, a test file per worker at a time); the
+# browser tests (a demo server and Chromium each) run after it, one at a time.
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not browser"
+PYTEST_BROWSER := $(BIN)/python -m pytest -m browser
 
 test: venv test-js
 	scripts/ensure-chromium.sh
 	$(PYTEST)
+	$(PYTEST_BROWSER)
 
 # client.js unit tests (Node's test runner) and axe-core for the browser tests'
 # accessibility checks, from tests/js/package-lock.json. Without npm both are
@@ -46,6 +49,7 @@ test-js: js-deps
 test-services: venv js-deps
 	scripts/ensure-chromium.sh
 	NOTIFICATIONS_TEST_SERVICES=1 $(PYTEST)
+	NOTIFICATIONS_TEST_SERVICES=1 $(PYTEST_BROWSER)
 
 # The wheel and the sdist in dist/ (what `pip install dist/<wheel>[extras]` takes).
 dist: venv

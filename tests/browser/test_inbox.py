@@ -265,7 +265,8 @@ def test_send_form_delete_mark_all_read_and_screenshot(demo: Demo, open_inbox: A
     page.get_by_role("button", name="Mark all read").click()
     wait_badge(page, 0)
     assert page.locator("li.notification.unread").count() == 0
-    assert page.is_hidden("#badge")
+    # The element renders its badge after it sets the attribute: wait for the render.
+    page.wait_for_selector("#badge", state="hidden")
     assert unread_count(demo, "admin") == 0
     page.reload()
     wait_live(page)
