@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -431,6 +431,8 @@ class DeclaredEvent:
     name: str
     title: str
     description: str | None
+    #: The type's translatable text (``{"title": Text, "message": Text}``), or None.
+    text: Mapping[str, Any] | None = None
 
 
 def raw_events() -> Any:
@@ -470,7 +472,32 @@ def problems(events: Any) -> list[tuple[str, str]]:
             )
         if description is not None and not isinstance(description, str):
             found.append(("E005", f"{where}: description must be a string or None."))
+        if not _is_text_template(entry.get("text")):
+            found.append(
+                (
+                    "E005",
+                    f"{where}: text must be None or a dict with a 'title' and an optional "
+                    "'message' made with notifications.i18n.gettext_lazy (or its siblings).",
+                )
+            )
     return found
+
+
+def _is_text_template(text: Any) -> bool:
+    """None, or ``{"title": Text, "message": Text}`` (``message`` optional; Text from
+    :mod:`notifications.i18n`, recognised by its ``spec()`` since this leaf cannot import it)."""
+    if text is None:
+        return True
+    if not isinstance(text, dict) or "title" not in text or set(text) - {"title", "message"}:
+        return False
+    return (
+        all(
+            callable(getattr(value, "spec", None))
+            for key, value in text.items()
+            if value is not None
+        )
+        and text["title"] is not None
+    )
 
 
 _declared: list[DeclaredEvent] | None = None  # parsed once, reset by _settings_changed
@@ -492,6 +519,7 @@ def declared_events() -> list[DeclaredEvent]:
                     name=entry["name"],
                     title=entry.get("title", entry["name"]),
                     description=entry.get("description"),
+                    text=entry.get("text"),
                 )
                 for entry in events
             ]

@@ -85,6 +85,10 @@ class Event(models.Model):
     # Where the notification leads: the send's ``url=`` (a path or an http(s) URL),
     # else the target's get_absolute_url() at send time; rendered as ``event.url``.
     url = models.CharField(max_length=2048, null=True, blank=True)
+    # Translatable text (notifications.i18n.TextSpec): message ids and params, stored
+    # once; title and message are rendered from it in each reader's language. None for
+    # literal text. ``title``/``message`` then hold the LANGUAGE_CODE rendering.
+    text = models.JSONField(null=True, blank=True)
 
     #: Set on the Event that ``send_notification`` returns (not a column): True
     #: when that call wrote it, False when its idempotency ``key`` matched an existing one.

@@ -58,6 +58,7 @@ COLUMNS = (
     "event__type__title",
     "event__type__description",
     "event__url",
+    "event__text",
 )
 
 
@@ -297,7 +298,7 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
         (pk, user_id, readed, seen, archived, group, count, stored) = row[:8]
         (event_id, timestamp, author_id, title, message, data) = row[8:14]
         (target_type_id, target_id, expires, type_id, type_name, type_title) = row[14:20]
-        (type_description, url, username) = row[20:23]
+        (type_description, url, text, username) = row[20:24]
         stored = _json(stored)
         if stored is None:
             name = authors.get(author_id, username)
@@ -314,6 +315,8 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
             target_id=target_id,
             expires=_moment(expires, zone),
             url=url,
+            text=_json(text),
+            authors=stored,
         )
         rendered.append(
             payloads.notification_payload(

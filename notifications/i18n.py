@@ -1,0 +1,253 @@
+"""Translatable notification text: stored once per event, rendered in the reader's language.
+
+A send may carry a :class:`Text` instead of a plain string (made with this
+module's :func:`gettext_lazy`, :func:`pgettext_lazy`, :func:`ngettext_lazy` or
+:func:`npgettext_lazy`: Django's signatures and names, so ``makemessages``
+extracts them) and named ``params``; or its type declares one in ``EVENTS``
+(``"text": {"title": ..., "message": ...}``). The Event stores the message ids
+and the params once (``Event.text``, see :func:`spec`); every reader gets them
+rendered in their own language when the notification is read
+(:func:`render`), on REST, on the sockets and on every channel.
+
+Rendering adds three parameters a message may use: ``count`` (how many events
+a grouped notification holds, 1 otherwise), ``others`` (``count - 1``) and
+``author`` (the newest author's name, "" without one). A plural message picks
+its form from its ``number`` parameter (``count`` by default).
+
+The reader's language (:func:`reader_language`) is, in order: the project's
+``NOTIFICATIONS["USER_LANGUAGE"](user)``, then the request's language (what
+``LocaleMiddleware`` activated; none for sockets and channels), then
+``LANGUAGE_CODE``; a code the project does not offer (``LANGUAGES``) falls back
+to its supported variant, then to ``LANGUAGE_CODE``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Mapping
+from typing import Any, NamedTuple, TypedDict
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.functional import Promise
+
+from notifications.conf import notifications_settings, reset_on_change
+
+#: The parameters rendering adds (a send's ``params`` may not use these names).
+AUTOMATIC = ("count", "others", "author")
+
+
+class MessageSpec(TypedDict):
+    """A message id as stored (``Event.text``) and sent on the wire (``event.text``)."""
+
+    id: str
+    context: str | None
+    plural: str | None
+    number: str | None
+
+
+class TextSpec(TypedDict):
+    """What an Event stores of its translatable text: message ids and their params."""
+
+    title: MessageSpec | None
+    message: MessageSpec | None
+    params: dict[str, Any]
+
+
+class Text(Promise):
+    """A message id to translate when read: ``str()`` gives it in the active language.
+
+    Made by :func:`gettext_lazy` and its siblings. ``number`` names the
+    parameter that chooses a plural form (plural messages only).
+    """
+
+    def __init__(
+        self,
+        msgid: str,
+        *,
+        context: str | None = None,
+        plural: str | None = None,
+        number: str | None = None,
+    ) -> None:
+        self.msgid = msgid
+        self.context = context
+        self.plural = plural
+        self.number = number if plural is not None else None
+
+    def spec(self) -> MessageSpec:
+        """The message id as stored and sent on the wire."""
+        return {
+            "id": self.msgid,
+            "context": self.context,
+            "plural": self.plural,
+            "number": self.number,
+        }
+
+    def __str__(self) -> str:
+        return translate(self.spec(), 1)
+
+    def __repr__(self) -> str:
+        return f"<Text {self.msgid!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and self.spec() == other.spec()
+
+    def __hash__(self) -> int:
+        return hash((self.msgid, self.context, self.plural, self.number))
+
+
+def gettext_lazy(message: str) -> Text:
+    """A message id translated when read (``django.utils.translation.gettext_lazy``'s twin)."""
+    return Text(message)
+
+
+def pgettext_lazy(context: str, message: str) -> Text:
+    """A message id with a context (``pgettext_lazy``'s twin)."""
+    return Text(message, context=context)
+
+
+def ngettext_lazy(singular: str, plural: str, number: str = "count") -> Text:
+    """A plural message; ``number`` names the parameter that picks the form (``ngettext_lazy``)."""
+    return Text(singular, plural=plural, number=number)
+
+
+def npgettext_lazy(context: str, singular: str, plural: str, number: str = "count") -> Text:
+    """A plural message with a context (``npgettext_lazy``'s twin)."""
+    return Text(singular, context=context, plural=plural, number=number)
+
+
+def message_spec(value: Any) -> MessageSpec | None:
+    """The stored form of ``value`` if it is translatable text, else None."""
+    return value.spec() if isinstance(value, Text) else None
+
+
+def translate(message: MessageSpec, number: int) -> str:
+    """The message's translation in the active language (its form for ``number``), unformatted."""
+    msgid, context, plural = message["id"], message["context"], message["plural"]
+    if plural is None:
+        if context is None:
+            return translation.gettext(msgid)
+        return translation.pgettext(context, msgid)
+    if context is None:
+        return translation.ngettext(msgid, plural, number)
+    return translation.npgettext(context, msgid, plural, number)
+
+
+def parameters(
+    params: Mapping[str, Any], count: int = 1, authors: list[Any] | None = None
+) -> dict[str, Any]:
+    """A send's params and the automatic ones (``count``, ``others``, ``author``)."""
+    author = authors[0]["name"] if authors else ""
+    return {**params, "count": count, "others": max(count - 1, 0), "author": author}
+
+
+def format_message(message: MessageSpec, values: Mapping[str, Any]) -> str:
+    """The message in the active language with ``values`` filled in.
+
+    Raises ``KeyError``, ``ValueError`` or ``TypeError`` when the message and
+    the values do not fit (validation refuses such a send; :func:`render` falls
+    back to the message id).
+    """
+    number = values.get(message["number"] or "count", 1) if message["plural"] else 1
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise TypeError(f"the plural number {message['number']!r} must be an integer")
+    template = translate(message, number)
+    return template % values if "%" in template else template
+
+
+def render(
+    message: MessageSpec | None,
+    params: Mapping[str, Any],
+    *,
+    count: int = 1,
+    authors: list[Any] | None = None,
+    fallback: str | None = None,
+) -> str | None:
+    """``message`` in the active language with its params, or ``fallback`` without a message.
+
+    A translation that does not fit the params (a catalogue's mistake) falls back
+    to the message id in the source language, then to ``fallback``: reading
+    never fails on a bad catalogue.
+    """
+    if message is None:
+        return fallback
+    values = parameters(params, count, authors)
+    try:
+        return format_message(message, values)
+    except (KeyError, ValueError, TypeError):
+        with translation.override(None), contextlib.suppress(KeyError, ValueError, TypeError):
+            return format_message(message, values)
+    return fallback
+
+
+class Rendered(NamedTuple):
+    """A notification's ``title`` and ``message`` in one language."""
+
+    title: str
+    message: str | None
+
+
+def render_text(
+    text: TextSpec | None,
+    title: str,
+    message: str | None,
+    *,
+    count: int = 1,
+    authors: list[Any] | None = None,
+) -> Rendered:
+    """The title and message in the active language; the stored strings for literal text."""
+    if text is None:
+        return Rendered(title, message)
+    params = text["params"]
+    rendered_title = render(text["title"], params, count=count, authors=authors, fallback=title)
+    rendered_message = render(
+        text["message"], params, count=count, authors=authors, fallback=message
+    )
+    return Rendered(rendered_title or title, rendered_message)
+
+
+def supported_language(code: Any) -> str:
+    """``code`` if the project offers it (or a variant of it), else ``LANGUAGE_CODE``."""
+    if isinstance(code, str) and code:
+        with contextlib.suppress(LookupError):
+            return _supported(code)
+    return str(settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=512)
+def _supported(code: str) -> str:
+    return translation.get_supported_language_variant(code)
+
+
+@reset_on_change("LANGUAGES", "LANGUAGE_CODE")
+def _languages_changed() -> None:
+    _supported.cache_clear()
+
+
+def hook_language(user: Any) -> str | None:
+    """``NOTIFICATIONS["USER_LANGUAGE"](user)`` when set and it names a language, else None."""
+    language_of = notifications_settings.imported("USER_LANGUAGE")
+    if language_of is None or user is None:
+        return None
+    language = language_of(user)
+    return str(language) if language else None
+
+
+def uses_hook() -> bool:
+    """Whether the project names its users' languages (``USER_LANGUAGE``)."""
+    return notifications_settings.USER_LANGUAGE is not None
+
+
+def user_language(user: Any) -> str:
+    """The language to write to ``user`` in (sockets, email, every channel).
+
+    ``USER_LANGUAGE(user)``, else ``LANGUAGE_CODE``; always a language the
+    project offers (:func:`supported_language`).
+    """
+    return supported_language(hook_language(user))
+
+
+def reader_language(user: Any, request_language: str | None) -> str:
+    """The language of a REST answer: ``USER_LANGUAGE(user)``, the request's, ``LANGUAGE_CODE``."""
+    return supported_language(hook_language(user) or request_language)
