@@ -476,19 +476,25 @@ def problems(events: Any) -> list[tuple[str, str]]:
             found.append(
                 (
                     "E005",
-                    f"{where}: text must be None or a dict with a 'title' and an optional "
-                    "'message' made with notifications.i18n.gettext_lazy (or its siblings).",
+                    f"{where}: text must be None or a dict with a 'title' and optionally a "
+                    "'message' and a 'grouped' title, each made with "
+                    "notifications.i18n.gettext_lazy (or its siblings).",
                 )
             )
     return found
 
 
 def _is_text_template(text: Any) -> bool:
-    """None, or ``{"title": Text, "message": Text}`` (``message`` optional; Text from
+    """None, or ``{"title": Text, "message": Text, "grouped": Text}`` (the last two optional;
+    Text from
     :mod:`notifications.i18n`, recognised by its ``spec()`` since this leaf cannot import it)."""
     if text is None:
         return True
-    if not isinstance(text, dict) or "title" not in text or set(text) - {"title", "message"}:
+    if (
+        not isinstance(text, dict)
+        or "title" not in text
+        or set(text) - {"title", "message", "grouped"}
+    ):
         return False
     return (
         all(

@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections.abc import Mapping
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, NamedTuple, NotRequired, TypedDict
 
 from django.conf import settings
 from django.utils import translation
@@ -53,6 +53,9 @@ class TextSpec(TypedDict):
     title: MessageSpec | None
     message: MessageSpec | None
     params: dict[str, Any]
+    #: The title of a grouped notification holding more than one event (a type's
+    #: ``EVENTS`` text may declare it, usually plural on ``others``).
+    grouped: NotRequired[MessageSpec | None]
 
 
 class Text(Promise):

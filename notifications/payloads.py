@@ -63,6 +63,7 @@ class TextPayload(TypedDict):
     title: i18n.MessageSpec | None
     message: i18n.MessageSpec | None
     params: dict[str, Any]
+    grouped: NotRequired[i18n.MessageSpec | None]
     language: str
 
 
@@ -222,12 +223,15 @@ def event_fields(
     if text is not None:
         rendered = i18n.render_text(text, title, message, authors=authors)
         payload["title"], payload["message"] = rendered.title, rendered.message
-        payload["text"] = {
+        shown: TextPayload = {
             "title": text["title"],
             "message": text["message"],
             "params": text["params"],
             "language": translation.get_language() or settings.LANGUAGE_CODE,
         }
+        if text.get("grouped") is not None:
+            shown["grouped"] = text["grouped"]
+        payload["text"] = shown
     return payload
 
 
@@ -241,6 +245,7 @@ def pluralised(event: EventPayload, count: int, authors: list[AuthorPayload]) ->
         "title": text["title"],
         "message": text["message"],
         "params": text["params"],
+        "grouped": text.get("grouped"),
     }
     rendered = i18n.render_text(
         spec, event["title"], event["message"], count=count, authors=authors

@@ -175,8 +175,8 @@ def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidT
 
     ``title``/``message`` may be :class:`~notifications.i18n.Text`; a ``title``
     of None takes the type's ``text`` in ``EVENTS`` (its ``message`` too, when
-    ``message`` is None). ``params`` (a dict of names to strings, numbers,
-    booleans or None) fill the messages' ``%(name)s`` placeholders; they are
+    ``message`` is None, and its ``grouped`` title). ``params`` (a dict of names
+    to strings, numbers, booleans or None) fill the messages' ``%(name)s`` placeholders; they are
     stored once with the message ids, and the stored strings are the text in
     ``LANGUAGE_CODE``. Plain strings are returned as they are.
 
@@ -186,10 +186,11 @@ def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidT
     without a param, or a plural number that is not an integer) or
     ``not_translatable`` (params for plain text).
     """
+    grouped = None
     if title is None:
         template = next((e.text for e in declared_events() if e.name == type), None)
         if template is not None:
-            title = template["title"]
+            title, grouped = template["title"], template.get("grouped")
             if message is None:
                 message = template.get("message")
     title_spec, message_spec = i18n.message_spec(title), i18n.message_spec(message)
@@ -204,7 +205,10 @@ def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidT
         return ValidText(title, message)
     values = _check_params({} if params is None else params)
     text: i18n.TextSpec = {"title": title_spec, "message": message_spec, "params": values}
-    for spec, name in ((title_spec, "title"), (message_spec, "message")):
+    grouped_spec = i18n.message_spec(grouped)
+    if grouped_spec is not None:
+        text["grouped"] = grouped_spec
+    for spec, name in ((title_spec, "title"), (message_spec, "message"), (grouped_spec, "title")):
         if spec is not None:
             check_storable(list(spec.values()), name)
             _check_placeholders(spec, values)
