@@ -120,6 +120,12 @@ def npgettext_lazy(context: str, singular: str, plural: str, number: str = "coun
     return Text(singular, context=context, plural=plural, number=number)
 
 
+def author_name(user: Any) -> str:
+    """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
+    name = notifications_settings.imported("AUTHOR_NAME")
+    return str(user.get_username() if name is None else name(user))
+
+
 def message_spec(value: Any) -> MessageSpec | None:
     """The stored form of ``value`` if it is translatable text, else None."""
     return value.spec() if isinstance(value, Text) else None
@@ -199,11 +205,18 @@ def render_text(
     count: int = 1,
     authors: list[Any] | None = None,
 ) -> Rendered:
-    """The title and message in the active language; the stored strings for literal text."""
+    """The title and message in the active language; the stored strings for literal text.
+
+    ``count`` and ``authors`` are a grouped row's (see :func:`parameters`).
+    """
     if text is None:
         return Rendered(title, message)
     params = text["params"]
-    rendered_title = render(text["title"], params, count=count, authors=authors, fallback=title)
+    # A grouped row holding more than one event reads the type's grouped title.
+    grouped = text.get("grouped") if count > 1 else None
+    rendered_title = render(
+        grouped or text["title"], params, count=count, authors=authors, fallback=title
+    )
     rendered_message = render(
         text["message"], params, count=count, authors=authors, fallback=message
     )

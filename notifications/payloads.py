@@ -19,6 +19,7 @@ from django.utils import translation
 from rest_framework import serializers
 
 from notifications import i18n
+from notifications.i18n import author_name
 from notifications.conf import notifications_settings
 
 if TYPE_CHECKING:  # not at run time: notifications.routing must import before django.setup()
@@ -150,12 +151,6 @@ def target_payload(content_type_id: int | None, object_id: str | None) -> Target
 
     content_type = ContentType.objects.get_for_id(content_type_id)
     return {"type": f"{content_type.app_label}.{content_type.model}", "id": object_id}
-
-
-def author_name(user: Any) -> str:
-    """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
-    name = notifications_settings.imported("AUTHOR_NAME")
-    return str(user.get_username() if name is None else name(user))
 
 
 def author_payload(user: Any) -> AuthorPayload:

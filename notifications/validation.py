@@ -170,7 +170,9 @@ class ValidText:
     text: i18n.TextSpec | None = None
 
 
-def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidText:
+def validate_text(
+    *, type: str, title: Any, message: Any, params: Any, author: Any = None
+) -> ValidText:
     """The title and message to store, and the translatable text (:mod:`notifications.i18n`).
 
     ``title``/``message`` may be :class:`~notifications.i18n.Text`; a ``title``
@@ -184,7 +186,8 @@ def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidT
     ``not_a_dict``, ``bad_name`` (not a string, or one of the automatic
     ``count``/``others``/``author``), ``bad_value``, ``missing`` (a placeholder
     without a param, or a plural number that is not an integer) or
-    ``not_translatable`` (params for plain text).
+    ``not_translatable`` (params for plain text). ``author`` fills ``%(author)s``
+    in the stored strings.
     """
     grouped = None
     if title is None:
@@ -212,8 +215,9 @@ def validate_text(*, type: str, title: Any, message: Any, params: Any) -> ValidT
         if spec is not None:
             check_storable(list(spec.values()), name)
             _check_placeholders(spec, values)
+    authors = None if author is None else [{"name": i18n.author_name(author)}]
     with translation.override(settings.LANGUAGE_CODE):
-        stored = i18n.render_text(text, title, message)
+        stored = i18n.render_text(text, title, message, authors=authors)
     return ValidText(stored.title, stored.message, text)
 
 
@@ -315,7 +319,7 @@ def validate_send(
     event_type = sendable_type(type)
     if event_type is None:
         raise UnknownEventType(type)
-    text = validate_text(type=type, title=title, message=message, params=params)
+    text = validate_text(type=type, title=title, message=message, params=params, author=author)
     title, message = text.title, text.message
     validate_notification(type=type, title=title, data=data, message=message, key=key)
     _check_string(group, "group", MAX_GROUP_LENGTH, optional=True)
