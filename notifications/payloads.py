@@ -19,8 +19,8 @@ from django.utils import translation
 from rest_framework import serializers
 
 from notifications import i18n
-from notifications.i18n import author_name
 from notifications.conf import notifications_settings
+from notifications.i18n import author_name as author_name  # its home is i18n
 
 if TYPE_CHECKING:  # not at run time: notifications.routing must import before django.setup()
     from notifications.models import Event, EventType, Notification

@@ -9,6 +9,7 @@ from django.db import router
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
@@ -64,7 +65,7 @@ class ServiceBusy(APIException):
     """503 with ``Retry-After``: the database could not take the request's write in time."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The database is busy; nothing was changed. Retry shortly."
+    default_detail = _("The database is busy; nothing was changed. Retry shortly.")
     default_code = "database_busy"
     wait = 1  # DRF's exception handler turns it into Retry-After: 1
 

@@ -16,6 +16,9 @@ from notifications.event_types import sync_event_types
 from notifications.helpers import send_notification
 from notifications.i18n import gettext_lazy, ngettext_lazy
 from notifications.models import Event
+from tests.ws.conftest import open_socket, sockets
+
+__all__ = ["open_socket", "sockets"]  # the socket tests' fixtures, shared with tests/ws
 
 #: The language of each test user (by login name without a domain).
 LANGUAGES = {"ann": "en", "bob": "pl", "zed": "xx-unknown"}
