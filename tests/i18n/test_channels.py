@@ -46,7 +46,9 @@ def test_each_recipient_gets_the_email_in_their_language(
 ) -> None:
     ann, bob = member("ann"), member("bob")
     with django_capture_on_commit_callbacks(execute=True):
-        send_notification(type="liked", users=[ann, bob], author=ann, params={"post": "<b>Cats</b>"})
+        send_notification(
+            type="liked", users=[ann, bob], author=ann, params={"post": "<b>Cats</b>"}
+        )
 
     by_user = {message.to[0]: message for message in mail.outbox}
     english, polish = by_user["ann@example.com"], by_user["bob@example.com"]
