@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, realtime, report
+from bench import i18n as i18n_bench
 
 SCENARIOS = [
     "fanout",
@@ -21,6 +22,7 @@ SCENARIOS = [
     "inbox",
     "realtime",
     "memory",
+    "i18n",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
@@ -154,6 +156,15 @@ def _scenarios(
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
 
+    def i18n_run() -> None:
+        # A fresh process on its own database (bench/i18n.py), like the peer's workers.
+        argv = [sys.executable, "-m", "bench.i18n", "--json"]
+        if config is QUICK:
+            argv.append("--quick")
+        results["i18n"] = common.run_json(argv, common.ours_env(), common.ROOT, timeout=1800)
+        ratio = results["i18n"]["list"]["ratio_p50"]
+        log(f"i18n: list translated / literal p50 {ratio:.3f}")
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -165,4 +176,6 @@ def _scenarios(
         chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
+    if "i18n" in only:
+        chosen.append(("i18n", i18n_run))
     return chosen

@@ -88,7 +88,7 @@ class Text(Promise):
         }
 
     def __str__(self) -> str:
-        return translate(self.spec(), 1)
+        return translate(self.spec(), 1, translation.get_language())
 
     def __repr__(self) -> str:
         return f"<Text {self.msgid!r}>"
@@ -131,16 +131,39 @@ def message_spec(value: Any) -> MessageSpec | None:
     return value.spec() if isinstance(value, Text) else None
 
 
-def translate(message: MessageSpec, number: int) -> str:
-    """The message's translation in the active language (its form for ``number``), unformatted."""
-    msgid, context, plural = message["id"], message["context"], message["plural"]
-    if plural is None:
+def translate(message: MessageSpec, number: int, language: str | None) -> str:
+    """The message's translation in ``language`` (its form for ``number``), unformatted;
+    ``language`` None: the message id itself.
+
+    Looked up once per process and language, then kept (:func:`_compiled`):
+    reading a page renders its rows without touching the translation machinery.
+    """
+    return _compiled(language, message["id"], message["context"], message["plural"], number)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled(
+    language: str | None, msgid: str, context: str | None, plural: str | None, number: int
+) -> str:
+    with translation.override(language):
+        if plural is None:
+            if context is None:
+                return translation.gettext(msgid)
+            return translation.pgettext(context, msgid)
         if context is None:
-            return translation.gettext(msgid)
-        return translation.pgettext(context, msgid)
-    if context is None:
-        return translation.ngettext(msgid, plural, number)
-    return translation.npgettext(context, msgid, plural, number)
+            return translation.ngettext(msgid, plural, number)
+        return translation.npgettext(context, msgid, plural, number)
+
+
+@reset_on_change("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS", "USE_I18N")
+def _catalogues_changed() -> None:
+    _compiled.cache_clear()
+    _supported.cache_clear()
+
+
+def forget_translations() -> None:
+    """Drop the kept translations (after a catalogue changed in a running process)."""
+    _compiled.cache_clear()
 
 
 def parameters(
@@ -151,8 +174,8 @@ def parameters(
     return {**params, "count": count, "others": max(count - 1, 0), "author": author}
 
 
-def format_message(message: MessageSpec, values: Mapping[str, Any]) -> str:
-    """The message in the active language with ``values`` filled in.
+def format_message(message: MessageSpec, values: Mapping[str, Any], language: str | None) -> str:
+    """The message in ``language`` (None: the message id) with ``values`` filled in.
 
     Raises ``KeyError``, ``ValueError`` or ``TypeError`` when the message and
     the values do not fit (validation refuses such a send; :func:`render` falls
@@ -161,19 +184,18 @@ def format_message(message: MessageSpec, values: Mapping[str, Any]) -> str:
     number = values.get(message["number"] or "count", 1) if message["plural"] else 1
     if not isinstance(number, int) or isinstance(number, bool):
         raise TypeError(f"the plural number {message['number']!r} must be an integer")
-    template = translate(message, number)
+    template = translate(message, number, language)
     return template % values if "%" in template else template
 
 
 def render(
     message: MessageSpec | None,
-    params: Mapping[str, Any],
-    *,
-    count: int = 1,
-    authors: list[Any] | None = None,
+    values: Mapping[str, Any],
+    language: str | None,
     fallback: str | None = None,
 ) -> str | None:
-    """``message`` in the active language with its params, or ``fallback`` without a message.
+    """``message`` in ``language`` filled with ``values`` (:func:`parameters`), or
+    ``fallback`` without a message.
 
     A translation that does not fit the params (a catalogue's mistake) falls back
     to the message id in the source language, then to ``fallback``: reading
@@ -181,12 +203,11 @@ def render(
     """
     if message is None:
         return fallback
-    values = parameters(params, count, authors)
     try:
-        return format_message(message, values)
+        return format_message(message, values, language)
     except (KeyError, ValueError, TypeError):
-        with translation.override(None), contextlib.suppress(KeyError, ValueError, TypeError):
-            return format_message(message, values)
+        with contextlib.suppress(KeyError, ValueError, TypeError):
+            return format_message(message, values, None)
     return fallback
 
 
@@ -204,23 +225,22 @@ def render_text(
     *,
     count: int = 1,
     authors: list[Any] | None = None,
+    language: str | None = None,
 ) -> Rendered:
-    """The title and message in the active language; the stored strings for literal text.
+    """The title and message in ``language`` (default: the active one); the stored strings
+    for literal text.
 
     ``count`` and ``authors`` are a grouped row's (see :func:`parameters`).
     """
     if text is None:
         return Rendered(title, message)
-    params = text["params"]
+    if language is None:
+        language = translation.get_language()
+    values = parameters(text["params"], count, authors)
     # A grouped row holding more than one event reads the type's grouped title.
     grouped = text.get("grouped") if count > 1 else None
-    rendered_title = render(
-        grouped or text["title"], params, count=count, authors=authors, fallback=title
-    )
-    rendered_message = render(
-        text["message"], params, count=count, authors=authors, fallback=message
-    )
-    return Rendered(rendered_title or title, rendered_message)
+    rendered_title = render(grouped or text["title"], values, language, title)
+    return Rendered(rendered_title or title, render(text["message"], values, language, message))
 
 
 def supported_language(code: Any) -> str:
@@ -234,11 +254,6 @@ def supported_language(code: Any) -> str:
 @functools.lru_cache(maxsize=512)
 def _supported(code: str) -> str:
     return translation.get_supported_language_variant(code)
-
-
-@reset_on_change("LANGUAGES", "LANGUAGE_CODE")
-def _languages_changed() -> None:
-    _supported.cache_clear()
 
 
 def hook_language(user: Any) -> str | None:

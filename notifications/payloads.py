@@ -196,12 +196,13 @@ def event_fields(
     url: str | None,
     text: i18n.TextSpec | None = None,
     authors: list[AuthorPayload] | None = None,
+    language: str | None = None,
 ) -> EventPayload:
     """The ``event`` part of a notification from its columns (model instances or plain rows).
 
-    Translatable ``text`` is rendered in the active language (the reader's:
-    views, frames and channels activate it), with the event's ``authors``, and
-    carried as ``event.text``; literal text is the stored ``title``/``message``.
+    Translatable ``text`` is rendered in ``language`` (default: the active one, the
+    reader's: views, frames and channels activate it), with the event's ``authors``,
+    and carried as ``event.text``; literal text is the stored ``title``/``message``.
     """
     payload: EventPayload = {
         "id": event_id,
@@ -216,13 +217,15 @@ def event_fields(
         "url": url,
     }
     if text is not None:
-        rendered = i18n.render_text(text, title, message, authors=authors)
+        if language is None:  # a page passes the reader's, read once for all its rows
+            language = translation.get_language()
+        rendered = i18n.render_text(text, title, message, authors=authors, language=language)
         payload["title"], payload["message"] = rendered.title, rendered.message
         shown: TextPayload = {
             "title": text["title"],
             "message": text["message"],
             "params": text["params"],
-            "language": translation.get_language() or settings.LANGUAGE_CODE,
+            "language": language or settings.LANGUAGE_CODE,
         }
         if text.get("grouped") is not None:
             shown["grouped"] = text["grouped"]
@@ -243,7 +246,12 @@ def pluralised(event: EventPayload, count: int, authors: list[AuthorPayload]) ->
         "grouped": text.get("grouped"),
     }
     rendered = i18n.render_text(
-        spec, event["title"], event["message"], count=count, authors=authors
+        spec,
+        event["title"],
+        event["message"],
+        count=count,
+        authors=authors,
+        language=text["language"],
     )
     return {**event, "title": rendered.title, "message": rendered.message}
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from notifications import i18n
 from notifications.event_types import declared_events, sendable_type
@@ -216,8 +216,9 @@ def validate_text(
             check_storable(list(spec.values()), name)
             _check_placeholders(spec, values)
     authors = None if author is None else [{"name": i18n.author_name(author)}]
-    with translation.override(settings.LANGUAGE_CODE):
-        stored = i18n.render_text(text, title, message, authors=authors)
+    stored = i18n.render_text(
+        text, title, message, authors=authors, language=settings.LANGUAGE_CODE
+    )
     return ValidText(stored.title, stored.message, text)
 
 
@@ -250,10 +251,13 @@ def _check_params(params: Any) -> dict[str, Any]:
 def _check_placeholders(spec: i18n.MessageSpec, params: dict[str, Any]) -> None:
     """Every form of the message (source language, unpluralised and plural) takes ``params``."""
     values = i18n.parameters(params, 1, [{"name": ""}])
-    with translation.override(None):
-        for number in (1, 2):
+    for number in (1, 2):
+        # The message id itself (None); a translation that does not fit falls back to it.
+        for language in (None,):
             try:
-                i18n.format_message(spec, {**values, "count": number, "others": number - 1})
+                i18n.format_message(
+                    spec, {**values, "count": number, "others": number - 1}, language
+                )
             except KeyError as error:
                 raise InvalidNotification(
                     f"params: the message {spec['id']!r} needs the parameter {error.args[0]!r}",

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
 from notifications import payloads
@@ -293,6 +293,7 @@ def _json(value: Any) -> Any:
 def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.NotificationPayload]:
     """The payloads of page rows (``COLUMNS`` and the author's username), in order."""
     authors = _author_names(rows)
+    language = translation.get_language()  # the reader's (the view activated it), once a page
     rendered = []
     for row in rows:
         (pk, user_id, readed, seen, archived, group, count, stored) = row[:8]
@@ -315,8 +316,9 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
             target_id=target_id,
             expires=_moment(expires, zone),
             url=url,
-            text=_json(text),
+            text=None if text is None else _json(text),
             authors=stored,
+            language=language,
         )
         rendered.append(
             payloads.notification_payload(
