@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bench import common, fanout, listing, memory, peer_env, realtime, report
-from bench import i18n as i18n_bench
 
 SCENARIOS = [
     "fanout",

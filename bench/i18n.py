@@ -11,8 +11,8 @@
    nothing per recipient, so the two should cost the same.
 
 Runs in a fresh process on its own PostgreSQL database ``bench_i18n_<pid>``
-(dropped at the end) and prints one JSON document; ``python -m bench.i18n``
-alone also writes ``bench/results/i18n.{json,md}``.
+(dropped at the end); ``python -m bench --only i18n`` records it with the other
+scenarios (``bench/results``), ``python -m bench.i18n [--quick]`` just prints it.
 """
 
 from __future__ import annotations
@@ -247,17 +247,10 @@ def markdown(result: dict[str, Any]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run in this process; write ``bench/results/i18n.{json,md}`` (unless ``--json``)."""
+    """Run in this process; print the section (``--json``: the figures, for ``bench.cli``)."""
     args = sys.argv[1:] if argv is None else argv
     result = run(quick="--quick" in args)
-    if "--json" in args:
-        print(json.dumps(result))
-        return 0
-    out = common.BENCH / "results"
-    (out / "i18n.json").write_text(json.dumps(result, indent=2) + "\n")
-    text = "\n".join(markdown(result))
-    (out / "i18n.md").write_text(text)
-    print(text)
+    print(json.dumps(result) if "--json" in args else "\n".join(markdown(result)))
     return 0
 
 

@@ -39,12 +39,14 @@ AUTOMATIC = ("count", "others", "author")
 
 
 class MessageSpec(TypedDict):
-    """A message id as stored (``Event.text``) and sent on the wire (``event.text``)."""
+    """A message id as stored (``Event.text``) and sent on the wire (``event.text``):
+    the keys other than ``id`` only when set (every reader's row carries it)."""
 
     id: str
-    context: str | None
-    plural: str | None
-    number: str | None
+    context: NotRequired[str]
+    plural: NotRequired[str]
+    #: The param that picks a plural form (plural messages only).
+    number: NotRequired[str]
 
 
 class TextSpec(TypedDict):
@@ -80,12 +82,14 @@ class Text(Promise):
 
     def spec(self) -> MessageSpec:
         """The message id as stored and sent on the wire."""
-        return {
-            "id": self.msgid,
-            "context": self.context,
-            "plural": self.plural,
-            "number": self.number,
-        }
+        spec: MessageSpec = {"id": self.msgid}
+        if self.context is not None:
+            spec["context"] = self.context
+        if self.plural is not None:
+            spec["plural"] = self.plural
+        if self.number is not None:
+            spec["number"] = self.number
+        return spec
 
     def __str__(self) -> str:
         return translate(self.spec(), 1, translation.get_language())
@@ -138,7 +142,7 @@ def translate(message: MessageSpec, number: int, language: str | None) -> str:
     Looked up once per process and language, then kept (:func:`_compiled`):
     reading a page renders its rows without touching the translation machinery.
     """
-    return _compiled(language, message["id"], message["context"], message["plural"], number)
+    return _compiled(language, message["id"], message.get("context"), message.get("plural"), number)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -155,15 +159,14 @@ def _compiled(
         return translation.npgettext(context, msgid, plural, number)
 
 
-@reset_on_change("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS", "USE_I18N")
+#: The settings whose change makes kept translations stale (tests, ``override_settings``).
+CATALOGUE_SETTINGS = ("LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS", "INSTALLED_APPS", "USE_I18N")
+
+
+@reset_on_change(*CATALOGUE_SETTINGS)
 def _catalogues_changed() -> None:
     _compiled.cache_clear()
     _supported.cache_clear()
-
-
-def forget_translations() -> None:
-    """Drop the kept translations (after a catalogue changed in a running process)."""
-    _compiled.cache_clear()
 
 
 def parameters(
@@ -181,9 +184,10 @@ def format_message(message: MessageSpec, values: Mapping[str, Any], language: st
     the values do not fit (validation refuses such a send; :func:`render` falls
     back to the message id).
     """
-    number = values.get(message["number"] or "count", 1) if message["plural"] else 1
+    name = message.get("number", "count")
+    number = values.get(name, 1) if message.get("plural") else 1
     if not isinstance(number, int) or isinstance(number, bool):
-        raise TypeError(f"the plural number {message['number']!r} must be an integer")
+        raise TypeError(f"the plural number {name!r} must be an integer")
     template = translate(message, number, language)
     return template % values if "%" in template else template
 

@@ -197,6 +197,7 @@ def event_fields(
     text: i18n.TextSpec | None = None,
     authors: list[AuthorPayload] | None = None,
     language: str | None = None,
+    rendered: i18n.Rendered | None = None,
 ) -> EventPayload:
     """The ``event`` part of a notification from its columns (model instances or plain rows).
 
@@ -219,7 +220,8 @@ def event_fields(
     if text is not None:
         if language is None:  # a page passes the reader's, read once for all its rows
             language = translation.get_language()
-        rendered = i18n.render_text(text, title, message, authors=authors, language=language)
+        if rendered is None:  # a caller that rendered already passes it (api.rows caches it)
+            rendered = i18n.render_text(text, title, message, authors=authors, language=language)
         payload["title"], payload["message"] = rendered.title, rendered.message
         shown: TextPayload = {
             "title": text["title"],

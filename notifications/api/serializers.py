@@ -49,12 +49,11 @@ class MessageIdSerializer(serializers.Serializer):
         # Declared here: a ``context`` attribute would hide the serializer's own.
         return {
             "id": serializers.CharField(read_only=True, help_text="The msgid (source text)."),
-            "context": serializers.CharField(read_only=True, allow_null=True, help_text="msgctxt"),
-            "plural": serializers.CharField(
-                read_only=True, allow_null=True, help_text="msgid_plural"
-            ),
+            # Only when set: not read-only, so the schema does not list them as required.
+            "context": serializers.CharField(required=False, help_text="msgctxt"),
+            "plural": serializers.CharField(required=False, help_text="msgid_plural"),
             "number": serializers.CharField(
-                read_only=True, allow_null=True, help_text="The param that picks the plural form."
+                required=False, help_text="The param that picks the plural form."
             ),
         }
 

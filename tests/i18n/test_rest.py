@@ -52,11 +52,11 @@ def test_the_wire_carries_the_message_ids_and_the_language(
 
     text = first_event(client_for(bob))["text"]
 
-    assert text["title"] == {
-        "id": "%(author)s liked your post",
-        "context": None,
-        "plural": None,
-        "number": None,
+    assert text["title"] == {"id": "%(author)s liked your post"}
+    assert text["grouped"] == {
+        "id": "%(author)s and %(others)d other liked your post",
+        "plural": "%(author)s and %(others)d others liked your post",
+        "number": "others",
     }
     assert text["params"] == {"post": "Cats"}
     assert text["language"] == "pl"
@@ -233,3 +233,21 @@ def test_the_reader_language_does_not_leak_into_the_next_request(
     from django.utils import translation
 
     assert translation.get_language() != "pl"
+
+
+def test_translatable_rows_match_the_openapi_schema(
+    like: Callable[..., Event], ann: Any, bob: Any, crowd: Callable[[int], list[Any]]
+) -> None:
+    from tests.schema.test_schema import LIST, generate, response_validator
+
+    for author in crowd(2):
+        like([bob], author=author, group="post-7")
+    send_notification(
+        type="post_like", title=pgettext_lazy("greeting", "Welcome"), users=[bob], params={}
+    )
+    schema, problems = generate("include")
+    assert problems == {}
+    body = client_for(bob).get("/api/notifications/").json()
+
+    assert list(response_validator(schema, LIST, "get", 200).iter_errors(body)) == []
+    assert {"text"} <= set(body["results"][0]["event"])
