@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0007_outbound_policy'),
+        ("notifications", "0007_outbound_policy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='text',
+            model_name="event",
+            name="text",
             field=models.JSONField(blank=True, null=True),
         ),
     ]
