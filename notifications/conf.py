@@ -228,7 +228,8 @@ SETTINGS: dict[str, Setting] = {
         None,
         _optional(_is_dotted_path),
         "None or the dotted path of a function",
-        "dotted path of fn(user) -> language code; None: LANGUAGE_CODE",
+        "dotted path of fn(user) -> language code: notifications, frames and emails are "
+        "rendered in it (docs/i18n.md); None: the request's language (REST), LANGUAGE_CODE",
         imports="fn(user) -> language code or None",
     ),
     "USER_TIME_ZONE": Setting(
