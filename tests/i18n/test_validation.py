@@ -76,3 +76,14 @@ def test_a_bad_text_template_in_events_is_a_system_check_error(settings: Any) ->
 
     assert errors
     assert "text" in errors[0].msg
+
+
+def test_a_django_lazy_string_is_refused_as_a_title(languages: None, bob: Any) -> None:
+    # Its message id is not public: use notifications.i18n.gettext_lazy (same arguments).
+    from django.utils.translation import gettext_lazy as django_gettext_lazy
+
+    with pytest.raises(InvalidNotification) as error:
+        send_notification(type="post_like", title=django_gettext_lazy("Welcome"), users=[bob])
+
+    assert error.value.field == "title"
+    assert not Event.objects.exists()
