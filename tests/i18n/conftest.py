@@ -47,9 +47,14 @@ EVENTS = [
 ]
 
 
+def login_name(user: Any) -> str:
+    """``ann`` for ``ann`` and ``ann@example.com`` (both legs' user models)."""
+    return str(user.get_username()).split("@")[0]
+
+
 def language_of(user: Any) -> str | None:
     """The project's hook (``NOTIFICATIONS["USER_LANGUAGE"]``)."""
-    return LANGUAGES.get(user.get_username().split("@")[0])
+    return LANGUAGES.get(login_name(user))
 
 
 @pytest.fixture
@@ -60,6 +65,8 @@ def languages(settings: Any, db: Any) -> None:
     settings.NOTIFICATIONS = {
         **getattr(settings, "NOTIFICATIONS", {}),
         "USER_LANGUAGE": "tests.i18n.conftest.language_of",
+        # Authors by login name on both legs (the services leg logs in by email).
+        "AUTHOR_NAME": "tests.i18n.conftest.login_name",
     }
     sync_event_types()
 
