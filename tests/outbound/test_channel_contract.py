@@ -1,4 +1,5 @@
-"""One behaviour suite that every delivery channel passes: email, Web Push and the locmem double.
+"""One behaviour suite that every delivery channel passes: email, Web Push, signed webhooks,
+Slack, Teams, Discord and the locmem double.
 
 Like ``tests/ws/test_bus_contract.py`` for the buses. A new channel (FCM, SMS,
 chat, webhooks) plugs in with a :class:`Harness`: how to make a recipient that
@@ -25,7 +26,9 @@ from notifications.outbound.registry import get_channel
 from tests.conftest import client_for
 from tests.outbound import failing
 from tests.outbound.conftest import API, CHANNEL_EVENTS
+from tests.outbound import stand_ins
 from tests.outbound.push_service import PushService, push_service
+from tests.outbound.stand_ins import StandIn, stand_in
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 
@@ -123,7 +126,74 @@ class LocmemHarness(Harness):
         return sum(1 for m in locmem.outbox if m.user_id == user.pk)
 
 
-@pytest.fixture(params=["email", "web_push", "locmem"])
+class WebhookHarness(Harness):
+    """Project endpoints: the receiver answers by the user the message is for."""
+
+    channel = "webhook"
+
+    def __init__(self, member: Any, service: StandIn) -> None:
+        super().__init__(member)
+        self.service = service
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        self.service.kinds[str(user.pk)] = kind
+        return user
+
+    def good(self, name: str) -> Any:
+        return self._with(name, "ok")
+
+    def bad(self, name: str) -> Any:
+        return self._with(name, "bad")
+
+    def flaky(self, name: str) -> Any:
+        return self._with(name, "flaky")
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(user.pk))
+
+
+class SlackHarness(WebhookHarness):
+    """Direct messages (chat.postMessage): the Web API answers by member id."""
+
+    channel = "slack"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.members[user.pk] = f"U{kind}{user.pk}"
+        self.service.kinds[f"U{kind}{user.pk}"] = kind
+        return user
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(stand_ins.members[user.pk]))
+
+
+class UserWebhookHarness(WebhookHarness):
+    """Teams and Discord: each user's own webhook URL, whose path says how it answers."""
+
+    def __init__(self, member: Any, service: StandIn, channel: str) -> None:
+        super().__init__(member, service)
+        self.channel = channel
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.user_urls[self.channel, user.pk] = self.service.url(self.channel, kind, user.pk)
+        return user
+
+    def received(self, user: Any) -> int:
+        path = stand_ins.user_urls[self.channel, user.pk].removeprefix(self.service.origin)
+        return len(self.service.for_key(path))
+
+
+STAND_IN_SETTINGS = {
+    "SLACK_BOT_TOKEN": stand_ins.SLACK_TOKEN,
+    "SLACK_USER_ID": "tests.outbound.stand_ins.slack_member",
+    "TEAMS_USER_WEBHOOK_URL": "tests.outbound.stand_ins.teams_webhook",
+    "DISCORD_USER_WEBHOOK_URL": "tests.outbound.stand_ins.discord_webhook",
+}
+
+
+@pytest.fixture(params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord"])
 def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
 ) -> Iterator[Harness]:
@@ -149,7 +219,25 @@ def harness(
     failing.failures.clear()
     locmem.reset()
     with ExitStack() as stack:
-        if channel == "email":
+        if channel in {"webhook", "slack", "teams", "discord"}:
+            service = stack.enter_context(stand_in())
+            settings.NOTIFICATIONS = {
+                **settings.NOTIFICATIONS,
+                **STAND_IN_SETTINGS,
+                "CHANNELS": {channel: f"notifications.outbound.{CLASSES[channel]}"},
+                "SLACK_API_URL": f"{service.origin}/api",
+                "WEBHOOK_ENDPOINTS": {
+                    "main": {"url": f"{service.origin}/hooks/main", "secret": stand_ins.SECRET}
+                },
+            }
+            if channel == "webhook":
+                yield WebhookHarness(member, service)
+            elif channel == "slack":
+                yield SlackHarness(member, service)
+            else:
+                yield UserWebhookHarness(member, service, channel)
+            assert service.errors == []  # every request had the service's wire format
+        elif channel == "email":
             yield EmailHarness(member)
         elif channel == "web_push":
             yield WebPushHarness(member, stack.enter_context(push_service()))
@@ -157,6 +245,14 @@ def harness(
             yield LocmemHarness(member)
     failing.failures.clear()
     locmem.reset()
+
+
+CLASSES = {
+    "webhook": "webhooks.WebhookChannel",
+    "slack": "chat.SlackChannel",
+    "teams": "chat.TeamsChannel",
+    "discord": "chat.DiscordChannel",
+}
 
 
 def send(users: list[Any], capture: Any, **kwargs: Any) -> None:

@@ -1,0 +1,202 @@
+"""Local stand-ins on 127.0.0.1 for the webhook and chat services, speaking their wire format.
+
+One server answers as each service does, and checks what it receives:
+
+- ``/hooks/<name>``: a Standard Webhooks receiver; every request's signature is
+  verified with :data:`SECRET` by ``standardwebhooks`` (a bad one answers 401
+  and is reported in ``errors``);
+- ``/slack/<kind>/<n>``: a Slack incoming webhook (``{"text"}``; 200 ``ok``);
+- ``/api/chat.postMessage``: Slack's Web API (Bearer :data:`SLACK_TOKEN`,
+  ``{"channel", "text"}``; 200 ``{"ok": true}`` or ``{"ok": false, "error"}``);
+- ``/teams/<kind>/<n>``: a Teams Workflows webhook (an Adaptive Card; 202);
+- ``/discord/<kind>/<n>``: a Discord webhook (``content``, no mentions; 204).
+
+The kind decides the answer (for webhooks, ``kinds[user id]``; for Slack
+direct messages, ``kinds[member id]``): ``ok``, ``bad`` 400, ``missing`` 404,
+``gone`` 410, ``busy`` 429, ``broken`` 500; ``flaky`` answers 503 once,
+``slow`` sleeps past the client's deadline once, ``close`` closes the
+connection without an answer once; each then answers like ``ok``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SLACK_TOKEN = "xoxb-test-token"
+ANSWERS = {"bad": 400, "missing": 404, "gone": 410, "busy": 429, "broken": 500}
+ONCE = {"flaky", "slow", "close"}
+#: How long ``slow`` sleeps the first time (tests set OUTBOUND_TIMEOUT below it).
+SLOW = 1.5
+SLACK_ERRORS = {
+    "bad": "channel_not_found",
+    "missing": "user_not_found",
+    "gone": "account_inactive",
+    "busy": "ratelimited",
+    "broken": "internal_error",
+}
+
+#: user pk -> the Slack member id; (channel, user pk) -> the user's own webhook URL.
+members: dict[Any, str] = {}
+user_urls: dict[tuple[str, Any], str] = {}
+
+
+def slack_member(user: Any) -> str | None:
+    """``NOTIFICATIONS["SLACK_USER_ID"]`` of the tests."""
+    return members.get(user.pk)
+
+
+def teams_webhook(user: Any) -> str | None:
+    """``NOTIFICATIONS["TEAMS_USER_WEBHOOK_URL"]`` of the tests."""
+    return user_urls.get(("teams", user.pk))
+
+
+def discord_webhook(user: Any) -> str | None:
+    """``NOTIFICATIONS["DISCORD_USER_WEBHOOK_URL"]`` of the tests."""
+    return user_urls.get(("discord", user.pk))
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: Any  # the JSON
+    key: str  # who it was for: the user id (webhooks), the member id (Slack) or the path
+    status: int = 0
+
+
+@dataclass
+class StandIn:
+    """The running server: what it received and accepted, and the kinds the tests set."""
+
+    origin: str = ""
+    received: list[Received] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    attempts: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def accepted(self) -> list[Received]:
+        return [r for r in self.received if 200 <= r.status < 300]
+
+    def for_key(self, key: Any) -> list[Received]:
+        return [r for r in self.accepted if r.key == str(key)]
+
+    def url(self, service: str, kind: str, n: Any) -> str:
+        return f"{self.origin}/{service}/{kind}/{n}"
+
+    def examine(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[str, str]:
+        """Check the request as the real service would; return (key, kind)."""
+        body = json.loads(raw)
+        service = path.split("/")[1]
+        if service == "hooks":
+            Webhook(SECRET).verify(raw, headers)  # raises when the signature is wrong
+            assert body["type"] == "notification.created"
+            key = str(body["data"]["user"])
+            return key, self.kinds.get(key, "ok")
+        if service == "api":
+            assert path == "/api/chat.postMessage"
+            assert headers["authorization"] == f"Bearer {SLACK_TOKEN}"
+            assert isinstance(body["text"], str) and body["text"]
+            key = body["channel"]
+            return key, self.kinds.get(key, "ok")
+        if service == "slack":
+            assert isinstance(body["text"], str) and body["text"]
+        elif service == "teams":
+            (card,) = body["attachments"]
+            assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+            assert card["content"]["type"] == "AdaptiveCard"
+            assert all(block["type"] == "TextBlock" for block in card["content"]["body"])
+        elif service == "discord":
+            assert isinstance(body["content"], str) and 0 < len(body["content"]) <= 2000
+            assert body["allowed_mentions"] == {"parse": []}
+        else:
+            raise AssertionError(f"unknown service {service}")
+        return path, path.split("/")[2]
+
+
+def answer(service: str, kind: str) -> tuple[int, bytes]:
+    if service == "api":
+        if kind in SLACK_ERRORS:
+            status = 429 if kind == "busy" else 200
+            return status, json.dumps({"ok": False, "error": SLACK_ERRORS[kind]}).encode()
+        return 200, b'{"ok":true,"channel":"D1","ts":"1.2"}'
+    if kind in ANSWERS:
+        return ANSWERS[kind], b"invalid_payload" if service == "slack" else b""
+    return {"slack": 200, "teams": 202, "discord": 204, "hooks": 204}[service], (
+        b"ok" if service == "slack" else b""
+    )
+
+
+@contextmanager
+def stand_in() -> Iterator[StandIn]:
+    state = StandIn()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            try:
+                key, kind = state.examine(self.path, headers, raw)
+            except Exception as error:  # the request is malformed: report it, refuse it
+                state.errors.append(f"{self.path}: {error!r}")
+                self.reply(401 if self.path.startswith("/hooks/") else 400, b"")
+                return
+            service = self.path.split("/")[1]
+            attempt = state.attempts[f"{self.path} {key}"]
+            state.attempts[f"{self.path} {key}"] += 1
+            record = Received(self.path, headers, json.loads(raw), key)
+            state.received.append(record)
+            if kind in ONCE and attempt == 0:
+                if kind == "flaky":
+                    record.status = 503
+                    self.reply(503, b"")
+                elif kind == "slow":
+                    time.sleep(SLOW)
+                    record.status = -1  # the client gave up before this answer
+                    self.reply(200, b"")
+                else:  # close: no answer at all
+                    record.status = -1
+                    self.close_connection = True
+                return
+            status, body = answer(service, "ok" if kind in ONCE else kind)
+            record.status = status
+            self.reply(status, body)
+
+        def reply(self, status: int, body: bytes) -> None:
+            try:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    state.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+        members.clear()
+        user_urls.clear()
