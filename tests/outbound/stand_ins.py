@@ -107,18 +107,21 @@ class StandIn:
         if service == "api":
             assert path == "/api/chat.postMessage"
             assert headers["authorization"] == f"Bearer {SLACK_TOKEN}"
-            assert isinstance(body["text"], str) and body["text"]
+            assert isinstance(body["text"], str)
+            assert body["text"]
             key = body["channel"]
             return key, self.kinds.get(key, "ok")
         if service == "slack":
-            assert isinstance(body["text"], str) and body["text"]
+            assert isinstance(body["text"], str)
+            assert body["text"]
         elif service == "teams":
             (card,) = body["attachments"]
             assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
             assert card["content"]["type"] == "AdaptiveCard"
             assert all(block["type"] == "TextBlock" for block in card["content"]["body"])
         elif service == "discord":
-            assert isinstance(body["content"], str) and 0 < len(body["content"]) <= 2000
+            assert isinstance(body["content"], str)
+            assert 0 < len(body["content"]) <= 2000
             assert body["allowed_mentions"] == {"parse": []}
         else:
             raise AssertionError(f"unknown service {service}")

@@ -24,9 +24,8 @@ from notifications.models import Delivery, Notification
 from notifications.outbound import locmem, tasks
 from notifications.outbound.registry import get_channel
 from tests.conftest import client_for
-from tests.outbound import failing
+from tests.outbound import failing, stand_ins
 from tests.outbound.conftest import API, CHANNEL_EVENTS
-from tests.outbound import stand_ins
 from tests.outbound.push_service import PushService, push_service
 from tests.outbound.stand_ins import StandIn, stand_in
 

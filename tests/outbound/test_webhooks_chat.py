@@ -112,7 +112,8 @@ def test_a_signature_with_another_secret_does_not_verify(
         "WEBHOOK_ENDPOINTS": {"main": {"url": f"{service.origin}/hooks/main", "secret": other}},
     }
     send([member("ann")], django_capture_on_commit_callbacks)
-    assert len(service.errors) == 1 and "WebhookVerificationError" in service.errors[0]
+    assert len(service.errors) == 1
+    assert "WebhookVerificationError" in service.errors[0]
     service.errors.clear()
     delivery = record("webhook")
     assert (delivery.status, delivery.next_attempt_at) == ("failed", None)  # 401: final
@@ -186,7 +187,8 @@ def test_teams_card_and_discord_without_mentions(
     blocks = [b["text"] for b in card.body["attachments"][0]["content"]["body"]]
     assert blocks == ["Disk full", "x" * 3000, "https://example.com/disk"]
     (discord,) = [r for r in service.accepted if r.path == "/discord/ok/1"]
-    assert len(discord.body["content"]) == 2000 and discord.body["content"].endswith("…")
+    assert len(discord.body["content"]) == 2000
+    assert discord.body["content"].endswith("…")
     assert discord.body["allowed_mentions"] == {"parse": []}
 
 
@@ -356,7 +358,8 @@ def test_a_configured_url_the_policy_refuses_is_a_check_error(
         call_command("check")
     text = str(raised.value)
     assert text.count("notifications.E040") == 2
-    assert "WEBHOOK_ENDPOINTS['crm']['url']" in text and "DISCORD_WEBHOOK_URLS['alert']" in text
+    assert "WEBHOOK_ENDPOINTS['crm']['url']" in text
+    assert "DISCORD_WEBHOOK_URLS['alert']" in text
     assert names(text, named)
 
 
@@ -376,7 +379,8 @@ def test_a_users_destination_the_policy_refuses_is_never_connected_to(
         stand_ins.user_urls.clear()
     delivery = record("discord")
     assert (delivery.status, delivery.next_attempt_at) == ("failed", None)  # final
-    assert "refused" in delivery.error and names(delivery.error, named)
+    assert "refused" in delivery.error
+    assert names(delivery.error, named)
 
 
 @pytest.mark.parametrize("channel", ["webhook", "discord"])
