@@ -239,6 +239,13 @@ def check_destinations(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
         ]
     if notifications_settings.SLACK_BOT_TOKEN:
         urls.append(("SLACK_API_URL", notifications_settings.SLACK_API_URL))
+    if notifications_settings.FCM_CREDENTIALS is not None:
+        from notifications.outbound.fcm import service_account
+
+        urls.append(("FCM_API_URL", notifications_settings.FCM_API_URL))
+        token_uri = (service_account() or {}).get("token_uri")
+        if isinstance(token_uri, str):
+            urls.append(("FCM_CREDENTIALS['token_uri']", token_uri))
     for where, url in urls:
         try:
             requests.check_url(url)
@@ -263,6 +270,8 @@ DESTINATIONS = (
     "TEAMS_WEBHOOK_URLS",
     "DISCORD_WEBHOOK_URLS",
     "SLACK_API_URL",
+    "FCM_API_URL",
+    "FCM_CREDENTIALS",
     "CHANNELS",
 )
 
@@ -286,7 +295,13 @@ def _webhook_secret_problems() -> list[CheckMessage]:
 
 
 #: The extra each of the package's channels needs, by name.
-CHANNEL_EXTRAS = {"webhook": "webhooks", "slack": "chat", "teams": "chat", "discord": "chat"}
+CHANNEL_EXTRAS = {
+    "fcm": "fcm",
+    "webhook": "webhooks",
+    "slack": "chat",
+    "teams": "chat",
+    "discord": "chat",
+}
 
 
 def _unavailable_channels() -> list[CheckMessage]:

@@ -225,6 +225,7 @@ SETTINGS: dict[str, Setting] = {
         {
             "email": "notifications.outbound.email.EmailChannel",
             "web_push": "notifications.outbound.web_push.WebPushChannel",
+            "fcm": "notifications.outbound.fcm.FCMChannel",
             "webhook": "notifications.outbound.webhooks.WebhookChannel",
             "slack": "notifications.outbound.chat.SlackChannel",
             "teams": "notifications.outbound.chat.TeamsChannel",
@@ -338,6 +339,26 @@ SETTINGS: dict[str, Setting] = {
         "a list of IP networks",
         'UNSAFE outside tests/dev: networks let through, http too (e.g. ["127.0.0.1/32"])',
     ),
+    "FCM_CREDENTIALS": Setting(
+        None,
+        _optional(lambda v: _is_text(v) or isinstance(v, dict | PurePath)),
+        "None, a service account's JSON (dict or text) or a pathlib.Path of its file",
+        "Firebase service account (JSON, dict or Path of the file); None: FCM off",
+        section="Mobile push, FCM (docs/channels.md#mobile-push-fcm)",
+    ),
+    "FCM_PROJECT_ID": Setting(
+        None,
+        _optional(_is_text),
+        "None or a Firebase project id",
+        "None: the service account's project_id",
+    ),
+    "FCM_API_URL": Setting(
+        "https://fcm.googleapis.com",
+        _is_url,
+        "an absolute http(s) URL",
+        "FCM's base URL (a local stand-in in development)",
+    ),
+    "FCM_MAX_DEVICES": Setting(10, *_INT1, "devices per user; one more drops the oldest"),
     "WEBHOOK_ENDPOINTS": Setting(
         {},
         _is_webhook_endpoints,
