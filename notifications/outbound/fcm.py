@@ -246,7 +246,7 @@ class FCMChannel(BaseChannel):
 def user_devices(user: Any) -> list[dict[str, Any]]:
     """``user``'s devices, oldest first: token, platform, created."""
     rows = Device.objects.filter(user_id=user.pk).order_by("pk")
-    return list(rows.values("token", "platform", "created"))
+    return [dict(row) for row in rows.values("token", "platform", "created")]
 
 
 def save_device(user: Any, token: str, platform: str) -> bool:
