@@ -9,7 +9,13 @@ One server answers as each service does, and checks what it receives:
 - ``/api/chat.postMessage``: Slack's Web API (Bearer :data:`SLACK_TOKEN`,
   ``{"channel", "text"}``; 200 ``{"ok": true}`` or ``{"ok": false, "error"}``);
 - ``/teams/<kind>/<n>``: a Teams Workflows webhook (an Adaptive Card; 202);
-- ``/discord/<kind>/<n>``: a Discord webhook (``content``, no mentions; 204).
+- ``/discord/<kind>/<n>``: a Discord webhook (``content``, no mentions; 204);
+- ``/oauth/token``: Google's OAuth2 token endpoint: verifies the service
+  account's RS256 JWT assertion (:meth:`StandIn.service_account` makes one),
+  answers an access token;
+- ``/v1/projects/<id>/messages:send``: FCM HTTP v1: the Bearer must be a token
+  it issued (else 401), the message must have FCM's shape; the kind is the
+  device token's prefix (``ok-1``); ``missing`` answers 404 ``UNREGISTERED``.
 
 The kind decides the answer (for webhooks, ``kinds[user id]``; for Slack
 direct messages, ``kinds[member id]``): ``ok``, ``bad`` 400, ``missing`` 404,
@@ -20,9 +26,12 @@ connection without an answer once; each then answers like ``ok``.
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import threading
 import time
+import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +39,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from standardwebhooks.webhooks import Webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -84,6 +95,47 @@ class StandIn:
     errors: list[str] = field(default_factory=list)
     kinds: dict[str, str] = field(default_factory=dict)
     attempts: Counter[str] = field(default_factory=Counter)
+    #: FCM: the service account's public key, and the access tokens issued.
+    account_key: Any = None
+    tokens: list[str] = field(default_factory=list)
+
+    def service_account(self, project: str = "demo-project") -> dict[str, Any]:
+        """A service account's JSON whose token_uri is this stand-in."""
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.account_key = key.public_key()
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        return {
+            "type": "service_account",
+            "project_id": project,
+            "private_key_id": "k1",
+            "private_key": pem,
+            "client_email": f"push@{project}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{self.origin}/oauth/token",
+        }
+
+    def grant(self, raw: bytes) -> dict[str, Any]:
+        """The token endpoint: check the JWT-bearer grant's RS256 signature and claims."""
+        form = urllib.parse.parse_qs(raw.decode())
+        assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+        head, claims, signature = form["assertion"][0].split(".")
+        self.account_key.verify(
+            unb64url(signature),
+            f"{head}.{claims}".encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+        payload = json.loads(unb64url(claims))
+        assert payload["aud"] == "https://oauth2.googleapis.com/token"  # what Google checks
+        assert payload["iss"].endswith(".iam.gserviceaccount.com")
+        assert "https://www.googleapis.com/auth/firebase.messaging" in payload["scope"]
+        token = f"ya29.{secrets.token_urlsafe(16)}"
+        self.tokens.append(token)
+        return {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
 
     @property
     def accepted(self) -> list[Received]:
@@ -97,8 +149,21 @@ class StandIn:
 
     def examine(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[str, str]:
         """Check the request as the real service would; return (key, kind)."""
-        body = json.loads(raw)
         service = path.split("/")[1]
+        if service == "oauth":
+            return "token", "token"
+        body = json.loads(raw)
+        if service == "v1":
+            assert path.startswith("/v1/projects/demo-project/messages:send")
+            if headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
+                return "", "unauthenticated"
+            message = body["message"]
+            assert set(message) == {"token", "notification", "data", "android", "apns"}
+            assert isinstance(message["notification"]["title"], str)
+            assert all(isinstance(v, str) for v in message["data"].values())
+            badge = message["apns"]["payload"]["aps"]["badge"]
+            assert message["android"]["notification"]["notification_count"] == badge
+            return message["token"], message["token"].split("-")[0]
         if service == "hooks":
             Webhook(SECRET).verify(raw, headers)  # raises when the signature is wrong
             assert body["type"] == "notification.created"
@@ -128,7 +193,31 @@ class StandIn:
         return path, path.split("/")[2]
 
 
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+FCM_ERRORS = {
+    "bad": (400, "INVALID_ARGUMENT", "INVALID_ARGUMENT"),
+    "missing": (404, "NOT_FOUND", "UNREGISTERED"),
+    "gone": (410, "NOT_FOUND", "UNREGISTERED"),
+    "busy": (429, "RESOURCE_EXHAUSTED", "QUOTA_EXCEEDED"),
+    "broken": (500, "INTERNAL", "INTERNAL"),
+    "unauthenticated": (401, "UNAUTHENTICATED", "THIRD_PARTY_AUTH_ERROR"),
+}
+
+
 def answer(service: str, kind: str) -> tuple[int, bytes]:
+    if service == "v1":
+        if kind in FCM_ERRORS:
+            code, status, error_code = FCM_ERRORS[kind]
+            detail = {
+                "@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                "errorCode": error_code,
+            }
+            error = {"code": code, "message": kind, "status": status, "details": [detail]}
+            return code, json.dumps({"error": error}).encode()
+        return 200, b'{"name":"projects/demo-project/messages/0:1"}'
     if service == "api":
         if kind in SLACK_ERRORS:
             status = 429 if kind == "busy" else 200
@@ -158,9 +247,16 @@ def stand_in() -> Iterator[StandIn]:
                 self.reply(401 if self.path.startswith("/hooks/") else 400, b"")
                 return
             service = self.path.split("/")[1]
+            if service == "oauth":
+                try:
+                    self.reply(200, json.dumps(state.grant(raw)).encode())
+                except Exception as error:
+                    state.errors.append(f"token: {error!r}")
+                    self.reply(400, b'{"error":"invalid_grant"}')
+                return
             attempt = state.attempts[f"{self.path} {key}"]
             state.attempts[f"{self.path} {key}"] += 1
-            record = Received(self.path, headers, json.loads(raw), key)
+            record = Received(self.path.split("?")[0], headers, json.loads(raw), key)
             state.received.append(record)
             if kind in ONCE and attempt == 0:
                 if kind == "flaky":

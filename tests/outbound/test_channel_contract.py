@@ -1,5 +1,5 @@
 """One behaviour suite that every delivery channel passes: email, Web Push, signed webhooks,
-Slack, Teams, Discord and the locmem double.
+Slack, Teams, Discord, FCM and the locmem double.
 
 Like ``tests/ws/test_bus_contract.py`` for the buses. A new channel (FCM, SMS,
 chat, webhooks) plugs in with a :class:`Harness`: how to make a recipient that
@@ -184,6 +184,25 @@ class UserWebhookHarness(WebhookHarness):
         return len(self.service.for_key(path))
 
 
+class FCMHarness(WebhookHarness):
+    """Devices registered over REST; FCM answers by the device token's prefix."""
+
+    channel = "fcm"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        response = client_for(user).post(
+            f"{API}/devices", {"token": f"{kind}-{user.pk}", "platform": "android"}, format="json"
+        )
+        assert response.status_code == 201
+        return user
+
+    def received(self, user: Any) -> int:
+        return sum(
+            1 for r in self.service.accepted if r.key.endswith(f"-{user.pk}") and "/v1/" in r.path
+        )
+
+
 STAND_IN_SETTINGS = {
     "SLACK_BOT_TOKEN": stand_ins.SLACK_TOKEN,
     "SLACK_USER_ID": "tests.outbound.stand_ins.slack_member",
@@ -192,7 +211,9 @@ STAND_IN_SETTINGS = {
 }
 
 
-@pytest.fixture(params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord"])
+@pytest.fixture(
+    params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord", "fcm"]
+)
 def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
 ) -> Iterator[Harness]:
@@ -218,7 +239,7 @@ def harness(
     failing.failures.clear()
     locmem.reset()
     with ExitStack() as stack:
-        if channel in {"webhook", "slack", "teams", "discord"}:
+        if channel in CLASSES:
             service = stack.enter_context(stand_in())
             settings.NOTIFICATIONS = {
                 **settings.NOTIFICATIONS,
@@ -228,11 +249,15 @@ def harness(
                 "WEBHOOK_ENDPOINTS": {
                     "main": {"url": f"{service.origin}/hooks/main", "secret": stand_ins.SECRET}
                 },
+                "FCM_CREDENTIALS": service.service_account(),
+                "FCM_API_URL": service.origin,
             }
             if channel == "webhook":
                 yield WebhookHarness(member, service)
             elif channel == "slack":
                 yield SlackHarness(member, service)
+            elif channel == "fcm":
+                yield FCMHarness(member, service)
             else:
                 yield UserWebhookHarness(member, service, channel)
             assert service.errors == []  # every request had the service's wire format
@@ -251,6 +276,7 @@ CLASSES = {
     "slack": "chat.SlackChannel",
     "teams": "chat.TeamsChannel",
     "discord": "chat.DiscordChannel",
+    "fcm": "fcm.FCMChannel",
 }
 
 
