@@ -239,6 +239,8 @@ def check_destinations(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
         ]
     if notifications_settings.SLACK_BOT_TOKEN:
         urls.append(("SLACK_API_URL", notifications_settings.SLACK_API_URL))
+    if notifications_settings.TWILIO_ACCOUNT_SID:
+        urls.append(("TWILIO_API_URL", notifications_settings.TWILIO_API_URL))
     if notifications_settings.FCM_CREDENTIALS is not None:
         from notifications.outbound.fcm import service_account
 
@@ -272,6 +274,7 @@ DESTINATIONS = (
     "SLACK_API_URL",
     "FCM_API_URL",
     "FCM_CREDENTIALS",
+    "TWILIO_API_URL",
     "CHANNELS",
 )
 
@@ -297,6 +300,7 @@ def _webhook_secret_problems() -> list[CheckMessage]:
 #: The extra each of the package's channels needs, by name.
 CHANNEL_EXTRAS = {
     "fcm": "fcm",
+    "sms": "twilio",
     "webhook": "webhooks",
     "slack": "chat",
     "teams": "chat",

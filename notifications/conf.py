@@ -226,6 +226,7 @@ SETTINGS: dict[str, Setting] = {
             "email": "notifications.outbound.email.EmailChannel",
             "web_push": "notifications.outbound.web_push.WebPushChannel",
             "fcm": "notifications.outbound.fcm.FCMChannel",
+            "sms": "notifications.outbound.sms.SMSChannel",
             "webhook": "notifications.outbound.webhooks.WebhookChannel",
             "slack": "notifications.outbound.chat.SlackChannel",
             "teams": "notifications.outbound.chat.TeamsChannel",
@@ -359,6 +360,39 @@ SETTINGS: dict[str, Setting] = {
         "FCM's base URL (a local stand-in in development)",
     ),
     "FCM_MAX_DEVICES": Setting(10, *_INT1, "devices per user; one more drops the oldest"),
+    "SMS_PHONE_NUMBER": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> E.164 phone number or None; None: SMS off",
+        imports="fn(user) -> E.164 phone number or None",
+        section="SMS (docs/channels.md#sms-twilio)",
+    ),
+    "SMS_PROVIDER": Setting(
+        "notifications.outbound.sms_twilio.TwilioProvider",
+        _is_dotted_path,
+        "the dotted path of a BaseSMSProvider subclass",
+        "dotted path of the SMS provider (a BaseSMSProvider)",
+    ),
+    "SMS_MAX_SEGMENTS": Setting(
+        1, lambda v: _is_int(v, 1) and v <= 10, "an integer from 1 to 10", "segments a text may use"
+    ),
+    "TWILIO_ACCOUNT_SID": Setting(None, _optional(_is_text), "None or an AC... SID", "Twilio"),
+    "TWILIO_AUTH_TOKEN": Setting(
+        None, _optional(_is_text), "None or a token", "Twilio auth token (or an API key secret)"
+    ),
+    "TWILIO_FROM": Setting(
+        None,
+        _optional(_is_text),
+        "None, an E.164 number or a Messaging Service SID (MG...)",
+        "sender: an E.164 number or a Messaging Service SID",
+    ),
+    "TWILIO_API_URL": Setting(
+        "https://api.twilio.com",
+        _is_url,
+        "an absolute http(s) URL",
+        "Twilio's API base URL (a local stand-in in development)",
+    ),
     "WEBHOOK_ENDPOINTS": Setting(
         {},
         _is_webhook_endpoints,
