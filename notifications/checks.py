@@ -217,11 +217,12 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
 @register()
 def check_destinations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E040, E041, W040: webhook and chat settings that cannot work.
+    """E040-E042, W040: webhook, chat, FCM and SMS settings that cannot work.
 
     E040: a URL of ``WEBHOOK_ENDPOINTS``, ``*_WEBHOOK_URLS`` or ``SLACK_API_URL``
     that the outbound-request policy refuses (checked again at send time).
-    E041: a webhook secret that cannot sign. W040: a channel offered in
+    E041: a webhook secret that cannot sign. E042: an SMS provider that cannot be
+    built. W040: a channel offered in
     ``settings.EVENTS`` but unavailable (its extra or its settings are missing).
     """
     from notifications.outbound import requests
@@ -262,6 +263,7 @@ def check_destinations(app_configs: Any = None, **kwargs: Any) -> list[CheckMess
                 )
             )
     found.extend(_webhook_secret_problems())
+    found.extend(_sms_provider_problems())
     found.extend(_unavailable_channels())
     return found
 
@@ -295,6 +297,25 @@ def _webhook_secret_problems() -> list[CheckMessage]:
         for name, entry in endpoints.items()
         if (problem := secret_problem(entry["secret"]))
     ]
+
+
+def _sms_provider_problems() -> list[CheckMessage]:
+    from notifications.outbound.sms import provider
+
+    if notifications_settings.SMS_PHONE_NUMBER is None:
+        return []
+    try:
+        provider()
+    except (ImportError, TypeError) as error:
+        return [
+            Error(
+                f"NOTIFICATIONS['SMS_PROVIDER'] cannot be used: {error}",
+                hint="The dotted path of a notifications.outbound.sms.BaseSMSProvider subclass "
+                "(default: the Twilio provider).",
+                id="notifications.E042",
+            )
+        ]
+    return []
 
 
 #: The extra each of the package's channels needs, by name.

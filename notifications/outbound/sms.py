@@ -52,18 +52,22 @@ def fit(text: str, segments: int) -> str:
     single, each = (160, 153) if gsm else (70, 67)
     limit = single if segments == 1 else each * segments
 
-    def size(candidate: str) -> int:
+    def size(char: str) -> int:
         if gsm:
-            return septets(candidate) or 0
-        return len(candidate.encode("utf-16-le")) // 2  # UTF-16 code units
+            return 2 if char in GSM7_EXTENDED else 1
+        return 2 if ord(char) > 0xFFFF else 1  # UTF-16 code units
 
-    if size(text) <= limit:
+    if sum(map(size, text)) <= limit:
         return text
     ellipsis = "..." if gsm else "…"
-    cut = text
-    while cut and size(cut + ellipsis) > limit:
-        cut = cut[: max(len(cut) - max(size(cut + ellipsis) - limit, 1), 0)]
-    return cut.rstrip() + ellipsis
+    budget = limit - sum(map(size, ellipsis))
+    kept: list[str] = []
+    for char in text:
+        budget -= size(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + ellipsis
 
 
 class BaseSMSProvider:
@@ -105,8 +109,13 @@ class SMSChannel(BaseChannel):
     name = "sms"
 
     def is_available(self) -> bool:
-        """On when a phone number hook is set and the provider is configured."""
-        return notifications_settings.SMS_PHONE_NUMBER is not None and provider().is_available()
+        """On when a phone number hook is set and the provider is configured (E042 if broken)."""
+        if notifications_settings.SMS_PHONE_NUMBER is None:
+            return False
+        try:
+            return provider().is_available()
+        except (ImportError, TypeError):
+            return False
 
     def send(
         self, notifications: list[Notification], accepted: Mapping[int, frozenset[str]]

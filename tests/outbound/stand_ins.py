@@ -15,7 +15,11 @@ One server answers as each service does, and checks what it receives:
   answers an access token;
 - ``/v1/projects/<id>/messages:send``: FCM HTTP v1: the Bearer must be a token
   it issued (else 401), the message must have FCM's shape; the kind is the
-  device token's prefix (``ok-1``); ``missing`` answers 404 ``UNREGISTERED``.
+  device token's prefix (``ok-1``); ``missing`` answers 404 ``UNREGISTERED``;
+- ``/2010-04-01/Accounts/<sid>/Messages.json``: Twilio's Messages API: basic
+  auth :data:`TWILIO_SID`/:data:`TWILIO_TOKEN`, form fields ``To``, ``Body``
+  and ``From`` or ``MessagingServiceSid``; the kind is ``kinds[To]``
+  (``optout`` answers Twilio's 21610).
 
 The kind decides the answer (for webhooks, ``kinds[user id]``; for Slack
 direct messages, ``kinds[member id]``): ``ok``, ``bad`` 400, ``missing`` 404,
@@ -45,6 +49,8 @@ from standardwebhooks.webhooks import Webhook
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SLACK_TOKEN = "xoxb-test-token"
+TWILIO_SID = "AC00000000000000000000000000000001"
+TWILIO_TOKEN = "twilio-test-token"
 ANSWERS = {"bad": 400, "missing": 404, "gone": 410, "busy": 429, "broken": 500}
 ONCE = {"flaky", "slow", "close"}
 #: How long ``slow`` sleeps the first time (tests set OUTBOUND_TIMEOUT below it).
@@ -57,14 +63,20 @@ SLACK_ERRORS = {
     "broken": "internal_error",
 }
 
-#: user pk -> the Slack member id; (channel, user pk) -> the user's own webhook URL.
+#: user pk -> the Slack member id / the phone number; (channel, user pk) -> a webhook URL.
 members: dict[Any, str] = {}
+phones: dict[Any, str] = {}
 user_urls: dict[tuple[str, Any], str] = {}
 
 
 def slack_member(user: Any) -> str | None:
     """``NOTIFICATIONS["SLACK_USER_ID"]`` of the tests."""
     return members.get(user.pk)
+
+
+def phone_number(user: Any) -> str | None:
+    """``NOTIFICATIONS["SMS_PHONE_NUMBER"]`` of the tests."""
+    return phones.get(user.pk)
 
 
 def teams_webhook(user: Any) -> str | None:
@@ -152,6 +164,14 @@ class StandIn:
         service = path.split("/")[1]
         if service == "oauth":
             return "token", "token"
+        if service == "2010-04-01":
+            assert path == f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+            auth = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+            assert headers["authorization"] == f"Basic {auth}"
+            assert headers["content-type"] == "application/x-www-form-urlencoded"
+            form = {k: v for k, (v,) in urllib.parse.parse_qs(raw.decode()).items()}
+            assert set(form) in ({"To", "Body", "From"}, {"To", "Body", "MessagingServiceSid"})
+            return form["To"], self.kinds.get(form["To"], "ok")
         body = json.loads(raw)
         if service == "v1":
             assert path.startswith("/v1/projects/demo-project/messages:send")
@@ -207,7 +227,22 @@ FCM_ERRORS = {
 }
 
 
+TWILIO_ERRORS = {
+    "optout": (400, 21610, "Attempt to send to unsubscribed recipient"),
+    "bad": (400, 21211, "Invalid 'To' Phone Number"),
+    "missing": (404, 20404, "The requested resource was not found"),
+    "busy": (429, 20429, "Too Many Requests"),
+    "broken": (500, 20500, "Internal Server Error"),
+}
+
+
 def answer(service: str, kind: str) -> tuple[int, bytes]:
+    if service == "2010-04-01":
+        if kind in TWILIO_ERRORS:
+            status, code, text = TWILIO_ERRORS[kind]
+            error = {"code": code, "message": text, "status": status, "more_info": ""}
+            return status, json.dumps(error).encode()
+        return 201, b'{"sid":"SM0001","status":"queued"}'
     if service == "v1":
         if kind in FCM_ERRORS:
             code, status, error_code = FCM_ERRORS[kind]
@@ -228,6 +263,14 @@ def answer(service: str, kind: str) -> tuple[int, bytes]:
     return {"slack": 200, "teams": 202, "discord": 204, "hooks": 204}[service], (
         b"ok" if service == "slack" else b""
     )
+
+
+def parse(raw: bytes) -> Any:
+    """A JSON body, or a form (Twilio) as a dict."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return {k: v for k, (v,) in urllib.parse.parse_qs(raw.decode()).items()}
 
 
 @contextmanager
@@ -256,7 +299,7 @@ def stand_in() -> Iterator[StandIn]:
                 return
             attempt = state.attempts[f"{self.path} {key}"]
             state.attempts[f"{self.path} {key}"] += 1
-            record = Received(self.path.split("?")[0], headers, json.loads(raw), key)
+            record = Received(self.path.split("?")[0], headers, parse(raw), key)
             state.received.append(record)
             if kind in ONCE and attempt == 0:
                 if kind == "flaky":
@@ -298,4 +341,5 @@ def stand_in() -> Iterator[StandIn]:
         server.server_close()
         thread.join(5)
         members.clear()
+        phones.clear()
         user_urls.clear()

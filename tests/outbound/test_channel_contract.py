@@ -1,5 +1,5 @@
 """One behaviour suite that every delivery channel passes: email, Web Push, signed webhooks,
-Slack, Teams, Discord, FCM and the locmem double.
+Slack, Teams, Discord, FCM, SMS (Twilio) and the locmem double.
 
 Like ``tests/ws/test_bus_contract.py`` for the buses. A new channel (FCM, SMS,
 chat, webhooks) plugs in with a :class:`Harness`: how to make a recipient that
@@ -203,16 +203,35 @@ class FCMHarness(WebhookHarness):
         )
 
 
+class SMSHarness(WebhookHarness):
+    """A phone number per user; the Messages API answers by the number."""
+
+    channel = "sms"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.phones[user.pk] = f"+1555{user.pk:07d}"
+        self.service.kinds[stand_ins.phones[user.pk]] = kind
+        return user
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(stand_ins.phones[user.pk]))
+
+
 STAND_IN_SETTINGS = {
     "SLACK_BOT_TOKEN": stand_ins.SLACK_TOKEN,
     "SLACK_USER_ID": "tests.outbound.stand_ins.slack_member",
     "TEAMS_USER_WEBHOOK_URL": "tests.outbound.stand_ins.teams_webhook",
     "DISCORD_USER_WEBHOOK_URL": "tests.outbound.stand_ins.discord_webhook",
+    "SMS_PHONE_NUMBER": "tests.outbound.stand_ins.phone_number",
+    "TWILIO_ACCOUNT_SID": stand_ins.TWILIO_SID,
+    "TWILIO_AUTH_TOKEN": stand_ins.TWILIO_TOKEN,
+    "TWILIO_FROM": "+15550000000",
 }
 
 
 @pytest.fixture(
-    params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord", "fcm"]
+    params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord", "fcm", "sms"]
 )
 def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
@@ -251,6 +270,7 @@ def harness(
                 },
                 "FCM_CREDENTIALS": service.service_account(),
                 "FCM_API_URL": service.origin,
+                "TWILIO_API_URL": service.origin,
             }
             if channel == "webhook":
                 yield WebhookHarness(member, service)
@@ -258,6 +278,8 @@ def harness(
                 yield SlackHarness(member, service)
             elif channel == "fcm":
                 yield FCMHarness(member, service)
+            elif channel == "sms":
+                yield SMSHarness(member, service)
             else:
                 yield UserWebhookHarness(member, service, channel)
             assert service.errors == []  # every request had the service's wire format
@@ -277,6 +299,7 @@ CLASSES = {
     "teams": "chat.TeamsChannel",
     "discord": "chat.DiscordChannel",
     "fcm": "fcm.FCMChannel",
+    "sms": "sms.SMSChannel",
 }
 
 
