@@ -274,7 +274,7 @@ def parse(raw: bytes) -> Any:
 
 
 @contextmanager
-def stand_in() -> Iterator[StandIn]:
+def stand_in(port: int = 0) -> Iterator[StandIn]:
     state = StandIn()
 
     class Handler(BaseHTTPRequestHandler):
@@ -329,7 +329,7 @@ def stand_in() -> Iterator[StandIn]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     state.origin = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -343,3 +343,34 @@ def stand_in() -> Iterator[StandIn]:
         members.clear()
         phones.clear()
         user_urls.clear()
+
+
+def main() -> None:
+    """``python -m tests.outbound.stand_ins [PORT]``: serve the stand-ins for local development.
+
+    Prints each request it accepts; writes ``stand-in-service-account.json`` (an
+    FCM service account whose token endpoint is this server) to the current
+    directory. See docs/channels.md, "Try the channels locally".
+    """
+    import sys
+    from pathlib import Path
+
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8765
+    with stand_in(port) as state:
+        print(f"stand-ins on {state.origin} -- see docs/channels.md")
+        account = state.service_account()
+        Path("stand-in-service-account.json").write_text(json.dumps(account, indent=2))
+        print("wrote stand-in-service-account.json (FCM_CREDENTIALS)")
+        seen = 0
+        try:
+            while True:
+                time.sleep(0.5)
+                for request in state.received[seen:]:
+                    print(request.status, request.path, json.dumps(request.body)[:300])
+                seen = len(state.received)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
