@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, realtime, report
+from bench import common, fanout, listing, memory, outbound_channels, peer_env, realtime, report
 
 SCENARIOS = [
     "fanout",
@@ -21,6 +21,7 @@ SCENARIOS = [
     "inbox",
     "realtime",
     "memory",
+    "outbound_channels",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
@@ -36,6 +37,9 @@ FULL = {
     "list_seconds": 6.0,
     "list_runs": 3,
     "memory_users": 1_000_000,
+    "outbound_users": 100_000,
+    "outbound_runs": 5,
+    "outbound_messages": 505,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -49,6 +53,9 @@ QUICK = {
     "list_seconds": 3.0,
     "list_runs": 2,
     "memory_users": 100_000,
+    "outbound_users": 10_000,
+    "outbound_runs": 3,
+    "outbound_messages": 105,
 }
 
 
@@ -154,6 +161,11 @@ def _scenarios(
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
 
+    def outbound_run() -> None:
+        results["outbound_channels"] = outbound_channels.in_subprocess(
+            config["outbound_users"], config["outbound_runs"], config["outbound_messages"]
+        )
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -165,4 +177,6 @@ def _scenarios(
         chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
+    if "outbound_channels" in only:
+        chosen.append(("outbound_channels", outbound_run))
     return chosen
