@@ -76,7 +76,7 @@ def django61(session: nox.Session) -> None:
         )
     session.install(
         "-e",
-        ".[redis,postgres,server,openapi,webpush,fcm,twilio,webhooks,chat]",
+        ".[redis,postgres,server,openapi,webpush,metrics,fcm,twilio,webhooks,chat]",
         DJANGO_61,
         "django-tasks-db>=0.13",
     )

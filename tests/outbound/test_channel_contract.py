@@ -25,7 +25,7 @@ from notifications.outbound import locmem, tasks
 from notifications.outbound.registry import get_channel
 from tests.conftest import client_for
 from tests.outbound import failing, stand_ins
-from tests.outbound.conftest import API, CHANNEL_EVENTS
+from tests.outbound.conftest import API, CHANNEL_EVENTS, use_email_backend
 from tests.outbound.push_service import PushService, push_service
 from tests.outbound.stand_ins import StandIn, stand_in
 
@@ -237,7 +237,7 @@ def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
 ) -> Iterator[Harness]:
     channel = request.param
-    settings.EMAIL_BACKEND = "tests.outbound.failing.FlakyBackend"
+    use_email_backend(settings, "tests.outbound.failing.FlakyBackend")
     settings.NOTIFICATIONS = {
         **settings.NOTIFICATIONS,
         "CHANNELS": {
