@@ -38,7 +38,7 @@ FULL = {
     "list_runs": 3,
     "memory_users": 1_000_000,
     "outbound_users": 100_000,
-    "outbound_runs": 5,
+    "outbound_runs": 8,
     "outbound_messages": 505,
 }
 QUICK = {
