@@ -67,10 +67,17 @@ def service_account() -> dict[str, Any] | None:
         except OSError:
             return None
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return None
+        return _parse_account(value)
+    return value if isinstance(value, dict) else None
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_account(text: str) -> dict[str, Any] | None:
+    # Parsed once per text: availability is asked on every send.
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
     return value if isinstance(value, dict) else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -241,3 +242,24 @@ def test_a_refused_token_endpoint_is_never_connected_to(
     assert service.tokens == []
     assert record().status == "failed"
     assert "loopback address 127.0.0.1" in record().error
+
+
+def test_credentials_from_a_file_or_text_and_off_while_the_file_is_missing(
+    service: StandIn,
+    member: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    import json
+
+    path = tmp_path / "account.json"
+    account = settings.NOTIFICATIONS["FCM_CREDENTIALS"]
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "FCM_CREDENTIALS": path}
+    ann = member("ann")
+    assert register(ann, "ok-1").status_code == 404  # the file is not there yet: FCM is off
+    path.write_text(json.dumps(account))
+    assert register(ann, "ok-1").status_code == 201
+    settings.NOTIFICATIONS = {**settings.NOTIFICATIONS, "FCM_CREDENTIALS": json.dumps(account)}
+    send([ann], django_capture_on_commit_callbacks)
+    assert record().status == "sent"
