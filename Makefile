@@ -13,7 +13,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,tasks,server,openapi,webpush,metrics]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,tasks,server,openapi,webpush,fcm,twilio,webhooks,chat,metrics]" --group dev
 	touch $(STAMP)
 
 demo: venv

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, realtime, report
+from bench import common, fanout, listing, memory, outbound_channels, peer_env, realtime, report
 
 SCENARIOS = [
     "fanout",
@@ -22,6 +22,7 @@ SCENARIOS = [
     "realtime",
     "memory",
     "i18n",
+    "outbound_channels",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
@@ -37,6 +38,9 @@ FULL = {
     "list_seconds": 6.0,
     "list_runs": 3,
     "memory_users": 1_000_000,
+    "outbound_users": 100_000,
+    "outbound_runs": 8,
+    "outbound_messages": 505,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -50,6 +54,9 @@ QUICK = {
     "list_seconds": 3.0,
     "list_runs": 2,
     "memory_users": 100_000,
+    "outbound_users": 10_000,
+    "outbound_runs": 3,
+    "outbound_messages": 105,
 }
 
 
@@ -163,6 +170,10 @@ def _scenarios(
         results["i18n"] = common.run_json(argv, common.ours_env(), common.ROOT, timeout=1800)
         ratio = results["i18n"]["list"]["ratio_p50"]
         log(f"i18n: list translated / literal p50 {ratio:.3f}")
+    def outbound_run() -> None:
+        results["outbound_channels"] = outbound_channels.in_subprocess(
+            config["outbound_users"], config["outbound_runs"], config["outbound_messages"]
+        )
 
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
@@ -177,4 +188,6 @@ def _scenarios(
         chosen.append(("memory", memory_run))
     if "i18n" in only:
         chosen.append(("i18n", i18n_run))
+    if "outbound_channels" in only:
+        chosen.append(("outbound_channels", outbound_run))
     return chosen

@@ -201,6 +201,10 @@ def markdown(results: dict[str, Any]) -> str:
         from bench.i18n import markdown as i18n_markdown
 
         lines += i18n_markdown(results["i18n"])
+    if "outbound_channels" in results:
+        from bench.outbound_channels import markdown as outbound_markdown
+
+        lines += [*outbound_markdown(results["outbound_channels"]).splitlines(), ""]
     for name in results.get("failed", {}):
         lines += [f"## {name}: FAILED (traceback in the JSON file)", ""]
     lines += ["## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|---|"]

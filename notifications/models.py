@@ -370,6 +370,27 @@ class PushSubscription(models.Model):
         return f"user {self.user_id}: {self.endpoint[:60]}"
 
 
+class Device(models.Model):
+    """A mobile app's (or a web app's) Firebase Cloud Messaging registration token for one user."""
+
+    ANDROID, IOS, WEB = "android", "ios", "web"
+    PLATFORMS = [(ANDROID, "Android"), (IOS, "iOS"), (WEB, "Web")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_devices"
+    )
+    token = models.CharField(max_length=512, unique=True)
+    platform = models.CharField(max_length=16, choices=PLATFORMS)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = "device"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.platform} {self.token[:20]}…"
+
+
 class DigestState(models.Model):
     """When a user last got an email digest of one event type."""
 

@@ -345,3 +345,23 @@ class PushEndpointSerializer(serializers.Serializer):
 
 class PushEndpointAnswerSerializer(serializers.Serializer):
     endpoint = serializers.CharField()
+
+
+class DeviceSerializer(serializers.Serializer):
+    """An app's FCM registration token (``getToken()``) and its platform."""
+
+    token = serializers.RegexField(
+        r"^[A-Za-z0-9_:\-]+$",
+        max_length=512,
+        help_text="The FCM registration token the app got from getToken().",
+        error_messages={"invalid": "Not an FCM registration token (letters, digits, _ : -)."},
+    )
+    platform = serializers.ChoiceField(choices=["android", "ios", "web"])
+
+
+class DeviceAnswerSerializer(DeviceSerializer):
+    created = serializers.DateTimeField(read_only=True)
+
+
+class DeviceTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512)

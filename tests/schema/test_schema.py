@@ -90,6 +90,9 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/push/key"),
     ("POST", "/api/notifications/push/subscriptions"),
     ("DELETE", "/api/notifications/push/subscriptions"),
+    ("GET", "/api/notifications/devices"),
+    ("POST", "/api/notifications/devices"),
+    ("DELETE", "/api/notifications/devices"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),
