@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0007_outbound_policy'),
+        ('notifications', '0008_event_text'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
