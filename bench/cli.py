@@ -170,6 +170,7 @@ def _scenarios(
         results["i18n"] = common.run_json(argv, common.ours_env(), common.ROOT, timeout=1800)
         ratio = results["i18n"]["list"]["ratio_p50"]
         log(f"i18n: list translated / literal p50 {ratio:.3f}")
+
     def outbound_run() -> None:
         results["outbound_channels"] = outbound_channels.in_subprocess(
             config["outbound_users"], config["outbound_runs"], config["outbound_messages"]

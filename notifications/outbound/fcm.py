@@ -44,6 +44,7 @@ from notifications.outbound.base import (
     destinations_outcome,
 )
 from notifications.outbound.texts import notification_url
+from notifications.payloads import rendered_for
 
 if TYPE_CHECKING:
     from notifications.models import Notification
@@ -161,8 +162,9 @@ def project_id() -> str:
 
 
 def message(notification: Notification, token: str, unread: int) -> dict[str, Any]:
-    """The ``message`` of one send (FCM v1 ``Message``)."""
+    """The ``message`` of one send (FCM v1 ``Message``), in the recipient's language."""
     event = notification.event
+    text = rendered_for(notification)
     data = {
         "notification_id": str(notification.pk),
         "type": event.type.name,
@@ -172,7 +174,7 @@ def message(notification: Notification, token: str, unread: int) -> dict[str, An
         data["data"] = json.dumps(event.data, separators=(",", ":"))
     return {
         "token": token,
-        "notification": {"title": event.title, "body": event.message or ""},
+        "notification": {"title": text.title, "body": text.message or ""},
         "data": data,
         "android": {"notification": {"notification_count": unread}},
         "apns": {"payload": {"aps": {"badge": unread}}},

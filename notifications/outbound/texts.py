@@ -4,9 +4,11 @@
 ``notifications/<channel>/default.txt`` (the package ships one per channel: the
 title, the message and the link), rendered like the email templates: in the
 recipient's language and time zone, with ``user``, ``notification``,
-``event``, ``event_type``, ``notification_url`` (absolute, else the inbox) and
-``inbox_url``. Autoescaping is off: the result is plain text, which each
-channel escapes for its own markup.
+``event``, ``event_type``, ``notification_url`` (absolute, else the inbox),
+``inbox_url``, and ``title`` and ``message`` in the recipient's language
+(:func:`notifications.payloads.rendered_for`; use them, not ``event.title``).
+Autoescaping is off: the result is plain text, which each channel escapes for
+its own markup.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from notifications.conf import notifications_settings
-from notifications.outbound.email import absolute, user_language, user_time_zone
+from notifications.i18n import user_language
+from notifications.outbound.email import absolute, user_time_zone
+from notifications.payloads import rendered_for
 
 if TYPE_CHECKING:
     from notifications.models import Notification
@@ -32,7 +36,11 @@ def notification_url(notification: Notification) -> str:
 def render_text(channel: str, notification: Notification) -> str:
     """The text of ``notification`` on ``channel``, stripped of surrounding whitespace."""
     user = notification.user
+    language = user_language(user)
+    title, message = rendered_for(notification, language)
     context = {
+        "title": title,
+        "message": message,
         "user": user,
         "notification": notification,
         "event": notification.event,
@@ -45,5 +53,5 @@ def render_text(channel: str, notification: Notification) -> str:
         f"notifications/{channel}/default.txt",
     ]
     zone = user_time_zone(user)
-    with translation.override(user_language(user)), timezone.override(zone):
+    with translation.override(language), timezone.override(zone):
         return render_to_string(names, context).strip()

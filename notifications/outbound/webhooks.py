@@ -30,8 +30,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 
 from notifications.conf import notifications_settings
+from notifications.i18n import user_language
 from notifications.outbound import posting
 from notifications.outbound.base import BaseChannel, Outcome, Sent, Skipped, destinations_outcome
 from notifications.payloads import payload_for
@@ -76,9 +78,11 @@ def message_id(notification: Notification) -> str:
 
 
 def body(notification: Notification, now: datetime.datetime) -> bytes:
-    """The JSON body of a notification's message."""
+    """The JSON body of a notification's message (its text in the recipient's language)."""
+    with translation.override(user_language(notification.user)):
+        data = payload_for(notification)
     return json.dumps(
-        {"type": EVENT, "timestamp": now.isoformat(), "data": payload_for(notification)},
+        {"type": EVENT, "timestamp": now.isoformat(), "data": data},
         cls=DjangoJSONEncoder,
         separators=(",", ":"),
     ).encode()
