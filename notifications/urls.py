@@ -8,6 +8,7 @@ from notifications.api.channel_views import (
     PushSubscriptionsView,
     unsubscribe,
 )
+from notifications.api.subscription_views import MuteView, SubscriptionsView
 from notifications.api.views import (
     BatchArchiveView,
     BatchUnarchiveView,
@@ -46,4 +47,6 @@ urlpatterns = [
     path("push/key", PushKeyView.as_view(), name="notifications_push_key"),
     path("push/subscriptions", PushSubscriptionsView.as_view(), name="notifications_push"),
     path("unsubscribe/<str:token>", unsubscribe, name="notifications_unsubscribe"),
+    path("subscriptions", SubscriptionsView.as_view(), name="notifications_subscriptions"),
+    path("subscriptions/mute", MuteView.as_view(), name="notifications_mute"),
 ]

@@ -275,3 +275,24 @@ def _target_url(target: Any) -> str | None:
     if target is None or not callable(get_absolute_url):
         return None
     return validate_url(str(get_absolute_url()), "target.get_absolute_url()")
+
+
+def parse_target_label(text: str) -> tuple[int | None, str]:
+    """``app_label.model:pk`` (how ``?target=`` and the REST API name an object) as
+    (content type id, pk text); the id is None when no such model exists.
+
+    Raises ``ValueError`` for text of another shape (or a pk the database cannot store).
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    label, _, object_id = text.partition(":")
+    app_label, _, model = label.partition(".")
+    if not (app_label and model and object_id) or not is_storable(text):
+        raise ValueError(text)
+    if len(object_id) > MAX_TARGET_ID_LENGTH:
+        raise ValueError(text)
+    try:
+        content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
+    except ContentType.DoesNotExist:
+        return None, object_id
+    return content_type.pk, object_id

@@ -14,11 +14,11 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
-from notifications.event_types import sendable_type
+from notifications.event_types import required_names, sendable_type
 from notifications.exceptions import InvalidNotification
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
-from notifications.validation import check_storable
+from notifications.validation import check_storable, parse_target_label
 
 
 class EventTypeSerializer(serializers.ModelSerializer):
@@ -162,6 +162,11 @@ class NotificationFilterSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Unknown or removed event type: {', '.join(map(repr, unknown))}."
             )
+        dropped = sorted(required_names() - set(names))
+        if dropped:
+            raise serializers.ValidationError(
+                f"Required event type cannot be turned off: {', '.join(map(repr, dropped))}."
+            )
         return list(dict.fromkeys(names))
 
 
@@ -186,6 +191,9 @@ class EventTypeChoiceSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     enabled = serializers.BooleanField()
+    required = serializers.BooleanField(
+        help_text="Declared required in EVENTS: always received, cannot be turned off."
+    )
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -218,6 +226,10 @@ class TypeChannelsSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     channels = serializers.DictField(child=serializers.BooleanField())
+    required = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The channels declared required in EVENTS: always on, cannot be turned off.",
+    )
 
 
 class PreferencesSerializer(serializers.Serializer):
@@ -307,3 +319,67 @@ class PushEndpointSerializer(serializers.Serializer):
 
 class PushEndpointAnswerSerializer(serializers.Serializer):
     endpoint = serializers.CharField()
+
+
+# --- Watchers: subscriptions and mutes (docs/watchers.md) ---
+
+
+class TargetNameField(serializers.CharField):
+    """An object named like ``?target=``: ``app_label.model:pk``, parsed to a Target."""
+
+    default_error_messages = {
+        "invalid": "target must look like 'app_label.model:pk', e.g. 'blog.post:7'.",
+        "unknown": "No such model: {label!r}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 512)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        from notifications.subscriptions import Target
+
+        text = super().to_internal_value(data)
+        try:
+            content_type_id, object_id = parse_target_label(text)
+        except ValueError:
+            self.fail("invalid")
+        if content_type_id is None:
+            self.fail("unknown", label=text.partition(":")[0])
+        return Target(content_type_id, object_id)
+
+
+class SubscriptionTargetSerializer(serializers.Serializer):
+    """``{"target": "blog.post:7"}``: the object to follow or unfollow."""
+
+    target = TargetNameField()
+
+
+class MuteSerializer(serializers.Serializer):
+    """``{"target": "blog.post:7", "until": null}``: mute for ever, or until a future time."""
+
+    target = TargetNameField()
+    until = serializers.DateTimeField(
+        allow_null=True, required=False, default=None, help_text="null or absent: for ever."
+    )
+
+    def validate_until(self, value: Any) -> Any:
+        from django.utils import timezone
+
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError("until must be in the future (null mutes for ever).")
+        return value
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    """The user's relation to one object (schema only; rendered by payloads)."""
+
+    target = TargetSerializer(read_only=True)
+    subscribed = serializers.BooleanField(read_only=True, help_text="The user follows it.")
+    muted = serializers.BooleanField(
+        read_only=True, help_text="No notification about it reaches the user now."
+    )
+    muted_until = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the mute ends; null: for ever, or not muted."
+    )
+    created = serializers.DateTimeField(read_only=True)

@@ -54,6 +54,7 @@ from notifications.api.serializers import (
     SeenAllSerializer,
     UnreadCountSerializer,
 )
+from notifications.event_types import required_names
 from notifications.exceptions import DatabaseBusy
 from notifications.models import MAX_ID, Notification
 from notifications.writes import is_busy_error
@@ -358,4 +359,10 @@ class EventTypesView(NotificationsAPIView):
     @extend_schema(responses={200: EventTypeChoiceSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         catalogue = services.event_type_catalogue(request.user)
-        return Response([payloads.event_type_choice_payload(t, on) for t, on in catalogue])
+        required = required_names()
+        return Response(
+            [
+                payloads.event_type_choice_payload(t, on, required=t.name in required)
+                for t, on in catalogue
+            ]
+        )
