@@ -70,9 +70,14 @@ def subscribe(user: Any, obj: Followable) -> bool:
     """
     target = Target.of(obj)
     with write_transaction():
-        before = _rows(user, target).following().exists()
+        rows = _rows(user, target)
+        # A write first: on SQLite a transaction that reads first cannot always write.
+        if rows.filter(subscribed=False).update(subscribed=True):
+            return True
+        if rows.exists():
+            return False
         Subscription.objects.upsert(user.pk, *target, subscribed=True)
-    return not before
+    return True
 
 
 def unsubscribe(user: Any, obj: Followable) -> bool:
@@ -114,10 +119,10 @@ def unmute(user: Any, obj: Followable) -> bool:
     target = Target.of(obj)
     with write_transaction():
         rows = _rows(user, target)
-        held = rows.muted().exists()
+        held = rows.muted().update(muted_at=None, muted_until=None)  # a write first
+        rows.update(muted_at=None, muted_until=None)  # an ended mute too
         rows.filter(subscribed=False).delete()
-        rows.update(muted_at=None, muted_until=None)
-    return held
+    return bool(held)
 
 
 def is_muted(user: Any, obj: Followable) -> bool:
