@@ -100,14 +100,13 @@ def mute(
     for ever); return the row. A later call replaces the mute's end.
 
     From the moment this commits, no send about ``obj`` reaches ``user``, from
-    whichever audience. Raises ``ValueError`` for an ``until`` that is not in the future.
+    whichever audience. An ``until`` already past ends the mute at once (the
+    row says so: not muted).
     """
     target = Target.of(obj)
     now = timezone.now()
     if isinstance(until, datetime.timedelta):
         until = now + until
-    if until is not None and until <= now:
-        raise ValueError("until must be in the future (None mutes for ever).")
     with write_transaction():
         Subscription.objects.upsert(user.pk, *target, muted_at=now, muted_until=until)
         row: Subscription = _rows(user, target).get()

@@ -60,13 +60,25 @@ def _answer(user: Any, target: subscriptions.Target, code: int = 200) -> Respons
     return Response(payloads.subscription_payload(row, timezone.now()), status=code)
 
 
-def _target(request: Request) -> subscriptions.Target:
-    """The object of a DELETE: ``?target=`` or a body ``{"target": ...}`` (400 otherwise)."""
+def _target(request: Request) -> subscriptions.Target | None:
+    """The object of a DELETE or a GET: ``?target=`` or a body ``{"target": ...}``.
+
+    400 when it is malformed; None when it names no model (nothing is about it).
+    """
     data = request.data
     given = data if isinstance(data, dict) and "target" in data else request.query_params
     body = SubscriptionTargetSerializer(data={"target": given.get("target")})
     body.is_valid(raise_exception=True)
-    target: subscriptions.Target = body.validated_data["target"]
+    target: subscriptions.Target | None = body.validated_data["target"]
+    return target
+
+
+def _followable(user: Any, body: SubscriptionTargetSerializer | MuteSerializer) -> Any:
+    """The body's object, if ``user`` may follow or mute it (403 naming it otherwise)."""
+    target = body.validated_data["target"]
+    if target is None:
+        raise TargetRefused(body.target_label())
+    subscriptions.require_follow(user, target)
     return target
 
 
@@ -100,7 +112,8 @@ class SubscriptionsView(WatcherAPIView):
     def get(self, request: Request) -> Response:
         rows = subscriptions.subscriptions(request.user)
         if "target" in request.query_params:
-            rows = rows.about(*_target(request))
+            target = _target(request)
+            rows = rows.none() if target is None else rows.about(*target)
         page = self.paginate_queryset(rows)
         now = timezone.now()
         found = [payloads.subscription_payload(row, now) for row in page or []]
@@ -121,8 +134,7 @@ class SubscriptionsView(WatcherAPIView):
     def post(self, request: Request) -> Response:
         body = SubscriptionTargetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        target = body.validated_data["target"]
-        subscriptions.require_follow(request.user, target)
+        target = _followable(request.user, body)
         created = subscriptions.subscribe(request.user, target)
         return _answer(request.user, target, 201 if created else 200)
 
@@ -134,7 +146,9 @@ class SubscriptionsView(WatcherAPIView):
         description="Stop following an object (a mute on it stays). Idempotent.",
     )
     def delete(self, request: Request) -> Response:
-        subscriptions.unsubscribe(request.user, _target(request))
+        target = _target(request)
+        if target is not None:
+            subscriptions.unsubscribe(request.user, target)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -155,8 +169,7 @@ class MuteView(WatcherAPIView):
     def post(self, request: Request) -> Response:
         body = MuteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        target = body.validated_data["target"]
-        subscriptions.require_follow(request.user, target)
+        target = _followable(request.user, body)
         subscriptions.mute(request.user, target, body.validated_data["until"])
         return _answer(request.user, target)
 
@@ -168,5 +181,7 @@ class MuteView(WatcherAPIView):
         description="End the mute of an object (following it is unchanged). Idempotent.",
     )
     def delete(self, request: Request) -> Response:
-        subscriptions.unmute(request.user, _target(request))
+        target = _target(request)
+        if target is not None:
+            subscriptions.unmute(request.user, target)
         return Response(status=status.HTTP_204_NO_CONTENT)

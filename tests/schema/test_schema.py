@@ -90,6 +90,11 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/push/key"),
     ("POST", "/api/notifications/push/subscriptions"),
     ("DELETE", "/api/notifications/push/subscriptions"),
+    ("GET", "/api/notifications/subscriptions"),
+    ("POST", "/api/notifications/subscriptions"),
+    ("DELETE", "/api/notifications/subscriptions"),
+    ("POST", "/api/notifications/subscriptions/mute"),
+    ("DELETE", "/api/notifications/subscriptions/mute"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),

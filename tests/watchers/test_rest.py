@@ -105,6 +105,16 @@ def test_by_default_only_objects_the_user_has_a_notification_about(
     assert ann_client.post(SUBS, {"target": label}, format="json").status_code == 201
 
 
+def test_a_model_that_does_not_exist_is_refused_like_a_missing_object(ann_client):
+    for path in (SUBS, MUTE):
+        refused = ann_client.post(path, {"target": "nope.model:1"}, format="json")
+        assert refused.status_code == 403
+        assert refused.json() == {"detail": "You may not follow or mute 'nope.model:1'."}
+    assert ann_client.delete(f"{SUBS}?target=nope.model:1").status_code == 204
+    assert ann_client.delete(f"{MUTE}?target=nope.model:1").status_code == 204
+    assert ann_client.get(SUBS, {"target": "nope.model:1"}).json()["count"] == 0
+
+
 def test_the_project_hook_decides(settings, ann, ann_client, post, label):
     settings.NOTIFICATIONS = {"SUBSCRIBE_PERMISSION": f"{__name__}.only_groups_named_post"}
     other = Group.objects.create(name="secret")
@@ -125,7 +135,7 @@ def test_the_project_hook_decides(settings, ann, ann_client, post, label):
         ({"target": "nothing"}, "target"),
         ({"target": 7}, "target"),
         ({"target": "auth.group:"}, "target"),
-        ({"target": "nope.model:1"}, "target"),
+        ({"target": None}, "target"),
         ({"target": "auth.group:1\x00"}, "target"),
         ({"target": "auth.group:" + "9" * 300}, "target"),
     ],
@@ -140,7 +150,16 @@ def test_bad_targets_are_a_400_naming_target(ann_client, body, field):
     assert ann_client.get(f"{SUBS}?target=x").status_code == 400
 
 
-@pytest.mark.parametrize("until", ["yesterday", "2001-01-01T00:00:00Z", 5, True])
+def test_an_until_already_past_ends_the_mute(ann_client, label, seen):
+    ann_client.post(MUTE, {"target": label}, format="json")
+
+    ended = ann_client.post(MUTE, {"target": label, "until": "2001-01-01T00:00:00Z"}, format="json")
+
+    assert ended.status_code == 200
+    assert (ended.json()["muted"], ended.json()["muted_until"]) == (False, None)
+
+
+@pytest.mark.parametrize("until", ["yesterday", "2001-13-01T00:00:00Z", 5, True])
 def test_bad_until_is_a_400(ann_client, label, seen, until):
     response = ann_client.post(MUTE, {"target": label, "until": until}, format="json")
     assert response.status_code == 400
