@@ -92,7 +92,7 @@ class RequiredEventType(NotificationsError, ValueError):
 
 
 class TargetRefused(NotificationsError, PermissionError):
-    """The user may not follow or mute that object (``SUBSCRIBE_PERMISSION``), or it does not exist."""
+    """The user may not follow or mute that object (``SUBSCRIBE_PERMISSION``), or it is missing."""
 
     def __init__(self, label: str) -> None:
         self.label = label

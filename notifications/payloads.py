@@ -375,7 +375,7 @@ class SubscriptionPayload(TypedDict):
 
 
 def subscription_payload(row: Any, now: datetime.datetime) -> SubscriptionPayload:
-    """A user's row about one object (the ``subscriptions`` answers); ``muted``: holds at ``now``."""
+    """A user's row about one object (``subscriptions``); ``muted``: the mute holds at ``now``."""
     muted = row.muted_at is not None and (row.muted_until is None or row.muted_until > now)
     return {
         "target": target_payload(row.target_type_id, row.target_id),

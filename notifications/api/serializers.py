@@ -191,7 +191,7 @@ class EventTypeChoiceSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     enabled = serializers.BooleanField()
-    required = serializers.BooleanField(
+    required = serializers.BooleanField(  # type: ignore[assignment]
         help_text="Declared required in EVENTS: always received, cannot be turned off."
     )
 
@@ -226,7 +226,7 @@ class TypeChannelsSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     channels = serializers.DictField(child=serializers.BooleanField())
-    required = serializers.ListField(
+    required = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(),
         help_text="The channels declared required in EVENTS: always on, cannot be turned off.",
     )
@@ -387,6 +387,8 @@ class SubscriptionSerializer(serializers.Serializer):
         read_only=True, help_text="No notification about it reaches the user now."
     )
     muted_until = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text="When the mute ends; null: for ever, or not muted."
+        read_only=True,
+        allow_null=True,
+        help_text="When the mute ends; null: for ever, or not muted.",
     )
     created = serializers.DateTimeField(read_only=True)

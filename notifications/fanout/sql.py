@@ -351,6 +351,7 @@ def _one_statement(using: str) -> tuple[str, list[Any]]:
         return quote(str(opts.get_field(name).column))
 
     user_pk = quote(str(users.pk.column))
+    muted_at, muted_until = column(mutes, "muted_at"), column(mutes, "muted_until")
     written = [column(row, name) for name in ("user", "event", "delivered", "count", "expires")]
     returned = ", ".join(column(row, name) for name in ("id", "user", "count", "authors"))
     sql = (
@@ -361,8 +362,8 @@ def _one_statement(using: str) -> tuple[str, list[Any]]:
         # A user who muted the event's target (none: NULL matches no row).
         f"AND NOT EXISTS (SELECT 1 FROM {quote(mutes.db_table)} m "
         f"WHERE m.{column(mutes, 'target_type')} = %s AND m.{column(mutes, 'target_id')} = %s "
-        f"AND m.{column(mutes, 'user')} = u.{user_pk} AND m.{column(mutes, 'muted_at')} IS NOT NULL "
-        f"AND (m.{column(mutes, 'muted_until')} IS NULL OR m.{column(mutes, 'muted_until')} > %s))), "
+        f"AND m.{column(mutes, 'user')} = u.{user_pk} AND m.{muted_at} IS NOT NULL "
+        f"AND (m.{muted_until} IS NULL OR m.{muted_until} > %s))), "
         f"e AS (INSERT INTO {quote(event.db_table)} "
         f"({', '.join(quote(str(field.column)) for field in columns)}, "
         f"{column(event, 'notifications_count')}) "

@@ -162,7 +162,9 @@ def test_no_send_that_starts_after_the_mute_returned_notifies(ann, bob, post):
         try:
             while not stop.is_set():
                 began = timezone.now().timestamp()
-                event = send_notification(type="post_like", title="x", users=[ann, bob], target=post)
+                event = send_notification(
+                    type="post_like", title="x", users=[ann, bob], target=post
+                )
                 started.append((began, event.pk))
         except BaseException as error:
             errors.append(error)

@@ -97,7 +97,9 @@ def test_preferences_refuse_turning_it_off_naming_the_type(member: Any) -> None:
     }
     assert email.status_code == 400
     assert email.json() == {
-        "types": {"invoice": ["Event type 'invoice' is required on email and cannot be turned off."]}
+        "types": {
+            "invoice": ["Event type 'invoice' is required on email and cannot be turned off."]
+        }
     }
     assert not ChannelPreference.objects.exists()
     body = client.get(f"{API}/preferences").json()
@@ -106,7 +108,9 @@ def test_preferences_refuse_turning_it_off_naming_the_type(member: Any) -> None:
     assert by_name["invoice"]["required"] == ["email"]
     assert by_name["invoice"]["channels"]["email"] is True
     # Turning it on (a no-op) is accepted.
-    on = client.patch(f"{API}/preferences", {"types": {"security": {"in_app": True}}}, format="json")
+    on = client.patch(
+        f"{API}/preferences", {"types": {"security": {"in_app": True}}}, format="json"
+    )
     assert on.status_code == 200
 
 
