@@ -158,6 +158,20 @@ def _user_ids(users: Any) -> Any:
     raise TypeError(f"exclude must be users or ids, not {users!r}")
 
 
+def muted_targets(user: Any, targets: Iterable[Target]) -> set[Target]:
+    """Those of ``targets`` whose mute by ``user`` holds now (one indexed query; none if empty)."""
+    wanted = set(targets)
+    if not wanted:
+        return set()
+    rows = Subscription.objects.filter(user_id=user.pk).muted()
+    rows = rows.filter(
+        target_type_id__in={t.content_type_id for t in wanted},
+        target_id__in={t.object_id for t in wanted},
+    )
+    found = {Target(ct, oid) for ct, oid in rows.values_list("target_type_id", "target_id")}
+    return found & wanted
+
+
 def subscriber_count(obj: Followable) -> int:
     """How many users follow ``obj`` (one indexed COUNT; those who muted it count too)."""
     return Subscription.objects.about(*Target.of(obj)).following().count()

@@ -70,10 +70,28 @@ class NotificationSerializer(serializers.ModelSerializer):
     authors = AuthorSerializer(
         many=True, read_only=True, help_text="Recent authors, newest first (at most GROUP_AUTHORS)."
     )
+    target_muted = serializers.BooleanField(
+        read_only=True,
+        allow_null=True,
+        required=False,
+        help_text="With ?with=target_muted (list, detail GET): whether the user muted the "
+        "event's target (null without a target). Absent otherwise, and from frames.",
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "user", "readed", "event", "seen", "archived", "group", "count", "authors"]
+        fields = [
+            "id",
+            "user",
+            "readed",
+            "event",
+            "seen",
+            "archived",
+            "group",
+            "count",
+            "authors",
+            "target_muted",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance: Notification) -> Any:
