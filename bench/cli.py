@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, realtime, report
+from bench import common, fanout, listing, memory, peer_env, realtime, report, subscribers
 
 SCENARIOS = [
     "fanout",
@@ -21,6 +21,7 @@ SCENARIOS = [
     "inbox",
     "realtime",
     "memory",
+    "subscribers",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
@@ -36,6 +37,8 @@ FULL = {
     "list_seconds": 6.0,
     "list_runs": 3,
     "memory_users": 1_000_000,
+    "subscribers_n": 100_000,
+    "subscribers_runs": 5,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -49,6 +52,8 @@ QUICK = {
     "list_seconds": 3.0,
     "list_runs": 2,
     "memory_users": 100_000,
+    "subscribers_n": 10_000,
+    "subscribers_runs": 3,
 }
 
 
@@ -72,13 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     config = QUICK if args.quick else FULL
     started = time.monotonic()
-    peer_env.ensure(log)
+    # The peer's venv is not needed by the subscribers scenario alone.
+    peer_needed = set(only) != {"subscribers"}
+    if peer_needed:
+        peer_env.ensure(log)
     results: dict[str, Any] = {
         "meta": {
             "quick": args.quick,
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": report.machine(),
-            "peer": peer_env.versions(),
+            "peer": peer_env.versions() if peer_needed else {},
             "config": {k: v for k, v in config.items() if k != "fanout_peer_runs"},
         }
     }
@@ -154,6 +162,11 @@ def _scenarios(
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
 
+    def subscribers_run() -> None:
+        results["subscribers"] = subscribers.run(
+            config["subscribers_n"], config["subscribers_runs"], log
+        )
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -165,4 +178,6 @@ def _scenarios(
         chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
+    if "subscribers" in only:
+        chosen.append(("subscribers", subscribers_run))
     return chosen
