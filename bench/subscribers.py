@@ -51,7 +51,8 @@ def report(r: dict[str, Any]) -> list[str]:
         "",
         "| audience | notifications/s | SQL statements |",
         "|---|---:|---:|",
-        f"| `subscribers(post)` | {r['subscribers_per_s']:,.0f} | {r['statements']['subscribers']} |",
+        f"| `subscribers(post)` | {r['subscribers_per_s']:,.0f} "
+        f"| {r['statements']['subscribers']} |",
         f"| `User.objects.filter(pk__lte=N)` | {r['queryset_per_s']:,.0f} "
         f"| {r['statements']['queryset']} |",
         "",

@@ -283,7 +283,7 @@ def memory(n: str) -> dict[str, Any]:
 
 
 def subscribers(n: str, runs: str) -> dict[str, Any]:
-    """Fan-out to an object's subscribers vs a plain QuerySet of the same users (bench/subscribers.py)."""
+    """Fan-out to an object's subscribers vs a plain QuerySet of them (bench/subscribers.py)."""
     from bench.ours import watchers
 
     return watchers.fanout(int(n), int(runs))

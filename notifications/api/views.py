@@ -59,7 +59,6 @@ from notifications.exceptions import DatabaseBusy
 from notifications.models import MAX_ID, Notification
 from notifications.writes import is_busy_error
 
-
 #: ``?with=target_muted``: the extras a list or detail GET may ask for.
 EXTRAS = ("target_muted",)
 WITH_PARAMETER = OpenApiParameter(
