@@ -101,7 +101,11 @@ if os.environ.get("DEMO_PG_DB"):  # the production database, for end-to-end test
 # Pushes reach the server's sockets from any process (manage.py shell, a cron job, a
 # task worker) through the database bus: no other service. With Redis, the redis bus.
 # BASE_URL: the absolute links of emails (unsubscribe, the inbox).
-NOTIFICATIONS = {"BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000")}
+NOTIFICATIONS = {
+    "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
+    # Who may follow or mute what over REST: the demo post only (demo/posts.py).
+    "SUBSCRIBE_PERMISSION": "demo.posts.may_follow",
+}
 if os.environ.get("DEMO_REDIS_URL"):
     NOTIFICATIONS |= {
         "REDIS_URL": os.environ["DEMO_REDIS_URL"],
