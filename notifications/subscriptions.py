@@ -18,12 +18,13 @@ user about one object leave at most one row.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
@@ -159,17 +160,43 @@ def _user_ids(users: Any) -> Any:
 
 
 def muted_targets(user: Any, targets: Iterable[Target]) -> set[Target]:
-    """Those of ``targets`` whose mute by ``user`` holds now (one indexed query; none if empty)."""
+    """Those of ``targets`` whose mute by ``user`` holds now (one indexed query; none if empty).
+
+    The list's ``?with=target_muted`` runs it once per page: the statement is
+    built once per database and shape (how many types and ids), not by the ORM
+    on every request.
+    """
     wanted = set(targets)
     if not wanted:
         return set()
-    rows = Subscription.objects.filter(user_id=user.pk).muted()
-    rows = rows.filter(
-        target_type_id__in={t.content_type_id for t in wanted},
-        target_id__in={t.object_id for t in wanted},
-    )
-    found = {Target(ct, oid) for ct, oid in rows.values_list("target_type_id", "target_id")}
+    types = sorted({t.content_type_id for t in wanted})
+    ids = sorted({t.object_id for t in wanted})
+    using = router.db_for_read(Subscription)
+    connection = connections[using]
+    now = Subscription._meta.get_field("muted_until").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_muted_sql(using, len(types), len(ids)), [user.pk, now, *types, *ids])
+        found = {Target(type_id, object_id) for type_id, object_id in cursor.fetchall()}
     return found & wanted
+
+
+@functools.lru_cache(maxsize=64)
+def _muted_sql(using: str, types: int, ids: int) -> str:
+    """The statement of :func:`muted_targets` for ``types`` content types and ``ids`` pks."""
+    quote = connections[using].ops.quote_name
+    opts: Any = Subscription._meta
+
+    def column(name: str) -> str:
+        return quote(str(opts.get_field(name).column))
+
+    until = column("muted_until")
+    return (
+        f"SELECT {column('target_type')}, {column('target_id')} FROM {quote(opts.db_table)} "
+        f"WHERE {column('user')} = %s AND {column('muted_at')} IS NOT NULL "
+        f"AND ({until} IS NULL OR {until} > %s) "
+        f"AND {column('target_type')} IN ({', '.join(['%s'] * types)}) "
+        f"AND {column('target_id')} IN ({', '.join(['%s'] * ids)})"
+    )
 
 
 def subscriber_count(obj: Followable) -> int:
