@@ -38,7 +38,7 @@ FULL = {
     "list_runs": 3,
     "memory_users": 1_000_000,
     "subscribers_n": 100_000,
-    "subscribers_runs": 5,
+    "subscribers_runs": 9,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],

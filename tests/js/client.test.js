@@ -359,6 +359,9 @@ describe("NotificationsClient against a scripted server", () => {
     const post = api.requests.find((r) => r.method === "POST");
     assert.deepEqual(JSON.parse(post.body), { target: "blog.post:7", until: null });
     assert.deepEqual(client.notifications.map((item) => item.target_muted), [true, null]);
+    // A frame about the row carries no target_muted: the list keeps what it knew.
+    FakeSocket.all[0].frame({ action: "readed", notification: { ...row(5, about), readed: "t" }, unread: 1, unseen: 0 });
+    assert.deepEqual(client.notifications.map((item) => item.target_muted), [true, null]);
     await client.unmute(target);
     const gone = api.requests.find((r) => r.method === "DELETE");
     assert.equal(gone.key, "subscriptions/mute?target=blog.post%3A7");

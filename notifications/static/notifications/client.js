@@ -89,6 +89,15 @@ function insertAt(items, id) {
  * `readed_all` with `unread: 0` stamps every unread row (a partial one needs a
  * REST round trip, which the client does).
  */
+/**
+ * `row` as the list keeps it: frames and most answers do not carry `target_muted`
+ * (only list pages asked for it do), so the value the list knew is kept.
+ */
+function withMuteState(row, known) {
+  if (!row || "target_muted" in row || !known || !("target_muted" in known)) return row;
+  return { ...row, target_muted: known.target_muted };
+}
+
 export function reduceFrame(items, frame) {
   const action = frame && frame.action;
   const row = frame && frame.notification;
@@ -98,7 +107,7 @@ export function reduceFrame(items, frame) {
     case "new":
     case "unarchived": {
       if (!hasRow) return { items, known: false };
-      if (index >= 0) return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+      if (index >= 0) return { items: items.map((item, i) => (i === index ? withMuteState(row, item) : item)), known: true };
       const next = items.slice();
       next.splice(insertAt(next, row.id), 0, row);
       return { items: next, known: true };
@@ -107,11 +116,11 @@ export function reduceFrame(items, frame) {
     case "unread":
       if (!hasRow) return { items, known: false };
       if (index < 0) return { items, known: true };
-      return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+      return { items: items.map((item, i) => (i === index ? withMuteState(row, item) : item)), known: true };
     case "updated": {
       if (!hasRow) return { items, known: false };
       const rest = items.filter((item) => item.id !== row.id);
-      return { items: [row, ...rest], known: true };
+      return { items: [withMuteState(row, items[index]), ...rest], known: true };
     }
     case "deleted":
     case "archived":
@@ -896,7 +905,7 @@ export class NotificationsClient extends EventTarget {
   _apply(row, insert = false) {
     const index = this._items.findIndex((item) => item.id === row.id);
     if (index >= 0) {
-      this._items[index] = row;
+      this._items[index] = withMuteState(row, this._items[index]);
     } else if (insert) {
       this._items.splice(insertAt(this._items, row.id), 0, row);
     }
