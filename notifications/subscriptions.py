@@ -125,6 +125,17 @@ def unmute(user: Any, obj: Followable) -> bool:
     return bool(held)
 
 
+def forget(obj: Followable) -> int:
+    """Delete every row about ``obj`` (its followers and mutes); return how many.
+
+    Rows do not point at the object itself (any model, any key type), so they
+    outlive it: call this when the object is deleted (e.g. from ``post_delete``).
+    """
+    with write_transaction():
+        deleted, _ = Subscription.objects.about(*Target.of(obj)).delete()
+    return deleted
+
+
 def is_muted(user: Any, obj: Followable) -> bool:
     """Whether ``user``'s mute of ``obj`` holds now."""
     return _rows(user, Target.of(obj)).muted().exists()

@@ -33,7 +33,6 @@ from notifications.api.serializers import (
 )
 from notifications.api.views import NotificationsAPIView
 from notifications.exceptions import TargetRefused
-from notifications.models import Subscription
 
 REFUSED = {
     403: OpenApiResponse(
@@ -53,10 +52,15 @@ TARGET_PARAMETER = OpenApiParameter(
 
 def _answer(user: Any, target: subscriptions.Target, code: int = 200) -> Response:
     row = subscriptions.subscriptions(user).about(*target).first()
-    if row is None:  # nothing left (e.g. unfollowed meanwhile): the state of no row
-        row = Subscription(target_type_id=target.content_type_id, target_id=target.object_id)
-        row.subscribed = False
-        row.created = None  # type: ignore[assignment]
+    if row is None:  # unfollowed and unmuted meanwhile: the state of no row
+        body: Any = {
+            "target": payloads.target_payload(*target),
+            "subscribed": False,
+            "muted": False,
+            "muted_until": None,
+            "created": None,
+        }
+        return Response(body, status=code)
     return Response(payloads.subscription_payload(row, timezone.now()), status=code)
 
 

@@ -165,3 +165,16 @@ def test_deleting_a_user_deletes_their_rows(ann, post):
     subscriptions.subscribe(ann, post)
     ann.delete()
     assert Subscription.objects.count() == 0
+
+
+def test_forget_deletes_every_row_about_the_object(ann, bob, post):
+    other = Group.objects.create(name="post 8")
+    subscriptions.subscribe(ann, post)
+    subscriptions.mute(bob, post)
+    subscriptions.subscribe(ann, other)
+
+    assert subscriptions.forget(post) == 2
+
+    assert subscriptions.subscriber_count(post) == 0
+    assert not subscriptions.is_muted(bob, post)
+    assert subscriptions.subscriber_count(other) == 1
