@@ -36,6 +36,8 @@ MAX_TITLE_LENGTH = 255
 MAX_KEY_LENGTH = 255
 MAX_GROUP_LENGTH = 255
 MAX_TARGET_ID_LENGTH = 255
+#: ``app_label.model`` of a target's name (the OpenAPI pattern says the same).
+TARGET_LABEL = re.compile(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+")
 MAX_URL_LENGTH = 2048
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -286,9 +288,9 @@ def parse_target_label(text: str) -> tuple[int | None, str]:
     from django.contrib.contenttypes.models import ContentType
 
     label, _, object_id = text.partition(":")
-    app_label, _, model = label.partition(".")
-    if not (app_label and model and object_id) or not is_storable(text):
+    if not TARGET_LABEL.fullmatch(label) or not object_id or not is_storable(text):
         raise ValueError(text)
+    app_label, _, model = label.partition(".")
     if len(object_id) > MAX_TARGET_ID_LENGTH:
         raise ValueError(text)
     try:

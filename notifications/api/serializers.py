@@ -70,8 +70,9 @@ class NotificationSerializer(serializers.ModelSerializer):
     authors = AuthorSerializer(
         many=True, read_only=True, help_text="Recent authors, newest first (at most GROUP_AUTHORS)."
     )
+    # Not read_only: drf-spectacular lists every read-only field as required, and
+    # this one is only there on request (the serializer renders, it never parses).
     target_muted = serializers.BooleanField(
-        read_only=True,
         allow_null=True,
         required=False,
         help_text="With ?with=target_muted (list, detail GET): whether the user muted the "
@@ -332,7 +333,8 @@ class PushSubscriptionSerializer(serializers.Serializer):
 
 
 class PushEndpointSerializer(serializers.Serializer):
-    endpoint = serializers.CharField(max_length=2000)
+    # Not trimmed: whitespace is part of the name asked for (it matches no subscription).
+    endpoint = serializers.CharField(max_length=2000, trim_whitespace=False)
 
 
 class PushEndpointAnswerSerializer(serializers.Serializer):

@@ -166,7 +166,9 @@ def test_list_query_parameters(schema: dict[str, Any]) -> None:
         "seen",
         "archived",
         "target",
+        "with",
     }
+    assert params["with"]["schema"] == {"type": "string", "enum": ["", "target_muted"]}
     assert params["limit"]["schema"]["type"] == "integer"
     assert params["after_id"]["schema"] == {
         "type": "integer",
