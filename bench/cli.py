@@ -11,7 +11,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, realtime, report, subscribers
+from bench import (
+    common,
+    fanout,
+    listing,
+    memory,
+    outbound_channels,
+    peer_env,
+    realtime,
+    report,
+    subscribers,
+)
 
 SCENARIOS = [
     "fanout",
@@ -22,6 +32,8 @@ SCENARIOS = [
     "realtime",
     "memory",
     "subscribers",
+    "i18n",
+    "outbound_channels",
 ]
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
@@ -39,6 +51,9 @@ FULL = {
     "memory_users": 1_000_000,
     "subscribers_n": 100_000,
     "subscribers_runs": 9,
+    "outbound_users": 100_000,
+    "outbound_runs": 8,
+    "outbound_messages": 505,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -54,6 +69,9 @@ QUICK = {
     "memory_users": 100_000,
     "subscribers_n": 10_000,
     "subscribers_runs": 3,
+    "outbound_users": 10_000,
+    "outbound_runs": 3,
+    "outbound_messages": 105,
 }
 
 
@@ -167,6 +185,20 @@ def _scenarios(
             config["subscribers_n"], config["subscribers_runs"], log
         )
 
+    def i18n_run() -> None:
+        # A fresh process on its own database (bench/i18n.py), like the peer's workers.
+        argv = [sys.executable, "-m", "bench.i18n", "--json"]
+        if config is QUICK:
+            argv.append("--quick")
+        results["i18n"] = common.run_json(argv, common.ours_env(), common.ROOT, timeout=1800)
+        ratio = results["i18n"]["list"]["ratio_p50"]
+        log(f"i18n: list translated / literal p50 {ratio:.3f}")
+
+    def outbound_run() -> None:
+        results["outbound_channels"] = outbound_channels.in_subprocess(
+            config["outbound_users"], config["outbound_runs"], config["outbound_messages"]
+        )
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -180,4 +212,8 @@ def _scenarios(
         chosen.append(("memory", memory_run))
     if "subscribers" in only:
         chosen.append(("subscribers", subscribers_run))
+    if "i18n" in only:
+        chosen.append(("i18n", i18n_run))
+    if "outbound_channels" in only:
+        chosen.append(("outbound_channels", outbound_run))
     return chosen

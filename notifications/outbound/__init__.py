@@ -1,4 +1,4 @@
-"""Delivery channels besides the in-app inbox: email (with digests) and Web Push.
+"""Delivery channels besides the inbox: email (with digests), Web Push, FCM, SMS, chat, webhooks.
 
 ``send_notification`` asks :func:`wants_tasks` and, after commit, calls
 :func:`enqueue_for_event`; everything else runs on the task queue. See
@@ -11,7 +11,7 @@ from notifications.outbound.tasks import enqueue_for_event, immediate_channels
 
 
 def wants_tasks(type_name: str) -> bool:
-    """Whether events of ``type_name`` have channel work to queue (email or Web Push at once)."""
+    """Whether events of ``type_name`` have channel work to queue (a channel that sends at once)."""
     return bool(immediate_channels(type_name))
 
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('notifications', '0007_outbound_policy'),
+        ('notifications', '0009_devices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
