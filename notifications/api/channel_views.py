@@ -50,6 +50,13 @@ from notifications.outbound.registry import available_channels
 WEB_PUSH_OFF = {404: OpenApiResponse(ErrorDetailSerializer, description="Web Push is not enabled.")}
 
 
+def body_or_query(request: Request, name: str) -> Any:
+    """A DELETE's key: ``name`` in a JSON body, else ``?name=`` (OpenAPI has no DELETE bodies)."""
+    data = request.data
+    given = data if isinstance(data, dict) and name in data else request.query_params
+    return given.get(name)
+
+
 class PreferencesView(NotificationsAPIView):
     """Per type and channel, whether the user gets it (GET), or change some switches (PATCH)."""
 
@@ -143,10 +150,7 @@ class PushSubscriptionsView(NotificationsAPIView):
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        # The subscription's endpoint in the body, or ?endpoint= (OpenAPI has no DELETE bodies).
-        data = request.data
-        given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
-        body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})
+        body = PushEndpointSerializer(data={"endpoint": body_or_query(request, "endpoint")})
         body.is_valid(raise_exception=True)
         web_push.delete_subscription(request.user, body.validated_data["endpoint"])
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -210,9 +214,7 @@ class DevicesView(NotificationsAPIView):
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        data = request.data
-        given = data if isinstance(data, dict) and "token" in data else request.query_params
-        body = DeviceTokenSerializer(data={"token": given.get("token")})
+        body = DeviceTokenSerializer(data={"token": body_or_query(request, "token")})
         body.is_valid(raise_exception=True)
         fcm.delete_device(request.user, body.validated_data["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
