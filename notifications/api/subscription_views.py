@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from notifications import payloads, subscriptions
+from notifications.api.channel_views import body_or_query
 from notifications.api.openapi import (
     BODY_ERRORS,
     ERRORS,
@@ -69,9 +70,7 @@ def _target(request: Request) -> subscriptions.Target | None:
 
     400 when it is malformed; None when it names no model (nothing is about it).
     """
-    data = request.data
-    given = data if isinstance(data, dict) and "target" in data else request.query_params
-    body = SubscriptionTargetSerializer(data={"target": given.get("target")})
+    body = SubscriptionTargetSerializer(data={"target": body_or_query(request, "target")})
     body.is_valid(raise_exception=True)
     target: subscriptions.Target | None = body.validated_data["target"]
     return target
