@@ -11,7 +11,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, outbound_channels, peer_env, realtime, report
+from bench import (
+    common,
+    fanout,
+    listing,
+    memory,
+    outbound_channels,
+    peer_env,
+    realtime,
+    report,
+    subscribers,
+)
 
 SCENARIOS = [
     "fanout",
@@ -21,6 +31,7 @@ SCENARIOS = [
     "inbox",
     "realtime",
     "memory",
+    "subscribers",
     "i18n",
     "outbound_channels",
 ]
@@ -38,6 +49,8 @@ FULL = {
     "list_seconds": 6.0,
     "list_runs": 3,
     "memory_users": 1_000_000,
+    "subscribers_n": 100_000,
+    "subscribers_runs": 9,
     "outbound_users": 100_000,
     "outbound_runs": 8,
     "outbound_messages": 505,
@@ -54,6 +67,8 @@ QUICK = {
     "list_seconds": 3.0,
     "list_runs": 2,
     "memory_users": 100_000,
+    "subscribers_n": 10_000,
+    "subscribers_runs": 3,
     "outbound_users": 10_000,
     "outbound_runs": 3,
     "outbound_messages": 105,
@@ -80,13 +95,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     config = QUICK if args.quick else FULL
     started = time.monotonic()
-    peer_env.ensure(log)
+    # The peer's venv is not needed by the subscribers scenario alone.
+    peer_needed = set(only) != {"subscribers"}
+    if peer_needed:
+        peer_env.ensure(log)
     results: dict[str, Any] = {
         "meta": {
             "quick": args.quick,
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": report.machine(),
-            "peer": peer_env.versions(),
+            "peer": peer_env.versions() if peer_needed else {},
             "config": {k: v for k, v in config.items() if k != "fanout_peer_runs"},
         }
     }
@@ -162,6 +180,11 @@ def _scenarios(
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
 
+    def subscribers_run() -> None:
+        results["subscribers"] = subscribers.run(
+            config["subscribers_n"], config["subscribers_runs"], log
+        )
+
     def i18n_run() -> None:
         # A fresh process on its own database (bench/i18n.py), like the peer's workers.
         argv = [sys.executable, "-m", "bench.i18n", "--json"]
@@ -187,6 +210,8 @@ def _scenarios(
         chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
+    if "subscribers" in only:
+        chosen.append(("subscribers", subscribers_run))
     if "i18n" in only:
         chosen.append(("i18n", i18n_run))
     if "outbound_channels" in only:

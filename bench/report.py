@@ -95,6 +95,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             )
         checks.append(("list SQL per request (token)", lst["token"]["statements"], "<=", 3))
+    subs = results.get("subscribers")
+    if subs:
+        checks.append(
+            (
+                f"fan-out to {subs['n']:,} subscribers / plain QuerySet",
+                subs["ratio"]["median"],
+                ">=",
+                0.8,
+            )
+        )
     count = results.get("unread_count", {})
     if "count" in count:
         checks.append(("unread count req/s (200)", count["count"]["req_per_s"], ">=", 800))
@@ -197,6 +207,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"{r['rss_growth_mib']:.1f} MiB over a {r['baseline_rss_mib']:.0f} MiB baseline.",
             "",
         ]
+    if "subscribers" in results:
+        from bench.subscribers import report as subscribers_report
+
+        lines += subscribers_report(results["subscribers"])
     if "i18n" in results:
         from bench.i18n import markdown as i18n_markdown
 

@@ -32,6 +32,7 @@ from notifications.models import (
     ExcludedEventType,
     Notification,
     PushSubscription,
+    Subscription,
 )
 from notifications.services import send_notification
 
@@ -318,6 +319,24 @@ class ExcludedEventTypeAdmin(admin.ModelAdmin):
 
     def get_search_fields(self, request: HttpRequest) -> list[str]:
         return [_user_search_field("user"), "event_type__name"]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Who follows or muted which object (docs/watchers.md)."""
+
+    list_display = ["user", "target_type", "target_id", "subscribed", "muted_at", "muted_until"]
+    list_filter = [
+        "subscribed",
+        ("muted_at", admin.EmptyFieldListFilter),
+        "target_type",
+    ]
+    list_select_related = ["user", "target_type"]
+    raw_id_fields = ["user"]
+    date_hierarchy = "created"
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        return [_user_search_field("user"), "target_id"]
 
 
 # --- Delivery channels ---

@@ -319,6 +319,21 @@ SETTINGS: dict[str, Setting] = {
         "a number of days > 0",
         "days an unsubscribe link works (and only until that email is turned back on)",
     ),
+    "SUBSCRIBE_PERMISSION": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user, obj) -> bool: may the user follow/mute obj over REST; "
+        "None: only objects the user has a notification about",
+        imports="fn(user, obj) -> bool",
+        section="Watchers: subscriptions and mutes (docs/watchers.md)",
+    ),
+    "SUBSCRIBE_AUTHORS": Setting(
+        False,
+        lambda v: isinstance(v, bool),
+        "True or False",
+        "a send with target= and author= subscribes the author to the target",
+    ),
     "OUTBOUND_TIMEOUT": Setting(
         10.0,
         *_SECONDS,
@@ -567,6 +582,8 @@ class DeclaredEvent:
     name: str
     title: str
     description: str | None
+    #: ``"required": True``: the inbox cannot be turned off for it (docs/watchers.md).
+    required: bool = False
     #: The type's translatable text (``{"title": Text, "message": Text}``), or None.
     text: Mapping[str, Any] | None = None
 
@@ -608,6 +625,8 @@ def problems(events: Any) -> list[tuple[str, str]]:
             )
         if description is not None and not isinstance(description, str):
             found.append(("E005", f"{where}: description must be a string or None."))
+        if not isinstance(entry.get("required", False), bool):
+            found.append(("E005", f"{where}: required must be True or False."))
         if not _is_text_template(entry.get("text")):
             found.append(
                 (
@@ -661,6 +680,7 @@ def declared_events() -> list[DeclaredEvent]:
                     name=entry["name"],
                     title=entry.get("title", entry["name"]),
                     description=entry.get("description"),
+                    required=entry.get("required", False),
                     text=entry.get("text"),
                 )
                 for entry in events
@@ -672,6 +692,11 @@ def declared_events() -> list[DeclaredEvent]:
 def declared_names() -> list[str]:
     """The names ``settings.EVENTS`` declares, in order."""
     return [event.name for event in declared_events()]
+
+
+def required_names() -> set[str]:
+    """The types ``settings.EVENTS`` declares ``"required": True``: never off in the inbox."""
+    return {event.name for event in declared_events() if event.required}
 
 
 #: What to forget when a setting changes: (setting names, reset function).

@@ -18,6 +18,7 @@ from notifications.conf import (
     declared_names,
     problems,
     raw_events,
+    required_names,
     reset_on_change,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "declared_names",
     "problems",
     "raw_events",
+    "required_names",
     "sendable_type",
     "sync_event_types",
 ]

@@ -79,3 +79,21 @@ class UnknownChannel(NotificationsError, ValueError):
         self.type_name = type_name
         self.channel = channel
         super().__init__(f"Event type {type_name!r} has no channel {channel!r}.")
+
+
+class RequiredEventType(NotificationsError, ValueError):
+    """A user tried to turn off a type (or one of its channels) declared required in ``EVENTS``."""
+
+    def __init__(self, type_name: str, channel: str = "in_app") -> None:
+        self.type_name = type_name
+        self.channel = channel
+        where = "" if channel == "in_app" else f" on {channel}"
+        super().__init__(f"Event type {type_name!r} is required{where} and cannot be turned off.")
+
+
+class TargetRefused(NotificationsError, PermissionError):
+    """The user may not follow or mute that object (``SUBSCRIBE_PERMISSION``), or it is missing."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        super().__init__(f"You may not follow or mute {label!r}.")

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from notifications.conf import declared_names
-from notifications.querysets import NotificationQuerySet
+from notifications.querysets import NotificationQuerySet, SubscriptionQuerySet
 
 #: The largest id a row can have (64-bit ``BigAutoField``): larger ids name no row.
 MAX_ID = 2**63 - 1
@@ -449,3 +449,53 @@ class ScheduledRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"event {self.send_id}: user {self.user_id}"
+
+
+class Subscription(models.Model):
+    """One user's relation to one object (a post, an issue, a user): following it, muting it.
+
+    The object is named like an Event's target: its content type and its
+    primary key as text. ``subscribed``: the user follows it
+    (:func:`notifications.subscriptions.subscribers`). ``muted_at`` set: no
+    send about the object reaches the user until ``muted_until`` (None: for
+    ever), whoever the send names. One row per user and object; a row neither
+    subscribed nor muted is deleted.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_subscriptions",
+        db_index=False,  # covered by notifications_sub_user
+    )
+    target_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # covered by notifications_subscription_once
+    )
+    target_id = models.CharField(max_length=255)
+    subscribed = models.BooleanField(default=True)
+    created = models.DateTimeField(default=timezone.now)
+    muted_at = models.DateTimeField(null=True, blank=True)
+    # The mute ends at this time; None with ``muted_at`` set: muted for ever.
+    muted_until = models.DateTimeField(null=True, blank=True)
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        constraints = [
+            # One row per object and user; its index serves the fan-out to an object's
+            # subscribers (chunked on user_id) and the mute check of every targeted send.
+            models.UniqueConstraint(
+                fields=["target_type", "target_id", "user"], name="notifications_subscription_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-created"], name="notifications_sub_user"),
+        ]
+        verbose_name = "subscription"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} on {self.target_type_id}:{self.target_id}"

@@ -318,6 +318,7 @@ class EventTypeChoicePayload(TypedDict):
     title: str
     description: str | None
     enabled: bool
+    required: bool
 
 
 def filter_payload(received: Iterable[EventType]) -> FilterPayload:
@@ -330,13 +331,16 @@ def mark_all_read_payload(updated: int, unread: int) -> MarkAllReadPayload:
     return {"updated": updated, "unread": unread}
 
 
-def event_type_choice_payload(event_type: EventType, enabled: bool) -> EventTypeChoicePayload:
-    """A sendable type and whether the user receives it (the ``types`` answer)."""
+def event_type_choice_payload(
+    event_type: EventType, enabled: bool, *, required: bool = False
+) -> EventTypeChoicePayload:
+    """A sendable type, whether the user receives it and whether it is required (``types``)."""
     return {
         "name": event_type.name,
         "title": event_type.title,
         "description": event_type.description,
-        "enabled": enabled,
+        "enabled": enabled or required,
+        "required": required,
     }
 
 
@@ -436,3 +440,23 @@ def web_push_payload(notification: Notification) -> WebPushPayload:
     if len(json.dumps(payload).encode()) > WEB_PUSH_MAX_BYTES:
         del payload["notification"]
     return payload
+
+
+class SubscriptionPayload(TypedDict):
+    target: TargetPayload | None
+    subscribed: bool
+    muted: bool
+    muted_until: str | None
+    created: str | None
+
+
+def subscription_payload(row: Any, now: datetime.datetime) -> SubscriptionPayload:
+    """A user's row about one object (``subscriptions``); ``muted``: the mute holds at ``now``."""
+    muted = row.muted_at is not None and (row.muted_until is None or row.muted_until > now)
+    return {
+        "target": target_payload(row.target_type_id, row.target_id),
+        "subscribed": row.subscribed,
+        "muted": muted,
+        "muted_until": format_datetime(row.muted_until) if muted else None,
+        "created": format_datetime(row.created),
+    }

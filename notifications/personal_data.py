@@ -30,8 +30,9 @@ from notifications.models import (
     ExcludedEventType,
     Notification,
     PushSubscription,
+    Subscription,
 )
-from notifications.payloads import author_name, format_datetime, payload_for
+from notifications.payloads import author_name, format_datetime, payload_for, target_payload
 from notifications.realtime.messages import Revoke
 from notifications.realtime.publish import publish
 from notifications.writes import write_transaction
@@ -102,6 +103,16 @@ def export_user_data(user: Any) -> dict[str, Any]:
             {"event_type": row.event_type.name, "last_sent_at": format_datetime(row.last_sent_at)}
             for row in digests.order_by("event_type__name")
         ],
+        "subscriptions": [
+            {
+                "target": target_payload(row.target_type_id, row.target_id),
+                "subscribed": row.subscribed,
+                "created": format_datetime(row.created),
+                "muted_at": format_datetime(row.muted_at),
+                "muted_until": format_datetime(row.muted_until),
+            }
+            for row in _batches(Subscription.objects.filter(user_id=user.pk))
+        ],
         "authored_events": [
             {
                 "id": event.pk,
@@ -129,13 +140,15 @@ class Erased(NamedTuple):
     authored_events: int
     authors_scrubbed: int
     devices: int = 0
+    subscriptions: int = 0
 
 
 def erase_user_data(user: Any) -> Erased:
     """Erase what the package holds about ``user``; close their sockets; return the counts.
 
     In one transaction: deletes their notifications (and so their deliveries),
-    filter, channel preferences, Web Push subscriptions, FCM devices and digest bookkeeping;
+    filter, channel preferences, Web Push subscriptions, FCM devices, digest
+    bookkeeping and the objects they follow or muted;
     the events they authored stay for their recipients but lose their author
     (``author`` becomes null), and their entry leaves the ``authors`` of other
     users' grouped rows. After commit every open socket of ``user`` is closed
@@ -155,6 +168,7 @@ def erase_user_data(user: Any) -> Erased:
             authored_events=Event.objects.filter(author_id=user.pk).update(author=None),
             authors_scrubbed=_scrub_authors(user.pk),
             devices=Device.objects.filter(user_id=user.pk).delete()[0],
+            subscriptions=Subscription.objects.filter(user_id=user.pk).delete()[0],
         )
         user_id = user.pk
         publish(lambda: [Revoke(user_id=user_id)])

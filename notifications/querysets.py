@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from notifications.models import Notification  # noqa: F401 (the base's type argument)
+    from notifications.models import Notification, Subscription  # noqa: F401 (type arguments)
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):
@@ -80,3 +80,48 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """Set ``seen`` on the unseen rows only (the first seen time is kept)."""
         updated: int = self.unseen().update(seen=when)
         return updated
+
+
+class SubscriptionQuerySet(models.QuerySet["Subscription"]):
+    """Who follows or muted which object (``Subscription.objects``): the SQL building blocks.
+
+    An object is named by its content type id and its primary key as text, the
+    way an Event names its target.
+    """
+
+    def about(self, target_type_id: Any, target_id: Any) -> SubscriptionQuerySet:
+        """Rows about one object."""
+        return self.filter(target_type_id=target_type_id, target_id=target_id)
+
+    def muted(self, now: datetime.datetime | None = None) -> SubscriptionQuerySet:
+        """Rows whose mute holds at ``now`` (default: this moment): for ever, or until later."""
+        moment = timezone.now() if now is None else now
+        return self.filter(muted_at__isnull=False).filter(
+            Q(muted_until__isnull=True) | Q(muted_until__gt=moment)
+        )
+
+    def unmuted(self, now: datetime.datetime | None = None) -> SubscriptionQuerySet:
+        """Rows whose mute does not hold at ``now`` (never muted, or the mute has ended)."""
+        moment = timezone.now() if now is None else now
+        return self.filter(Q(muted_at__isnull=True) | Q(muted_until__lte=moment))
+
+    def following(self) -> SubscriptionQuerySet:
+        return self.filter(subscribed=True)
+
+    def upsert(self, user_id: Any, target_type_id: int, target_id: str, **changes: Any) -> None:
+        """Write ``changes`` on the user's row about the object, creating it if needed.
+
+        One ``INSERT ... ON CONFLICT DO UPDATE`` on the one-row-per-user-and-object
+        constraint: concurrent calls leave one row, never an IntegrityError. A new
+        row takes ``changes`` over the defaults (``subscribed=False`` unless given).
+        """
+        fields = {"subscribed": False, **changes}
+        row = self.model(
+            user_id=user_id, target_type_id=target_type_id, target_id=target_id, **fields
+        )
+        self.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["target_type", "target_id", "user"],
+            update_fields=list(changes),
+        )

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from notifications import signals
 from notifications.badges import user_counts
+from notifications.event_types import required_names
 from notifications.fanout import pipeline
 from notifications.fanout.audience import Users, resolve_audience
 from notifications.i18n import Text, user_language
@@ -318,9 +319,14 @@ def mark_target_read(user: Any, target: models.Model) -> int:
 
 
 def received_types(user: Any) -> list[EventType]:
-    """The sendable types ``user`` receives, in ``settings.EVENTS`` order."""
-    excluded = ExcludedEventType.objects.filter(user_id=user.pk).values("event_type_id")
-    return list(EventType.objects.sendable().exclude(pk__in=excluded))
+    """The sendable types ``user`` receives, in ``settings.EVENTS`` order.
+
+    A type declared required is always among them, whatever the user chose before.
+    """
+    excluded = ExcludedEventType.objects.filter(user_id=user.pk).exclude(
+        event_type__name__in=required_names()
+    )
+    return list(EventType.objects.sendable().exclude(pk__in=excluded.values("event_type_id")))
 
 
 def event_type_catalogue(user: Any) -> list[tuple[EventType, bool]]:
@@ -340,7 +346,7 @@ def set_received_types(user: Any, names: Collection[str]) -> list[EventType]:
     ``names`` of one of them.
     """
     sendable = list(EventType.objects.sendable())
-    wanted = set(names)
+    wanted = set(names) | required_names()  # a required type cannot be turned off
     excluded = [event_type for event_type in sendable if event_type.name not in wanted]
     with write_transaction():
         _lock_user(user)

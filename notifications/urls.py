@@ -9,6 +9,7 @@ from notifications.api.channel_views import (
     PushSubscriptionsView,
     unsubscribe,
 )
+from notifications.api.subscription_views import MuteView, SubscriptionsView
 from notifications.api.views import (
     BatchArchiveView,
     BatchUnarchiveView,
@@ -48,4 +49,6 @@ urlpatterns = [
     path("push/subscriptions", PushSubscriptionsView.as_view(), name="notifications_push"),
     path("devices", DevicesView.as_view(), name="notifications_devices"),
     path("unsubscribe/<str:token>", unsubscribe, name="notifications_unsubscribe"),
+    path("subscriptions", SubscriptionsView.as_view(), name="notifications_subscriptions"),
+    path("subscriptions/mute", MuteView.as_view(), name="notifications_mute"),
 ]

@@ -37,6 +37,8 @@ MAX_TITLE_LENGTH = 255
 MAX_KEY_LENGTH = 255
 MAX_GROUP_LENGTH = 255
 MAX_TARGET_ID_LENGTH = 255
+#: ``app_label.model`` of a target's name (the OpenAPI pattern says the same).
+TARGET_LABEL = re.compile(r"[A-Za-z0-9_]+\.[A-Za-z0-9_]+")
 MAX_URL_LENGTH = 2048
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -398,3 +400,24 @@ def _target_url(target: Any) -> str | None:
     if target is None or not callable(get_absolute_url):
         return None
     return validate_url(str(get_absolute_url()), "target.get_absolute_url()")
+
+
+def parse_target_label(text: str) -> tuple[int | None, str]:
+    """``app_label.model:pk`` (how ``?target=`` and the REST API name an object) as
+    (content type id, pk text); the id is None when no such model exists.
+
+    Raises ``ValueError`` for text of another shape (or a pk the database cannot store).
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    label, _, object_id = text.partition(":")
+    if not TARGET_LABEL.fullmatch(label) or not object_id or not is_storable(text):
+        raise ValueError(text)
+    app_label, _, model = label.partition(".")
+    if len(object_id) > MAX_TARGET_ID_LENGTH:
+        raise ValueError(text)
+    try:
+        content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
+    except ContentType.DoesNotExist:
+        return None, object_id
+    return content_type.pk, object_id

@@ -4,6 +4,7 @@ They live in :mod:`notifications.api.views`; projects that wire URLs by hand imp
 them from here, as the seed's README does.
 """
 
+from notifications.api.subscription_views import MuteView, SubscriptionsView
 from notifications.api.views import (
     BatchArchiveView,
     BatchUnarchiveView,
@@ -24,10 +25,12 @@ __all__ = [
     "EventTypesView",
     "MarkAllReadView",
     "MarkAllSeenView",
+    "MuteView",
     "NotificationArchiveView",
     "NotificationDetailView",
     "NotificationFilterView",
     "NotificationUnarchiveView",
     "NotificationsListView",
+    "SubscriptionsView",
     "UnreadCountView",
 ]

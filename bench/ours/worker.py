@@ -282,6 +282,13 @@ def memory(n: str) -> dict[str, Any]:
     }
 
 
+def subscribers(n: str, runs: str) -> dict[str, Any]:
+    """Fan-out to an object's subscribers vs a plain QuerySet of them (bench/subscribers.py)."""
+    from bench.ours import watchers
+
+    return watchers.fanout(int(n), int(runs))
+
+
 COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "setup": setup,
     "fanout": fanout,
@@ -291,6 +298,7 @@ COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "statements": statements,
     "unread_count": unread_count,
     "memory": memory,
+    "subscribers": subscribers,
 }
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from demo.posts import demo_post
 from notifications.models import EventType
 
 #: The demo shows authors by name; a real project would add them to its own payload.
@@ -17,7 +18,11 @@ MAX_NAMED_USERS = 200
 
 def _page_config(request: HttpRequest) -> dict[str, object]:
     users = get_user_model()._default_manager.order_by("pk")[:MAX_NAMED_USERS]
+    post = demo_post()
     return {
+        "post": {"target": f"auth.group:{post.pk}", "title": post.name},
+        "subscriptionsUrl": reverse("notifications_subscriptions"),
+        "muteUrl": reverse("notifications_mute"),
         "apiUrl": reverse("notifications"),
         "sendUrl": reverse("demo_send"),
         "me": request.user.pk,

@@ -109,6 +109,8 @@ NOTIFICATIONS = {
     "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
     # Each user's language (the switch in the header): REST, frames and emails use it.
     "USER_LANGUAGE": "demo.languages.user_language",
+    # Who may follow or mute what over REST: the demo post only (demo/posts.py).
+    "SUBSCRIBE_PERMISSION": "demo.posts.may_follow",
 }
 if os.environ.get("DEMO_REDIS_URL"):
     NOTIFICATIONS |= {

@@ -15,6 +15,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.throttling import UserRateThrottle
 
+from demo.posts import demo_post
+from notifications import subscriptions
 from notifications.exceptions import DatabaseBusy, NotificationsError
 from notifications.helpers import send_notification
 from notifications.writes import is_busy_error
@@ -44,9 +46,12 @@ def _error(field: str, message: str, status: int = 400) -> JsonResponse:
 @login_required
 @require_POST
 def send_test_notification(request: HttpRequest) -> JsonResponse:
-    """POST (form or JSON): type, title, message, audience = "me" | "everyone" | list of ids.
+    """POST (form or JSON): type, title, message, audience = "me" | "followers" | "everyone"
+    | list of ids.
 
-    Everyone may send to "me"; "everyone", a list of ids and ``author`` (an id
+    "followers": a comment on the demo post, to its followers but the sender
+    (``subscribers(post, exclude=...)``, ``target=post``: mutes apply).
+    Everyone may send to "me" and "followers"; "everyone", a list of ids and ``author`` (an id
     to send on behalf of) are for staff only. Bad input answers 400 with a JSON
     body naming the field, never 500. Throttled per user (:class:`DemoSendThrottle`):
     429 with ``Retry-After``.
@@ -69,8 +74,12 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
     staff = bool(getattr(request.user, "is_staff", False))
     audience = fields.get("audience", "me")
     users: Any
+    target = None
     if audience == "me":
         users = [request.user]
+    elif audience == "followers":
+        target = demo_post()
+        users = subscriptions.subscribers(target, exclude=request.user)
     elif not staff and (audience == "everyone" or isinstance(audience, list)):
         return _error("audience", "Only staff may send to others; use 'me'.", status=403)
     elif audience == "everyone":
@@ -80,7 +89,7 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
     ):
         users = audience
     else:
-        return _error("audience", "Use 'me', 'everyone' or a list of user ids.")
+        return _error("audience", "Use 'me', 'followers', 'everyone' or a list of user ids.")
     author: Any = request.user
     if "author" in fields:
         if not staff:
@@ -107,6 +116,7 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
             message=texts["message"] or None,
             author=author,
             params=params,
+            target=target,
         )
     except (DatabaseBusy, OperationalError) as error:
         if not isinstance(error, DatabaseBusy) and not is_busy_error(error):

@@ -35,7 +35,12 @@ from notifications.api.serializers import (
     PushSubscriptionSerializer,
 )
 from notifications.api.views import NotificationsAPIView, ServiceBusy
-from notifications.exceptions import DatabaseBusy, UnknownChannel, UnknownEventType
+from notifications.exceptions import (
+    DatabaseBusy,
+    RequiredEventType,
+    UnknownChannel,
+    UnknownEventType,
+)
 from notifications.outbound import fcm, web_push
 from notifications.outbound import preferences as prefs
 from notifications.outbound.config import EMAIL
@@ -75,7 +80,7 @@ class PreferencesView(NotificationsAPIView):
         body.is_valid(raise_exception=True)
         try:
             prefs.set_preferences(request.user, body.validated_data["types"])
-        except UnknownChannel as error:
+        except (UnknownChannel, RequiredEventType) as error:
             raise ValidationError({"types": {error.type_name: [str(error)]}}) from error
         except UnknownEventType as error:
             raise ValidationError({"types": {str(error.name): [str(error)]}}) from error

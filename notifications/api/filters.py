@@ -27,7 +27,7 @@ from notifications.api.openapi import (
     extend_schema_field,
 )
 from notifications.models import MAX_ID
-from notifications.validation import is_storable
+from notifications.validation import parse_target_label
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?\Z")
 
@@ -136,20 +136,14 @@ class TargetField(forms.CharField):
     }
 
     def to_python(self, value: Any) -> Any:
-        from django.contrib.contenttypes.models import ContentType
-
         text = super().to_python(value)
         if text is None or text in self.empty_values:
             return None
-        label, _, object_id = text.partition(":")
-        app_label, _, model = label.partition(".")
-        if not (app_label and model and object_id) or not is_storable(text) or len(object_id) > 255:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         try:
-            content_type = ContentType.objects.get_by_natural_key(app_label, model.lower())
-        except ContentType.DoesNotExist:
-            return None, object_id  # no such model: nothing is about it (an empty page)
-        return content_type.pk, object_id
+            # No such model: (None, pk), and nothing is about it (an empty page).
+            return parse_target_label(text)
+        except ValueError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
 
 
 @extend_schema_field(TARGET_SCHEMA)

@@ -121,6 +121,14 @@ else:
         def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
             return event_type_name_schema()
 
+    class TargetNameFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+        """An object named like ``?target=``: ``app_label.model:pk``."""
+
+        target_class = "notifications.api.serializers.TargetNameField"
+
+        def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+            return dict(TARGET_SCHEMA, description="The object: 'app_label.model:pk'.")
+
     class ReadStateFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
         """``true`` marks read, ``null`` marks unread; ``false`` is refused."""
 

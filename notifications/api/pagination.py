@@ -80,14 +80,9 @@ class NotificationCursorPagination(CursorPagination):
         return cursor
 
 
-class NotificationPagination(LimitOffsetPagination):
-    """DRF's LimitOffsetPagination with the project's PAGE_SIZE (20 if unset) and bounds.
-
-    A request with ``cursor`` is handed to :class:`NotificationCursorPagination`.
-    """
-
-    cursor_query_param = "cursor"
-    cursor_pagination: NotificationCursorPagination | None = None
+class BoundedPagination(LimitOffsetPagination):
+    """DRF's LimitOffsetPagination with the project's PAGE_SIZE (20 if unset) and bounds:
+    at most ``MAX_PAGE_SIZE`` rows, an offset no database refuses."""
 
     @property
     def default_limit(self) -> int:  # type: ignore[override]
@@ -99,6 +94,16 @@ class NotificationPagination(LimitOffsetPagination):
 
     def get_offset(self, request: Any) -> int:
         return min(super().get_offset(request), MAX_OFFSET)
+
+
+class NotificationPagination(BoundedPagination):
+    """The list's pagination: :class:`BoundedPagination`, and deep pages joined late.
+
+    A request with ``cursor`` is handed to :class:`NotificationCursorPagination`.
+    """
+
+    cursor_query_param = "cursor"
+    cursor_pagination: NotificationCursorPagination | None = None
 
     def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], request: Request, view: Any = None

@@ -14,11 +14,11 @@ from typing import Any
 from rest_framework import serializers
 
 from notifications.conf import notifications_settings
-from notifications.event_types import sendable_type
+from notifications.event_types import required_names, sendable_type
 from notifications.exceptions import InvalidNotification
 from notifications.models import MAX_ID, Event, EventType, Notification
 from notifications.payloads import payload_for
-from notifications.validation import check_storable
+from notifications.validation import check_storable, parse_target_label
 
 
 class EventTypeSerializer(serializers.ModelSerializer):
@@ -108,10 +108,29 @@ class NotificationSerializer(serializers.ModelSerializer):
     authors = AuthorSerializer(
         many=True, read_only=True, help_text="Recent authors, newest first (at most GROUP_AUTHORS)."
     )
+    # Not read_only: drf-spectacular lists every read-only field as required, and
+    # this one is only there on request (the serializer renders, it never parses).
+    target_muted = serializers.BooleanField(
+        allow_null=True,
+        required=False,
+        help_text="With ?with=target_muted (list, detail GET): whether the user muted the "
+        "event's target (null without a target). Absent otherwise, and from frames.",
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "user", "readed", "event", "seen", "archived", "group", "count", "authors"]
+        fields = [
+            "id",
+            "user",
+            "readed",
+            "event",
+            "seen",
+            "archived",
+            "group",
+            "count",
+            "authors",
+            "target_muted",
+        ]
         read_only_fields = fields
 
     def to_representation(self, instance: Notification) -> Any:
@@ -200,6 +219,11 @@ class NotificationFilterSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 f"Unknown or removed event type: {', '.join(map(repr, unknown))}."
             )
+        dropped = sorted(required_names() - set(names))
+        if dropped:
+            raise serializers.ValidationError(
+                f"Required event type cannot be turned off: {', '.join(map(repr, dropped))}."
+            )
         return list(dict.fromkeys(names))
 
 
@@ -224,6 +248,9 @@ class EventTypeChoiceSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField(allow_null=True)
     enabled = serializers.BooleanField()
+    required = serializers.BooleanField(  # type: ignore[assignment]
+        help_text="Declared required in EVENTS: always received, cannot be turned off."
+    )
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -256,6 +283,10 @@ class TypeChannelsSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     channels = serializers.DictField(child=serializers.BooleanField())
+    required = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(),
+        help_text="The channels declared required in EVENTS: always on, cannot be turned off.",
+    )
 
 
 class PreferencesSerializer(serializers.Serializer):
@@ -340,11 +371,85 @@ class PushSubscriptionSerializer(serializers.Serializer):
 
 
 class PushEndpointSerializer(serializers.Serializer):
-    endpoint = serializers.CharField(max_length=2000)
+    # Not trimmed: whitespace is part of the name asked for (it matches no subscription).
+    endpoint = serializers.CharField(max_length=2000, trim_whitespace=False)
 
 
 class PushEndpointAnswerSerializer(serializers.Serializer):
     endpoint = serializers.CharField()
+
+
+# --- Watchers: subscriptions and mutes (docs/watchers.md) ---
+
+
+class TargetNameField(serializers.Field):
+    """An object named like ``?target=``: ``app_label.model:pk``, parsed to a Target.
+
+    A well-formed name of a model that does not exist parses to None: nobody may
+    follow it, and there is nothing to unfollow (not a 400: the name is valid).
+    """
+
+    default_error_messages = {
+        "invalid": "target must look like 'app_label.model:pk', e.g. 'blog.post:7'.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        from notifications.subscriptions import Target
+
+        if not isinstance(data, str) or len(data) > 512:
+            self.fail("invalid")
+        try:
+            content_type_id, object_id = parse_target_label(data)
+        except ValueError:
+            self.fail("invalid")
+        if content_type_id is None:
+            return None
+        return Target(content_type_id, object_id)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class SubscriptionTargetSerializer(serializers.Serializer):
+    """``{"target": "blog.post:7"}``: the object to follow or unfollow."""
+
+    target = TargetNameField(allow_null=False)
+
+    def target_label(self) -> str:
+        """The target as the request named it."""
+        return str(self.initial_data.get("target"))
+
+
+class MuteSerializer(serializers.Serializer):
+    """``{"target": "blog.post:7", "until": null}``: mute for ever, or until a future time."""
+
+    target = TargetNameField()
+    until = serializers.DateTimeField(
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="When the mute ends (a time already past ends it at once); null: for ever.",
+    )
+
+    def target_label(self) -> str:
+        """The target as the request named it."""
+        return str(self.initial_data.get("target"))
+
+
+class SubscriptionSerializer(serializers.Serializer):
+    """The user's relation to one object (schema only; rendered by payloads)."""
+
+    target = TargetSerializer(read_only=True)
+    subscribed = serializers.BooleanField(read_only=True, help_text="The user follows it.")
+    muted = serializers.BooleanField(
+        read_only=True, help_text="No notification about it reaches the user now."
+    )
+    muted_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the mute ends; null: for ever, or not muted.",
+    )
+    created = serializers.DateTimeField(read_only=True)
 
 
 class DeviceSerializer(serializers.Serializer):

@@ -11,14 +11,14 @@ from django.http.response import HttpResponseBase
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import i18n, payloads, services
+from notifications import i18n, payloads, services, subscriptions
 from notifications.api.bodies import BoundedBodyMixin
 from notifications.api.caching import conditional_count
 from notifications.api.filters import (
@@ -56,9 +56,19 @@ from notifications.api.serializers import (
     SeenAllSerializer,
     UnreadCountSerializer,
 )
+from notifications.event_types import required_names
 from notifications.exceptions import DatabaseBusy
 from notifications.models import MAX_ID, Notification
 from notifications.writes import is_busy_error
+
+#: ``?with=target_muted``: the extras a list or detail GET may ask for.
+EXTRAS = ("target_muted",)
+WITH_PARAMETER = OpenApiParameter(
+    "with",
+    {"type": "string", "enum": ["", *EXTRAS]},
+    OpenApiParameter.QUERY,
+    description="'target_muted': each notification says whether the user muted its target.",
+)
 
 
 class ServiceBusy(APIException):
@@ -146,6 +156,7 @@ class NotificationsListView(NotificationsAPIView):
 
     @extend_schema(
         operation_id="notifications_list",
+        parameters=[WITH_PARAMETER],
         responses={200: NotificationSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
@@ -153,12 +164,14 @@ class NotificationsListView(NotificationsAPIView):
         plain = self.plain_rows(request, query)
         if plain is not None:
             # A Page reads like the QuerySet a limit/offset paginator slices.
-            return self.get_paginated_response(self.paginate_queryset(cast(Any, plain)))
+            found = self.paginate_queryset(cast(Any, plain))
+            return self.get_paginated_response(with_mutes(request, found))
         rows = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(rows)
         if page is None:
-            return Response(NotificationSerializer(rows, many=True).data)
-        return self.get_paginated_response(NotificationSerializer(page, many=True).data)
+            return Response(with_mutes(request, NotificationSerializer(rows, many=True).data))
+        data = NotificationSerializer(page, many=True).data
+        return self.get_paginated_response(with_mutes(request, data))
 
     @extend_schema(
         operation_id="notifications_mark_read",
@@ -173,6 +186,37 @@ class NotificationsListView(NotificationsAPIView):
     def patch(self, request: Request) -> Response:
         rows = services.mark_read(request.user, batch_ids(request))
         return Response(NotificationSerializer(rows, many=True).data)
+
+
+def with_mutes(request: Request, rows: Any) -> Any:
+    """With ``?with=target_muted``, set ``target_muted`` on each notification JSON of a page.
+
+    True or False for a row about a target (whether the user's mute of it holds
+    now), None without one: one indexed query for the page, none for a page
+    without targets. Without the parameter the rows are returned as they are
+    (the list's default JSON and cost do not change). 400 for another value.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    asked = request.query_params.getlist("with")
+    if not asked or asked == [""]:
+        return rows
+    if asked != ["target_muted"]:
+        raise ValidationError({"with": ["with must be 'target_muted' (once)."]})
+    user = request.user
+
+    named: dict[int, subscriptions.Target] = {}
+    for index, row in enumerate(rows or []):
+        target = row["event"]["target"]
+        if target is not None:
+            app_label, _, model = target["type"].partition(".")
+            content_type = ContentType.objects.get_by_natural_key(app_label, model)
+            named[index] = subscriptions.Target(content_type.pk, target["id"])
+    muted = subscriptions.muted_targets(user, named.values())
+    for index, row in enumerate(rows or []):
+        found = named.get(index)
+        row["target_muted"] = None if found is None else found in muted
+    return rows
 
 
 def batch_ids(request: Request) -> list[int]:
@@ -200,12 +244,12 @@ class NotificationDetailView(NotificationIdMixin, NotificationsAPIView):
 
     @extend_schema(
         operation_id="notification_retrieve",
-        parameters=[NOTIFICATION_ID],
+        parameters=[NOTIFICATION_ID, WITH_PARAMETER],
         responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND},
     )
     def get(self, request: Request, notification_id: int) -> Response:
         row = services.get_notification(request.user, self._id())
-        return Response(NotificationSerializer(row).data)
+        return Response(with_mutes(request, [NotificationSerializer(row).data])[0])
 
     @extend_schema(
         operation_id="notification_partial_update",
@@ -384,4 +428,10 @@ class EventTypesView(NotificationsAPIView):
     @extend_schema(responses={200: EventTypeChoiceSerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:
         catalogue = services.event_type_catalogue(request.user)
-        return Response([payloads.event_type_choice_payload(t, on) for t, on in catalogue])
+        required = required_names()
+        return Response(
+            [
+                payloads.event_type_choice_payload(t, on, required=t.name in required)
+                for t, on in catalogue
+            ]
+        )

@@ -52,7 +52,7 @@ from notifications.fanout.sql import (
     insert_scheduled_recipients,
 )
 from notifications.frames import NewRow
-from notifications.models import Event, ScheduledRecipient, ScheduledSend
+from notifications.models import Event, ScheduledRecipient, ScheduledSend, Subscription
 from notifications.realtime.publish import push_new
 from notifications.tasks import as_task, require_scheduling, require_tasks
 from notifications.validation import ValidSend
@@ -100,11 +100,13 @@ def send(valid: ValidSend, audience: Audience, mode: Mode) -> Event:
             event, rows = one
             _publish(event, event.notifications_count, rows=rows, counted=True)
             metrics.fanned_out("inline", event.notifications_count, time.perf_counter() - started)
+            _subscribe_author(valid)
             _announce(event)
             return event
         event = _create_event(valid)
         if not event.created:
             return event
+        _subscribe_author(valid)
         if mode is Mode.SCHEDULED:
             assert valid.send_at is not None
             _schedule(event, audience, valid.send_at)
@@ -135,6 +137,15 @@ def _single_send(valid: ValidSend, audience: Audience) -> tuple[Event, list[NewR
     if found is not None:
         found[0].created = True
     return found
+
+
+def _subscribe_author(valid: ValidSend) -> None:
+    """``SUBSCRIBE_AUTHORS``: the author of a send about a target follows it (this transaction)."""
+    fields = valid.fields
+    author, target_type = fields.get("author"), fields.get("target_type")
+    if author is None or target_type is None or not notifications_settings.SUBSCRIBE_AUTHORS:
+        return
+    Subscription.objects.upsert(author.pk, target_type.pk, fields["target_id"], subscribed=True)
 
 
 def _create_event(valid: ValidSend) -> Event:

@@ -34,6 +34,7 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 
 from notifications.conf import notifications_settings
+from notifications.event_types import required_names
 from notifications.exceptions import NotificationsImproperlyConfigured
 from notifications.frames import NewRow, new_rows
 from notifications.models import (
@@ -42,6 +43,7 @@ from notifications.models import (
     Notification,
     ScheduledRecipient,
     ScheduledSend,
+    Subscription,
 )
 from notifications.payloads import author_payload
 
@@ -49,9 +51,18 @@ GROUPING_VENDORS = {"postgresql", "sqlite"}
 
 
 def recipients(event: Event, users: models.QuerySet[Any]) -> models.QuerySet[Any]:
-    """``users`` minus those whose filter excludes the event's type."""
-    excluded = ExcludedEventType.objects.filter(user_id=OuterRef("pk"), event_type_id=event.type_id)
-    return users.order_by().exclude(Exists(excluded))
+    """``users`` minus those whose filter excludes the event's type (unless it is required)
+    and, for an event about a target, minus those who muted that target now."""
+    chosen = users.order_by()
+    if event.type.name not in required_names():
+        excluded = ExcludedEventType.objects.filter(
+            user_id=OuterRef("pk"), event_type_id=event.type_id
+        )
+        chosen = chosen.exclude(Exists(excluded))
+    if event.target_type_id is not None:
+        muted = Subscription.objects.about(event.target_type_id, event.target_id).muted()
+        chosen = chosen.exclude(Exists(muted.filter(user_id=OuterRef("pk"))))
+    return chosen
 
 
 def _constants(event: Event) -> dict[str, tuple[Any, models.Field[Any, Any]]]:
@@ -276,8 +287,8 @@ def insert_event_for_one(
 
     The single-recipient send on PostgreSQL: a data-modifying CTE inserts the
     Event (its ``notifications_count`` counted from the same recipient query),
-    then the user's row unless the user does not exist or filters the type
-    out. The statement is built once per database. Returns the saved Event and
+    then the user's row unless the user does not exist, filters the type out or
+    muted the target. The statement is built once per database. Returns the saved Event and
     the rows it wrote (none or one), or None where it does not apply (another
     database, a grouped event): the caller then takes the general path.
     """
@@ -287,10 +298,15 @@ def insert_event_for_one(
     sql, columns = _one_statement(using)
     event = Event(**fields)
     values = [getattr(event, field.attname) for field in columns]
-    delivered = timezone.now()
+    delivered = timezone.now()  # also the moment a mute must still hold
+    # A required type ignores the filter: no type id matches -1.
+    filtered_type = -1 if fields["type"].name in required_names() else event.type_id
     params = [
         user_id,
-        event.type_id,
+        filtered_type,
+        event.target_type_id,
+        event.target_id,
+        Subscription._meta.get_field("muted_until").get_db_prep_save(delivered, connection),
         *(
             field.get_db_prep_save(value, connection)
             for field, value in zip(columns, values, strict=True)
@@ -323,6 +339,7 @@ def _one_statement(using: str) -> tuple[str, list[Any]]:
     """The CTE of :func:`insert_event_for_one` and the Event fields it binds, in order."""
     quote = connections[using].ops.quote_name
     event, row, excluded = Event._meta, Notification._meta, ExcludedEventType._meta
+    mutes = Subscription._meta
     users = get_user_model()._meta
     columns = [
         field
@@ -334,13 +351,19 @@ def _one_statement(using: str) -> tuple[str, list[Any]]:
         return quote(str(opts.get_field(name).column))
 
     user_pk = quote(str(users.pk.column))
+    muted_at, muted_until = column(mutes, "muted_at"), column(mutes, "muted_until")
     written = [column(row, name) for name in ("user", "event", "delivered", "count", "expires")]
     returned = ", ".join(column(row, name) for name in ("id", "user", "count", "authors"))
     sql = (
         f"WITH r AS (SELECT u.{user_pk} AS id FROM {quote(users.db_table)} u "
         f"WHERE u.{user_pk} = %s AND NOT EXISTS (SELECT 1 FROM {quote(excluded.db_table)} x "
         f"WHERE x.{column(excluded, 'user')} = u.{user_pk} "
-        f"AND x.{column(excluded, 'event_type')} = %s)), "
+        f"AND x.{column(excluded, 'event_type')} = %s) "
+        # A user who muted the event's target (none: NULL matches no row).
+        f"AND NOT EXISTS (SELECT 1 FROM {quote(mutes.db_table)} m "
+        f"WHERE m.{column(mutes, 'target_type')} = %s AND m.{column(mutes, 'target_id')} = %s "
+        f"AND m.{column(mutes, 'user')} = u.{user_pk} AND m.{muted_at} IS NOT NULL "
+        f"AND (m.{muted_until} IS NULL OR m.{muted_until} > %s))), "
         f"e AS (INSERT INTO {quote(event.db_table)} "
         f"({', '.join(quote(str(field.column)) for field in columns)}, "
         f"{column(event, 'notifications_count')}) "

@@ -15,6 +15,9 @@
     ]
 
 ``in_app`` is always offered and on by default (the filter is its switch).
+A channel declared ``{"required": True}`` (and a type declared
+``"required": True`` for ``in_app``) is on for everyone and cannot be turned
+off (docs/watchers.md).
 """
 
 from __future__ import annotations
@@ -39,24 +42,32 @@ class Digest:
 
 @dataclass(frozen=True)
 class ChannelOption:
-    """One channel offered by a type: on by ``default``; ``digest`` for email only."""
+    """One channel offered by a type: on by ``default``; ``digest`` for email only;
+    ``required``: always on, no user can turn it off."""
 
     default: bool = True
     digest: Digest | None = None
+    required: bool = False
 
 
 def _option(type_name: str, channel: str, value: Any) -> ChannelOption | str:
     where = f"EVENTS[{type_name!r}]['channels'][{channel!r}]"
     if isinstance(value, bool):
         return ChannelOption(default=value)
-    if not isinstance(value, dict) or set(value) - {"default", "digest"}:
-        return f"{where} must be True, False or a dict with 'default' and (email) 'digest'."
+    if not isinstance(value, dict) or set(value) - {"default", "digest", "required"}:
+        return (
+            f"{where} must be True, False or a dict with 'default', 'required' "
+            "and (email) 'digest'."
+        )
     default = value.get("default", True)
     if not isinstance(default, bool):
         return f"{where}['default'] must be True or False."
+    required = value.get("required", False)
+    if not isinstance(required, bool) or (required and not default):
+        return f"{where}['required'] must be True or False (a required channel is on by default)."
     digest = value.get("digest")
     if digest is None:
-        return ChannelOption(default=default)
+        return ChannelOption(default=default, required=required)
     if channel != EMAIL:
         return f"{where}: only the email channel has digests."
     if not isinstance(digest, dict):
@@ -66,7 +77,7 @@ def _option(type_name: str, channel: str, value: Any) -> ChannelOption | str:
         isinstance(n, int | float) and not isinstance(n, bool) and n >= 0 for n in numbers.values()
     ):
         return f"{where}['digest'] must be {{'after_minutes': N, 'every_hours': M}}, N, M >= 0."
-    return ChannelOption(default=default, digest=Digest(**numbers))  # type: ignore[arg-type]
+    return ChannelOption(default=default, digest=Digest(**numbers), required=required)  # type: ignore[arg-type]
 
 
 def _parse(entry: dict[str, Any]) -> dict[str, ChannelOption] | str:
@@ -76,14 +87,17 @@ def _parse(entry: dict[str, Any]) -> dict[str, ChannelOption] | str:
         raw = dict.fromkeys(raw, True)
     if not isinstance(raw, dict):
         return f"EVENTS[{name!r}]['channels'] must be a list of channel names or a dict."
-    offered: dict[str, ChannelOption] = {IN_APP: ChannelOption()}
+    offered: dict[str, ChannelOption] = {
+        IN_APP: ChannelOption(required=entry.get("required", False) is True)
+    }
     for channel, value in raw.items():
         if not isinstance(channel, str) or not SLUG.match(channel):
             return f"EVENTS[{name!r}]['channels']: {channel!r} is not a channel name."
         if channel == IN_APP:
             if value is not True:
                 return (
-                    f"EVENTS[{name!r}]['channels']: in_app is always on (its switch is the filter)."
+                    f"EVENTS[{name!r}]['channels']: in_app is always on (its switch is the filter;"
+                    " declare the type 'required': True to keep it on)."
                 )
             continue
         option = _option(name, channel, value)
@@ -117,7 +131,8 @@ def type_channels() -> dict[str, dict[str, ChannelOption]]:
         if not problems(events):
             for entry in events:
                 parsed = _parse(entry)
-                in_app_only = {IN_APP: ChannelOption()}
+                required = entry.get("required", False) is True
+                in_app_only = {IN_APP: ChannelOption(required=required)}
                 result[entry["name"]] = in_app_only if isinstance(parsed, str) else parsed
         _parsed = result
     return _parsed

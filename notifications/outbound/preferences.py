@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from notifications.exceptions import UnknownChannel, UnknownEventType
+from notifications.exceptions import RequiredEventType, UnknownChannel, UnknownEventType
 from notifications.models import ChannelPreference, EventType, ExcludedEventType
 from notifications.outbound.config import IN_APP, ChannelOption, offered, type_channels
 from notifications.outbound.registry import available_channels
@@ -28,6 +28,8 @@ def users_with_channel(event_type: EventType, channel: str, user_ids: Collection
     option = offered_channels(event_type.name).get(channel)
     if option is None:
         return set()
+    if option.required:  # nobody can turn it off: stored choices do not count
+        return set(user_ids)
     choices = dict(
         ChannelPreference.objects.filter(
             event_type=event_type, channel=channel, user_id__in=user_ids
@@ -53,29 +55,45 @@ def preferences(user: Any) -> dict[str, Any]:
     types = []
     for event_type in sendable:
         states = {}
+        required = []
         for name, option in configured.get(event_type.name, {}).items():
-            if name == IN_APP:
+            if name != IN_APP and name not in here:
+                continue
+            if option.required:
+                states[name] = True
+                required.append(name)
+            elif name == IN_APP:
                 states[name] = event_type.pk not in excluded
-            elif name in here:
+            else:
                 states[name] = choices.get((event_type.pk, name), option.default)
-        types.append({"name": event_type.name, "title": event_type.title, "channels": states})
+        types.append(
+            {
+                "name": event_type.name,
+                "title": event_type.title,
+                "channels": states,
+                "required": required,
+            }
+        )
     return {"channels": [IN_APP, *here], "types": types}
 
 
 def set_preferences(user: Any, changes: Mapping[str, Mapping[str, bool]]) -> None:
     """Apply ``{"type": {"channel": bool}}`` for ``user``; all or nothing.
 
-    Raises :class:`UnknownEventType` for a type that is not sendable and
-    :class:`UnknownChannel` for a channel the type does not offer, before writing.
+    Raises :class:`UnknownEventType` for a type that is not sendable,
+    :class:`UnknownChannel` for a channel the type does not offer and
+    :class:`RequiredEventType` for turning off a required one, before writing.
     """
     sendable = {t.name: t for t in EventType.objects.sendable()}
     for type_name, states in changes.items():
         if type_name not in sendable:
             raise UnknownEventType(type_name)
         channels = offered_channels(type_name)
-        for channel in states:
+        for channel, enabled in states.items():
             if channel not in channels:
                 raise UnknownChannel(type_name, channel)
+            if channels[channel].required and not enabled:
+                raise RequiredEventType(type_name, channel)
     with write_transaction():
         for type_name, states in changes.items():
             event_type = sendable[type_name]

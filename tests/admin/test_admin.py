@@ -101,6 +101,19 @@ def test_the_admin_index_and_the_event_page_render(admin, ann):
     assert {"notifications_count", "key"} <= set(page.context["adminform"].readonly_fields)
 
 
+def test_the_subscription_pages_render(admin, ann, bob):
+    from notifications import subscriptions
+
+    subscriptions.subscribe(ann, bob)
+    subscriptions.mute(bob, ann)
+
+    listing = admin.get("/admin/notifications/subscription/", {"q": "ann"})
+    assert listing.status_code == 200
+    assert listing.context["cl"].result_count == 1
+    muted = admin.get("/admin/notifications/subscription/", {"muted_at__isempty": "0"})
+    assert [row.user_id for row in muted.context["cl"].result_list] == [bob.pk]
+
+
 def test_empty_message_and_data_are_stored_as_null(admin, ann):
     post(admin, users=str(ann.pk), message="", data="")
 

@@ -20,15 +20,18 @@ def test_every_sendable_type_enabled_by_default(ann_client):
     response = ann_client.get(TYPES)
 
     assert response.status_code == 200
-    assert response.json() == [{**LIKE, "enabled": True}, {**COMMENT, "enabled": True}]
+    assert response.json() == [
+        {**LIKE, "enabled": True, "required": False},
+        {**COMMENT, "enabled": True, "required": False},
+    ]
 
 
 def test_enabled_follows_the_users_own_filter(ann_client, bob_client):
     ann_client.patch(INCLUDE.filter, {"event_types": ["post_comment"]}, format="json")
 
     assert ann_client.get(TYPES).json() == [
-        {**LIKE, "enabled": False},
-        {**COMMENT, "enabled": True},
+        {**LIKE, "enabled": False, "required": False},
+        {**COMMENT, "enabled": True, "required": False},
     ]
     assert [t["enabled"] for t in bob_client.get(TYPES).json()] == [True, True]
 
@@ -41,8 +44,20 @@ def test_follows_the_events_order_and_hides_removed_types(ann_client, settings):
     sync_event_types()
 
     assert ann_client.get(TYPES).json() == [
-        {"name": "post_comment", "title": "Comments", "description": "new", "enabled": True},
-        {"name": "post_share", "title": "Shares", "description": None, "enabled": True},
+        {
+            "name": "post_comment",
+            "title": "Comments",
+            "description": "new",
+            "enabled": True,
+            "required": False,
+        },
+        {
+            "name": "post_share",
+            "title": "Shares",
+            "description": None,
+            "enabled": True,
+            "required": False,
+        },
     ]
     assert EventType.objects.filter(name="post_like", is_active=False).exists()
 

@@ -15,6 +15,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from notifications import subscriptions
 from notifications.models import (
     ChannelPreference,
     Delivery,
@@ -52,6 +53,8 @@ def holdings(ann: Any, bob: Any, make_user: Any, send: Any) -> dict[str, Any]:
         Delivery.objects.create(
             notification=Notification.objects.get(user=user), channel="email", status="sent"
         )
+        subscriptions.subscribe(user, carl)  # both follow carl (any object)
+    subscriptions.mute(ann, bob)  # ann muted notifications about bob
     set_received_types(ann, ["post_like"])  # ann turned post_comment off
     set_received_types(bob, ["post_like"])
     # ann and then carl liked bob's post: bob's grouped row names both.
@@ -80,6 +83,13 @@ def test_the_export_holds_everything_about_the_user_and_nothing_of_others(
     assert "secret" not in json.dumps(data["devices"])  # the FCM token is a credential
     assert [d["event_type"] for d in data["digests"]] == ["post_like"]
     assert [e["id"] for e in data["authored_events"]] == [holdings["authored"].pk]
+    label = f"{ann._meta.app_label}.{ann._meta.model_name}"
+    assert [
+        (s["target"], s["subscribed"], s["muted_at"] is not None) for s in data["subscriptions"]
+    ] == [
+        ({"type": label, "id": str(holdings["carl"].pk)}, True, False),
+        ({"type": label, "id": str(bob.pk)}, False, True),
+    ]
 
 
 def test_the_export_command_prints_the_same_json(ann: Any, holdings: dict[str, Any]) -> None:
@@ -127,10 +137,11 @@ def test_erasure_removes_the_user_s_data_and_keeps_everyone_else_s(
         authored_events=1,
         authors_scrubbed=1,
         devices=1,
+        subscriptions=2,
     )
     after = export_user_data(ann)
     kinds = ("notifications", "deliveries", "preferences", "push_subscriptions", "devices")
-    for kind in (*kinds, "digests"):
+    for kind in (*kinds, "digests", "subscriptions"):
         assert after[kind] == [], kind
     assert after["filter"] == {"excluded_event_types": []}
     assert after["authored_events"] == []
@@ -142,6 +153,8 @@ def test_erasure_removes_the_user_s_data_and_keeps_everyone_else_s(
     bobs_after = export_user_data(bob)
     for kind in ("deliveries", "filter", "preferences", "push_subscriptions", "devices", "digests"):
         assert bobs_after[kind] == bobs_before[kind], kind
+    assert bobs_after["subscriptions"] == bobs_before["subscriptions"]
+    assert len(bobs_after["subscriptions"]) == 1
     assert len(bobs_after["notifications"]) == len(bobs_before["notifications"])
     assert ExcludedEventType.objects.filter(user=bob).count() == 1
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from "node:test";
 
 globalThis.location = new URL("http://127.0.0.1:8000/inbox/");
 
-const { NotificationsClient, backoffDelay, reconnectPlan, reduceFrame } = await import(
+const { NotificationsClient, backoffDelay, reconnectPlan, reduceFrame, targetOf } = await import(
   "../../notifications/static/notifications/client.js"
 );
 
@@ -334,5 +334,37 @@ describe("NotificationsClient against a scripted server", () => {
     await started();
     await assert.rejects(client.archive(2), (error) => error.name === "NotificationsError" && error.status === 404);
     assert.deepEqual(ids(client.notifications), [2, 1]);
+  });
+
+  test("the list asks for target_muted; mute and unmute mark the rows about that target", async () => {
+    const about = { event: { ...row(5).event, target: { type: "blog.post", id: "7" } } };
+    api = fakeApi({
+      "unread-count": { unread: 2, unseen: 1 },
+      "subscriptions/mute": (init) =>
+        init.method === "POST"
+          ? { target: { type: "blog.post", id: "7" }, subscribed: false, muted: true, muted_until: null, created: "t" }
+          : null,
+      "?limit=": page([row(5, { ...about, target_muted: false }), row(1, { target_muted: null })]),
+    });
+    globalThis.fetch = api.fetch;
+    await started();
+    assert.ok(api.requests.some((r) => r.key.startsWith("?limit=") && r.key.includes("with=target_muted")));
+    const target = targetOf(client.notifications[0]);
+    assert.equal(target, "blog.post:7");
+    assert.equal(targetOf(client.notifications[1]), null);
+
+    const muted = await client.mute(target);
+
+    assert.equal(muted.muted, true);
+    const post = api.requests.find((r) => r.method === "POST");
+    assert.deepEqual(JSON.parse(post.body), { target: "blog.post:7", until: null });
+    assert.deepEqual(client.notifications.map((item) => item.target_muted), [true, null]);
+    // A frame about the row carries no target_muted: the list keeps what it knew.
+    FakeSocket.all[0].frame({ action: "readed", notification: { ...row(5, about), readed: "t" }, unread: 1, unseen: 0 });
+    assert.deepEqual(client.notifications.map((item) => item.target_muted), [true, null]);
+    await client.unmute(target);
+    const gone = api.requests.find((r) => r.method === "DELETE");
+    assert.equal(gone.key, "subscriptions/mute?target=blog.post%3A7");
+    assert.deepEqual(client.notifications.map((item) => item.target_muted), [false, null]);
   });
 });

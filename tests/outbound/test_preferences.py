@@ -28,10 +28,26 @@ def test_defaults_come_from_events(member: Any) -> None:
                 "name": "post_like",
                 "title": "Post liking",
                 "channels": {"in_app": True, "email": True},
+                "required": [],
             },
-            {"name": "post_comment", "title": "Post commenting", "channels": {"in_app": True}},
-            {"name": "weekly", "title": "Weekly news", "channels": {"in_app": True, "email": True}},
-            {"name": "mention", "title": "Mentions", "channels": {"in_app": True, "email": False}},
+            {
+                "name": "post_comment",
+                "title": "Post commenting",
+                "channels": {"in_app": True},
+                "required": [],
+            },
+            {
+                "name": "weekly",
+                "title": "Weekly news",
+                "channels": {"in_app": True, "email": True},
+                "required": [],
+            },
+            {
+                "name": "mention",
+                "title": "Mentions",
+                "channels": {"in_app": True, "email": False},
+                "required": [],
+            },
         ],
     }
 

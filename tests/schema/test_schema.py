@@ -93,6 +93,11 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/devices"),
     ("POST", "/api/notifications/devices"),
     ("DELETE", "/api/notifications/devices"),
+    ("GET", "/api/notifications/subscriptions"),
+    ("POST", "/api/notifications/subscriptions"),
+    ("DELETE", "/api/notifications/subscriptions"),
+    ("POST", "/api/notifications/subscriptions/mute"),
+    ("DELETE", "/api/notifications/subscriptions/mute"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),
@@ -164,7 +169,9 @@ def test_list_query_parameters(schema: dict[str, Any]) -> None:
         "seen",
         "archived",
         "target",
+        "with",
     }
+    assert params["with"]["schema"] == {"type": "string", "enum": ["", "target_muted"]}
     assert params["limit"]["schema"]["type"] == "integer"
     assert params["after_id"]["schema"] == {
         "type": "integer",

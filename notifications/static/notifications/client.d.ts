@@ -45,7 +45,27 @@ export interface Notification {
   count?: number;
   /** Newest first, at most NOTIFICATIONS["GROUP_AUTHORS"]. */
   authors?: Author[];
+  /**
+   * With `?with=target_muted` (the client asks for it): whether the user muted the
+   * event's target (null without a target). Absent from frames.
+   */
+  target_muted?: boolean | null;
 }
+
+/** The user's relation to one object (`GET subscriptions`). */
+export interface Subscription {
+  target: { type: string; id: string };
+  /** The user follows it. */
+  subscribed: boolean;
+  /** No notification about it reaches the user now. */
+  muted: boolean;
+  /** When the mute ends; null: for ever, or not muted. */
+  muted_until: string | null;
+  created: string | null;
+}
+
+/** `"app_label.model:pk"` of a notification's target, or null. */
+export function targetOf(notification: Notification): string | null;
 
 /** Page of a list endpoint (LimitOffsetPagination). */
 export interface Page<T> {
@@ -57,7 +77,13 @@ export interface Page<T> {
 
 export interface Preferences {
   channels: string[];
-  types: { name: string; title: string; channels: Record<string, boolean> }[];
+  types: {
+    name: string;
+    title: string;
+    channels: Record<string, boolean>;
+    /** Channels declared required in EVENTS: always on (newer servers). */
+    required?: string[];
+  }[];
 }
 
 /** One entry of `GET types`. */
@@ -67,6 +93,8 @@ export interface EventTypeChoice {
   description: string | null;
   /** Whether the user receives this type. */
   enabled: boolean;
+  /** Declared required in EVENTS: always received, cannot be turned off (newer servers). */
+  required?: boolean;
 }
 
 export type Action =
@@ -217,6 +245,15 @@ export class NotificationsClient extends EventTarget {
   unarchive(id: number): Promise<Notification>;
   getArchived(page?: { limit?: number; offset?: number }): Promise<Page<Notification>>;
   getPreferences(): Promise<Preferences>;
+  subscribe(target: string): Promise<Subscription>;
+  unsubscribe(target: string): Promise<void>;
+  mute(target: string, until?: Date | string | null): Promise<Subscription>;
+  unmute(target: string): Promise<void>;
+  getSubscriptions(page?: {
+    limit?: number;
+    offset?: number;
+    target?: string;
+  }): Promise<Page<Subscription>>;
   setPreferences(partial: { types: Record<string, Record<string, boolean>> }): Promise<Preferences>;
   enableWebPush(options: { serviceWorkerUrl: string; scope?: string }): Promise<PushSubscription>;
   disableWebPush(options?: { scope?: string }): Promise<boolean>;

@@ -89,6 +89,15 @@ function insertAt(items, id) {
  * `readed_all` with `unread: 0` stamps every unread row (a partial one needs a
  * REST round trip, which the client does).
  */
+/**
+ * `row` as the list keeps it: frames and most answers do not carry `target_muted`
+ * (only list pages asked for it do), so the value the list knew is kept.
+ */
+function withMuteState(row, known) {
+  if (!row || "target_muted" in row || !known || !("target_muted" in known)) return row;
+  return { ...row, target_muted: known.target_muted };
+}
+
 export function reduceFrame(items, frame) {
   const action = frame && frame.action;
   const row = frame && frame.notification;
@@ -98,7 +107,7 @@ export function reduceFrame(items, frame) {
     case "new":
     case "unarchived": {
       if (!hasRow) return { items, known: false };
-      if (index >= 0) return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+      if (index >= 0) return { items: items.map((item, i) => (i === index ? withMuteState(row, item) : item)), known: true };
       const next = items.slice();
       next.splice(insertAt(next, row.id), 0, row);
       return { items: next, known: true };
@@ -107,11 +116,11 @@ export function reduceFrame(items, frame) {
     case "unread":
       if (!hasRow) return { items, known: false };
       if (index < 0) return { items, known: true };
-      return { items: items.map((item, i) => (i === index ? row : item)), known: true };
+      return { items: items.map((item, i) => (i === index ? withMuteState(row, item) : item)), known: true };
     case "updated": {
       if (!hasRow) return { items, known: false };
       const rest = items.filter((item) => item.id !== row.id);
-      return { items: [row, ...rest], known: true };
+      return { items: [withMuteState(row, items[index]), ...rest], known: true };
     }
     case "deleted":
     case "archived":
@@ -158,6 +167,12 @@ function canShare() {
  *                socket (this tab's, or the leader tab's) opened or closed.
  * - `error`      detail `{error}`: a background request (load, catch-up) failed.
  */
+/** How the REST API names a notification's target: `"app_label.model:pk"`, or null. */
+export function targetOf(notification) {
+  const target = notification && notification.event && notification.event.target;
+  return target ? `${target.type}:${target.id}` : null;
+}
+
 export class NotificationsClient extends EventTarget {
   /**
    * @param {object} options
@@ -412,6 +427,51 @@ export class NotificationsClient extends EventTarget {
     return this._request("PATCH", "preferences", partial);
   }
 
+  // ------------------------------------------------- watchers (docs/watchers.md)
+
+  /** Follow an object (`"blog.post:7"`, see `targetOf`); resolves to its subscription row. */
+  async subscribe(target) {
+    return this._request("POST", "subscriptions", { target });
+  }
+
+  /** Stop following an object (a mute on it stays). */
+  async unsubscribe(target) {
+    await this._request("DELETE", `subscriptions?target=${encodeURIComponent(target)}`);
+  }
+
+  /**
+   * Mute an object until `until` (a Date or an ISO string; null: for ever): no send about
+   * it reaches the user any more. Rows about it in the list get `target_muted: true`.
+   */
+  async mute(target, until = null) {
+    const when = until instanceof Date ? until.toISOString() : until;
+    const row = await this._request("POST", "subscriptions/mute", { target, until: when });
+    this._markMuted(target, row.muted);
+    return row;
+  }
+
+  /** End the mute of an object. */
+  async unmute(target) {
+    await this._request("DELETE", `subscriptions/mute?target=${encodeURIComponent(target)}`);
+    this._markMuted(target, false);
+  }
+
+  /** A page of the objects the user follows or muted: `{count, next, previous, results}`. */
+  async getSubscriptions({ limit = this.pageSize, offset = 0, target } = {}) {
+    const only = target ? `&target=${encodeURIComponent(target)}` : "";
+    return this._request("GET", `subscriptions?limit=${limit}&offset=${offset}${only}`);
+  }
+
+  _markMuted(target, muted) {
+    let changed = false;
+    this._items = this._items.map((item) => {
+      if (targetOf(item) !== target || item.target_muted === muted) return item;
+      changed = true;
+      return { ...item, target_muted: muted };
+    });
+    if (changed) this._changed("local");
+  }
+
   /**
    * Subscribe this browser to Web Push: registers the service worker, asks for
    * permission, subscribes with the server's VAPID key and sends the
@@ -449,7 +509,7 @@ export class NotificationsClient extends EventTarget {
   /** Load the next (older) page; resolves to the notifications it added. */
   async loadMore() {
     await this.ready;
-    const page = await this._request("GET", `?limit=${this.pageSize}&offset=${this._items.length}`);
+    const page = await this._request("GET", `?limit=${this.pageSize}&offset=${this._items.length}&with=target_muted`);
     const added = page.results.filter((row) => !this._find(row.id));
     this._merge(page.results, this._frameSeq);
     this._hasMore = Boolean(page.next);
@@ -718,7 +778,7 @@ export class NotificationsClient extends EventTarget {
     const seq = this._frameSeq;
     this._loadStartedAt = this._serverNow();
     const [page, count] = await Promise.all([
-      this._request("GET", `?limit=${this.pageSize}`),
+      this._request("GET", `?limit=${this.pageSize}&with=target_muted`),
       this._request("GET", "unread-count"),
     ]);
     this._merge(page.results, seq);
@@ -802,7 +862,7 @@ export class NotificationsClient extends EventTarget {
 
   /** Refresh the first page: catches deletions, archiving and mark-unread made while offline. */
   async _reconcileFirstPage(seq) {
-    const page = await this._request("GET", `?limit=${this.pageSize}`);
+    const page = await this._request("GET", `?limit=${this.pageSize}&with=target_muted`);
     if (page.results.length) {
       const ids = new Set(page.results.map((row) => row.id));
       const oldest = page.results[page.results.length - 1].id;
@@ -845,7 +905,7 @@ export class NotificationsClient extends EventTarget {
   _apply(row, insert = false) {
     const index = this._items.findIndex((item) => item.id === row.id);
     if (index >= 0) {
-      this._items[index] = row;
+      this._items[index] = withMuteState(row, this._items[index]);
     } else if (insert) {
       this._items.splice(insertAt(this._items, row.id), 0, row);
     }

@@ -16,7 +16,7 @@
  * and `::part()`s, light and dark (`prefers-color-scheme`, or `theme="light|dark"`),
  * strings replaceable through the `strings` attribute (JSON) or property.
  */
-import { NotificationsClient } from "./client.js";
+import { NotificationsClient, targetOf } from "./client.js";
 
 /** The default (English) strings; `{name}` placeholders are filled in. */
 export const STRINGS = Object.freeze({
@@ -39,6 +39,10 @@ export const STRINGS = Object.freeze({
   unarchiveLabel: "Restore: {title}",
   remove: "Delete",
   removeLabel: "Delete: {title}",
+  mute: "Mute this thread",
+  muteLabel: "Mute this thread: {title}",
+  unmute: "Unmute thread",
+  unmuteLabel: "Unmute thread: {title}",
   close: "Close",
   loadMore: "Load more",
   loading: "Loading…",
@@ -577,7 +581,10 @@ export class NotificationsInbox extends NotificationsElement {
       return;
     }
     const id = Number(target.dataset.id);
+    const thread = target.dataset.target;
     const actions = {
+      mute: () => client.mute(thread),
+      unmute: () => client.unmute(thread),
       read: () => client.markRead(id),
       unread: () => client.markUnread(id),
       archive: () => client.archive(id),
@@ -777,6 +784,13 @@ export class NotificationsInbox extends NotificationsElement {
     else if (unread) actions.push(button("read", "markRead", "markReadLabel"));
     else actions.push(button("unread", "markUnread", "markUnreadLabel"));
     if (archive && !archived) actions.push(button("archive", "archive", "archiveLabel"));
+    const thread = targetOf(row);
+    if (thread && !archived && "target_muted" in row) {
+      const muted = row.target_muted === true;
+      const toggle = muted ? button("unmute", "unmute", "unmuteLabel") : button("mute", "mute", "muteLabel");
+      toggle.dataset.target = thread;
+      actions.push(toggle);
+    }
     actions.push(button("delete", "remove", "removeLabel", true));
     return el(
       "li",

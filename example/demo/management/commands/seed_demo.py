@@ -6,6 +6,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from demo.posts import demo_post
+from notifications import subscriptions
 from notifications.helpers import send_notification
 from notifications.models import Event
 
@@ -34,8 +36,20 @@ class Command(BaseCommand):
         if created:
             admin.set_password(PASSWORD)
             admin.save()
+        post = demo_post()
         if not Event.objects.exists():
             ann, bob = users["ann"], users["bob"]
+            for user in (ann, bob):  # both follow the demo post
+                subscriptions.subscribe(user, post)
+            send_notification(
+                "post_comment",
+                "Bob commented on the demo post",
+                None,
+                subscriptions.subscribers(post, exclude=bob),
+                message="Follow it, or mute this thread, from the inbox.",
+                author=bob,
+                target=post,
+            )
             send_notification("post_like", "Bob liked your post", {"post": 1}, [ann], author=bob)
             send_notification(
                 "post_comment", "Bob commented", {"post": 1}, [ann], message="Nice!", author=bob
