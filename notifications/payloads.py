@@ -33,6 +33,7 @@ Action = Literal[
     "archived",
     "unarchived",
     "updated",
+    "snoozed",
 ]
 
 

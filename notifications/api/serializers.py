@@ -307,3 +307,70 @@ class PushEndpointSerializer(serializers.Serializer):
 
 class PushEndpointAnswerSerializer(serializers.Serializer):
     endpoint = serializers.CharField()
+
+
+class FutureDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 moment in the future (naive: the project's TIME_ZONE); never a 500."""
+
+    default_error_messages = {
+        "past": "Must be a time in the future.",
+        "overflow": "Must be a time between years 1 and 9999 in UTC.",
+    }
+
+    def to_internal_value(self, value: Any) -> Any:
+        import datetime
+
+        from django.utils import timezone
+
+        try:
+            moment = super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("overflow")
+        if not isinstance(moment, datetime.datetime):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        if moment <= timezone.now():
+            self.fail("past")
+        return moment
+
+
+class SnoozeSerializer(serializers.Serializer):
+    """``{"until": "2026-12-07T09:00:00Z"}``: hide the notification until then."""
+
+    until = FutureDateTimeField(help_text="When the notification comes back (in the future).")
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (``Europe/Paris``) this server knows."""
+
+    default_error_messages = {"unknown": "{value!r} is not a known time zone (IANA name)."}
+
+    def to_internal_value(self, data: Any) -> str:
+        from notifications.outbound.quiet_hours import time_zone_names
+
+        name = super().to_internal_value(data)
+        if name not in time_zone_names():
+            self.fail("unknown", value=name[:64])
+        return str(name)
+
+
+class QuietHoursSerializer(serializers.Serializer):
+    """A user's quiet hours; PATCH changes the given keys only."""
+
+    enabled = serializers.BooleanField(required=False)
+    time_zone = TimeZoneField(required=False, max_length=64, help_text="e.g. Europe/Paris")
+    start = serializers.TimeField(
+        required=False, format="%H:%M", input_formats=["%H:%M"], help_text="HH:MM, local time"
+    )
+    end = serializers.TimeField(
+        required=False,
+        format="%H:%M",
+        input_formats=["%H:%M"],
+        help_text="HH:MM, local time; before start: the window crosses midnight",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                "Give at least one of enabled, time_zone, start, end."
+            )
+        return attrs

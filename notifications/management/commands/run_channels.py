@@ -9,13 +9,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
 from notifications.outbound.tasks import run_periodic
+from notifications.snoozing import queue_due
 
 
 class Command(BaseCommand):
     help = (
-        "Queue failed email / Web Push deliveries whose retry is due, and the email digests "
-        "that are due. Run it every minute or so (cron, a systemd timer, your scheduler), "
-        "or keep it running with --loop (development)."
+        "Queue failed email / Web Push deliveries whose retry is due, the escalation steps "
+        "and quiet-hours holds that are due, the email digests that are due, and the return "
+        "of snoozed notifications. Run it every minute or so (cron, a systemd timer, your "
+        "scheduler), or keep it running with --loop (development)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,8 +46,10 @@ class Command(BaseCommand):
 
     def run_once(self) -> None:
         counts = run_periodic()
+        snoozed = queue_due()
         self.stdout.write(
-            f"Queued {counts['retry_batches']} retry batches and "
-            f"{counts['digest_batches']} digest batches.",
+            f"Queued {counts['retry_batches']} retry batches, "
+            f"{counts['digest_batches']} digest batches, {counts['step_runs']} step runs and "
+            f"{snoozed} snooze returns.",
         )
         self.stdout.flush()
