@@ -100,7 +100,9 @@ def schedule(event_id: int, steps: list[Step], user_ids: Collection[int] | None 
             f"{users} "
             f"ON CONFLICT DO NOTHING"
         )
-        with write_transaction(using), connection.cursor() as cursor:
+        # One statement, atomic on its own; no write_transaction(): the plan may run in
+        # the on-commit work of the send, which still holds this process's turn on SQLite.
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             written += max(cursor.rowcount, 0)
     return written

@@ -129,13 +129,23 @@ def run_periodic() -> dict[str, int]:
     for users in digests.due_user_batches(now, notifications_settings.DIGEST_BATCH_SIZE):
         send_digest_batch.enqueue(users)  # type: ignore[attr-defined]
         batches += 1
-    steps = 0
-    scheduled = Delivery.objects.filter(status=Delivery.SCHEDULED, next_attempt_at__lte=now)
+    return {"retry_batches": retries, "digest_batches": batches}
+
+
+def queue_due_steps() -> int:
+    """Queue one :func:`run_due_steps` per channel with due ``scheduled`` rows; return how many.
+
+    The sweep for task backends that cannot defer (``run_channels`` calls it).
+    """
+    queued = 0
+    scheduled = Delivery.objects.filter(
+        status=Delivery.SCHEDULED, next_attempt_at__lte=timezone.now()
+    )
     for channel in available_channels():
         if scheduled.filter(channel=channel).exists():
             run_due_steps.enqueue(channel)  # type: ignore[attr-defined]
-            steps += 1
-    return {"retry_batches": retries, "digest_batches": batches, "step_runs": steps}
+            queued += 1
+    return queued
 
 
 def _schedule_retries(channel: str, records: list[Delivery]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from notifications.outbound.tasks import run_periodic
+from notifications.outbound.tasks import queue_due_steps, run_periodic
 from notifications.snoozing import queue_due
 
 
@@ -46,10 +46,11 @@ class Command(BaseCommand):
 
     def run_once(self) -> None:
         counts = run_periodic()
+        steps = queue_due_steps()
         snoozed = queue_due()
         self.stdout.write(
-            f"Queued {counts['retry_batches']} retry batches, "
-            f"{counts['digest_batches']} digest batches, {counts['step_runs']} step runs and "
-            f"{snoozed} snooze returns.",
+            f"Queued {counts['retry_batches']} retry batches and "
+            f"{counts['digest_batches']} digest batches. Queued {steps} escalation step runs "
+            f"and {snoozed} snooze returns.",
         )
         self.stdout.flush()
