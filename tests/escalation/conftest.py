@@ -55,3 +55,16 @@ def escalation_settings(settings: Any, db: Any) -> Iterator[Any]:
     locmem.reset()
     yield settings
     locmem.reset()
+
+
+@pytest.fixture
+def person(make_user: Any) -> Any:
+    """``person("ann")``: a user whose email is ann@example.com, whatever AUTH_USER_MODEL is."""
+    from django.contrib.auth import get_user_model
+
+    def make(name: str) -> Any:
+        if get_user_model().USERNAME_FIELD == "email":
+            return make_user(name)
+        return make_user(name, email=f"{name}@example.com")
+
+    return make

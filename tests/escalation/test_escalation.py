@@ -39,9 +39,9 @@ def email_record(user: Any) -> Delivery:
 
 
 def test_the_first_step_goes_at_once_the_later_one_is_scheduled(
-    make_user: Any, committed: Any
+    person: Any, committed: Any
 ) -> None:
-    ann = make_user("ann", email="ann@example.com")
+    ann = person("ann")
     before = datetime.datetime.now(datetime.UTC)
     with committed():
         send_notification(type="mention", title="Ann, look", users=[ann])
@@ -54,8 +54,8 @@ def test_the_first_step_goes_at_once_the_later_one_is_scheduled(
     assert mail.outbox == []
 
 
-def test_a_step_is_sent_when_due_and_recorded_sent(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_a_step_is_sent_when_due_and_recorded_sent(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         send_notification(type="mention", title="Still unread", users=[ann])
     sweep()
@@ -71,8 +71,8 @@ def test_a_step_is_sent_when_due_and_recorded_sent(make_user: Any, committed: An
     assert len(mail.outbox) == 1  # never twice
 
 
-def test_reading_cancels_the_pending_step(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_reading_cancels_the_pending_step(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         send_notification(type="mention", title="Read me", users=[ann])
     (row,) = Notification.objects.filter(user=ann)
@@ -86,8 +86,8 @@ def test_reading_cancels_the_pending_step(make_user: Any, committed: Any) -> Non
     assert mail.outbox == []
 
 
-def test_read_all_cancels_the_pending_steps(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_read_all_cancels_the_pending_steps(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         send_notification(type="mention", title="One", users=[ann])
         send_notification(type="mention", title="Two", users=[ann])
@@ -98,10 +98,8 @@ def test_read_all_cancels_the_pending_steps(make_user: Any, committed: Any) -> N
     assert reasons == {("cancelled", "read")}
 
 
-def test_seeing_cancels_an_unseen_step_but_not_an_unread_one(
-    make_user: Any, committed: Any
-) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_seeing_cancels_an_unseen_step_but_not_an_unread_one(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         alert = send_notification(type="alert", title="Seen ends me", users=[ann])
         mention = send_notification(type="mention", title="Seen does not", users=[ann])
@@ -117,8 +115,8 @@ def test_seeing_cancels_an_unseen_step_but_not_an_unread_one(
     assert [m.subject for m in mail.outbox] == ["Seen does not"]
 
 
-def test_archiving_cancels_the_pending_step(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_archiving_cancels_the_pending_step(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         send_notification(type="alert", title="Archive me", users=[ann])
     (row,) = Notification.objects.filter(user=ann)
@@ -130,10 +128,10 @@ def test_archiving_cancels_the_pending_step(make_user: Any, committed: Any) -> N
 
 
 def test_a_step_whose_condition_ended_without_a_cancel_is_cancelled_at_its_claim(
-    make_user: Any, committed: Any
+    person: Any, committed: Any
 ) -> None:
     # A read written by an UPDATE outside the package (no cancel): the claim checks anyway.
-    ann = make_user("ann", email="ann@example.com")
+    ann = person("ann")
     with committed():
         send_notification(type="mention", title="Read elsewhere", users=[ann])
     Notification.objects.filter(user=ann).update(readed=datetime.datetime.now(datetime.UTC))
@@ -146,8 +144,8 @@ def test_a_step_whose_condition_ended_without_a_cancel_is_cancelled_at_its_claim
     assert (step.status, step.reason) == ("cancelled", "read")
 
 
-def test_an_expired_notification_step_is_skipped(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_an_expired_notification_step_is_skipped(person: Any, committed: Any) -> None:
+    ann = person("ann")
     with committed():
         send_notification(
             type="mention",
@@ -164,9 +162,9 @@ def test_an_expired_notification_step_is_skipped(make_user: Any, committed: Any)
     assert (step.status, step.reason) == ("skipped", "expired")
 
 
-def test_other_users_reads_cancel_only_their_own_steps(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
-    bob = make_user("bob", email="bob@example.com")
+def test_other_users_reads_cancel_only_their_own_steps(person: Any, committed: Any) -> None:
+    ann = person("ann")
+    bob = person("bob")
     with committed():
         send_notification(type="mention", title="Both", users=[ann, bob])
 
@@ -181,7 +179,7 @@ def test_other_users_reads_cancel_only_their_own_steps(make_user: Any, committed
 
 @pytest.mark.django_db(transaction=True)
 def test_a_read_committing_while_the_step_is_claimed_sends_nothing(
-    make_user: Any, committed: Any
+    person: Any, committed: Any
 ) -> None:
     """The race: a read's transaction is open (not committed) when the due step is claimed.
 
@@ -189,7 +187,7 @@ def test_a_read_committing_while_the_step_is_claimed_sends_nothing(
     waits for the database's write lock. Either way nothing is sent, before or after
     the read commits, and the record says why.
     """
-    ann = make_user("ann", email="ann@example.com")
+    ann = person("ann")
     send_notification(type="mention", title="Racing", users=[ann])  # autocommit: plan ran
     (row,) = Notification.objects.filter(user=ann)
     assert email_record(ann).status == "scheduled"
@@ -224,10 +222,10 @@ def test_a_read_committing_while_the_step_is_claimed_sends_nothing(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_step_claimed_before_the_read_is_sent_and_the_read_cancels_nothing(
-    make_user: Any,
+    person: Any,
 ) -> None:
     """The other order: the claim commits first, so the step went out before the read."""
-    ann = make_user("ann", email="ann@example.com")
+    ann = person("ann")
     send_notification(type="mention", title="First come", users=[ann])
     (row,) = Notification.objects.filter(user=ann)
     wait_until_due()
@@ -239,8 +237,8 @@ def test_a_step_claimed_before_the_read_is_sent_and_the_read_cancels_nothing(
     assert email_record(ann).status == "sent"
 
 
-def test_a_channel_turned_off_skips_the_step(make_user: Any, committed: Any) -> None:
-    ann = make_user("ann", email="ann@example.com")
+def test_a_channel_turned_off_skips_the_step(person: Any, committed: Any) -> None:
+    ann = person("ann")
     response = client_for(ann).patch(
         f"{API}preferences", {"types": {"mention": {"email": False}}}, format="json"
     )
