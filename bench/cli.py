@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, fanout, listing, memory, peer_env, realtime, report
+from bench import common, escalation, fanout, listing, memory, peer_env, realtime, report
 
 SCENARIOS = [
     "fanout",
@@ -21,7 +21,10 @@ SCENARIOS = [
     "inbox",
     "realtime",
     "memory",
+    "escalation",
 ]
+#: Scenarios that compare with the peer (their runs need its virtualenv).
+PEER_SCENARIOS = {"fanout", "list", "unread_count", "inbox"}
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
 FULL = {
@@ -36,6 +39,9 @@ FULL = {
     "list_seconds": 6.0,
     "list_runs": 3,
     "memory_users": 1_000_000,
+    "escalation_sizes": [1_000, 10_000],
+    "escalation_runs": 3,
+    "escalation_reads": 50,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -49,6 +55,9 @@ QUICK = {
     "list_seconds": 3.0,
     "list_runs": 2,
     "memory_users": 100_000,
+    "escalation_sizes": [1_000],
+    "escalation_runs": 2,
+    "escalation_reads": 20,
 }
 
 
@@ -72,13 +81,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     config = QUICK if args.quick else FULL
     started = time.monotonic()
-    peer_env.ensure(log)
+    with_peer = bool(PEER_SCENARIOS & set(only))
+    if with_peer:
+        peer_env.ensure(log)
     results: dict[str, Any] = {
         "meta": {
             "quick": args.quick,
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": report.machine(),
-            "peer": peer_env.versions(),
+            "peer": peer_env.versions() if with_peer else {},
             "config": {k: v for k, v in config.items() if k != "fanout_peer_runs"},
         }
     }
@@ -154,6 +165,11 @@ def _scenarios(
         results["memory"] = memory.run(config["memory_users"], log)
         log(f"memory +{results['memory']['rss_growth_mib']:.1f} MiB")
 
+    def escalation_run() -> None:
+        results["escalation"] = escalation.run(
+            config["escalation_sizes"], config["escalation_runs"], config["escalation_reads"], log
+        )
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -165,4 +181,6 @@ def _scenarios(
         chosen.append(("realtime", realtime_run))
     if "memory" in only:
         chosen.append(("memory", memory_run))
+    if "escalation" in only:
+        chosen.append(("escalation", escalation_run))
     return chosen

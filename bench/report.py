@@ -194,6 +194,10 @@ def markdown(results: dict[str, Any]) -> str:
             f"{r['rss_growth_mib']:.1f} MiB over a {r['baseline_rss_mib']:.0f} MiB baseline.",
             "",
         ]
+    if "escalation" in results:
+        from bench.escalation import report as escalation_report
+
+        lines += escalation_report(results["escalation"])
     for name in results.get("failed", {}):
         lines += [f"## {name}: FAILED (traceback in the JSON file)", ""]
     lines += ["## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|---|"]

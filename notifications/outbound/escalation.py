@@ -117,17 +117,30 @@ def cancel(rows: QuerySet[Notification]) -> int:
     scheduled = Delivery.objects.filter(status=Delivery.SCHEDULED)
     if not scheduled.exists():  # the common case, answered from a partial index
         return 0
+    pending = scheduled.filter(notification__in=rows).filter(
+        Q(notification__archived__isnull=False)
+        | Q(notification__snoozed_until__isnull=False)
+        | Q(notification__readed__isnull=False)
+        | Q(notification__seen__isnull=False, condition="unseen")
+    )
+    by_reason: dict[str, list[int]] = {}
+    listed = pending.values_list(
+        "pk",
+        "condition",
+        "notification__readed",
+        "notification__seen",
+        "notification__archived",
+        "notification__snoozed_until",
+    )
+    for pk, condition, readed, seen, archived, snoozed in listed:
+        state = {"readed": readed, "seen": seen, "archived": archived, "snoozed_until": snoozed}
+        reason = _ended(state, condition)
+        if reason is not None:
+            by_reason.setdefault(reason, []).append(pk)
     now = timezone.now()
-    pending = scheduled.filter(notification__in=rows)
     cancelled = 0
-    for reason, ended in (
-        (ARCHIVED, Q(notification__archived__isnull=False)),
-        (SNOOZED, Q(notification__snoozed_until__isnull=False)),
-        (READ, Q(notification__readed__isnull=False)),
-        (SEEN, Q(notification__seen__isnull=False, condition="unseen")),
-    ):
-        doomed = pending.filter(ended).values("pk")
-        cancelled += Delivery.objects.filter(pk__in=doomed, status=Delivery.SCHEDULED).update(
+    for reason, pks in by_reason.items():
+        cancelled += Delivery.objects.filter(pk__in=pks, status=Delivery.SCHEDULED).update(
             status=Delivery.CANCELLED, reason=reason, next_attempt_at=None, updated=now
         )
     return cancelled

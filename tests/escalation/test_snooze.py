@@ -42,7 +42,7 @@ def two(make_user: Any) -> tuple[Any, Any, int]:
 
 
 def test_a_snoozed_notification_leaves_the_list_and_the_counts(two: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     until = (timezone.now() + datetime.timedelta(hours=2)).replace(microsecond=0)
 
     response = client.post(f"{API}{newest}/snooze", {"until": until.isoformat()}, format="json")
@@ -57,7 +57,7 @@ def test_a_snoozed_notification_leaves_the_list_and_the_counts(two: Any) -> None
 
 
 def test_it_comes_back_unread_unseen_and_on_top_when_its_time_comes(two: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     client.patch(API, [newest], format="json")  # read it first
     client.post(API + "seen-all")
     assert client.post(f"{API}{newest}/snooze", {"until": soon()}, format="json").status_code == 200
@@ -73,7 +73,7 @@ def test_it_comes_back_unread_unseen_and_on_top_when_its_time_comes(two: Any) ->
 
 
 def test_nothing_comes_back_before_its_time(two: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     client.post(f"{API}{newest}/snooze", {"until": soon(3600)}, format="json")
     sweep()
     assert titles(client) == ["older"]
@@ -90,7 +90,7 @@ def test_nothing_comes_back_before_its_time(two: Any) -> None:
     ],
 )
 def test_a_bad_time_is_a_400_naming_until_and_snoozes_nothing(two: Any, body: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     response = client.post(f"{API}{newest}/snooze", body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["until"]
@@ -98,7 +98,7 @@ def test_a_bad_time_is_a_400_naming_until_and_snoozes_nothing(two: Any, body: An
 
 
 def test_a_past_time_says_so(two: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     response = client.post(
         f"{API}{newest}/snooze", {"until": "2000-01-01T00:00:00Z"}, format="json"
     )
@@ -106,7 +106,7 @@ def test_a_past_time_says_so(two: Any) -> None:
 
 
 def test_another_users_notification_is_a_404_and_stays(two: Any, make_user: Any) -> None:
-    ann, client, newest = two
+    _, client, newest = two
     bob = client_for(make_user("bob"))
     response = bob.post(f"{API}{newest}/snooze", {"until": soon(3600)}, format="json")
     assert response.status_code == 404
