@@ -353,24 +353,19 @@ class TimeZoneField(serializers.CharField):
         return str(name)
 
 
+class ClockField(serializers.TimeField):
+    """A local time of day, ``HH:MM`` (in and out)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
 class QuietHoursSerializer(serializers.Serializer):
-    """A user's quiet hours; PATCH changes the given keys only."""
+    """A user's quiet hours; PATCH changes the given keys only (``{}`` changes nothing)."""
 
-    enabled = serializers.BooleanField(required=False)
+    enabled = StrictBooleanField(required=False)
     time_zone = TimeZoneField(required=False, max_length=64, help_text="e.g. Europe/Paris")
-    start = serializers.TimeField(
-        required=False, format="%H:%M", input_formats=["%H:%M"], help_text="HH:MM, local time"
+    start = ClockField(required=False, help_text="HH:MM, local time")
+    end = ClockField(
+        required=False, help_text="HH:MM, local time; before start: the window crosses midnight"
     )
-    end = serializers.TimeField(
-        required=False,
-        format="%H:%M",
-        input_formats=["%H:%M"],
-        help_text="HH:MM, local time; before start: the window crosses midnight",
-    )
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError(
-                "Give at least one of enabled, time_zone, start, end."
-            )
-        return attrs
