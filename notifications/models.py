@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -449,6 +453,22 @@ class ScheduledRecipient(models.Model):
         return f"event {self.send_id}: user {self.user_id}"
 
 
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names this system knows (the one rule for a user's time zone)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """``ValidationError`` naming ``value`` unless it is a known IANA time zone name."""
+    if value not in time_zone_names():
+        raise ValidationError(
+            "%(value)r is not a known time zone (IANA name).",
+            code="unknown",
+            params={"value": str(value)[:64]},
+        )
+
+
 class QuietHours(models.Model):
     """A user's quiet hours: a daily window in their time zone (it may cross midnight).
 
@@ -463,7 +483,7 @@ class QuietHours(models.Model):
         primary_key=True,
         related_name="notification_quiet_hours",
     )
-    time_zone = models.CharField(max_length=64)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     start = models.TimeField()
     end = models.TimeField()
     enabled = models.BooleanField(default=True)

@@ -11,12 +11,13 @@ no window.
 from __future__ import annotations
 
 import datetime
-import functools
 import zoneinfo
 from collections.abc import Collection
 from typing import Any, TypedDict
 
-from notifications.models import QuietHours
+__all__ = ["get_quiet_hours", "quiet_until", "set_quiet_hours", "time_zone_names", "window_end"]
+
+from notifications.models import QuietHours, time_zone_names
 from notifications.writes import write_transaction
 
 
@@ -27,12 +28,6 @@ class QuietHoursBody(TypedDict):
     time_zone: str
     start: str
     end: str
-
-
-@functools.cache
-def time_zone_names() -> frozenset[str]:
-    """The IANA time zone names this system knows."""
-    return frozenset(zoneinfo.available_timezones())
 
 
 def window_end(
