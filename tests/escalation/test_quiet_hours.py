@@ -202,3 +202,40 @@ def test_window_end_in_the_users_zone(now: str, start: str, end: str, until: str
     )
     expected = None if until is None else datetime.datetime.fromisoformat(until).replace(tzinfo=UTC)
     assert found == expected
+
+
+def test_a_digest_waits_for_the_end_of_quiet_hours(
+    make_user: Any, settings: Any, committed: Any
+) -> None:
+    from django.core import mail
+
+    from notifications.event_types import sync_event_types
+    from notifications.models import Event
+
+    settings.EVENTS = [
+        *settings.EVENTS,
+        {
+            "name": "weekly",
+            "title": "Weekly",
+            "channels": {"email": {"digest": {"after_minutes": 0, "every_hours": 1}}},
+        },
+    ]
+    sync_event_types()
+    ann = make_user("ann")
+    if not ann.email:
+        ann.email = "ann@example.com"
+        ann.save()
+    end = quiet_for(ann, 1.5)
+    send_notification(type="weekly", title="News", users=[ann])
+    Event.objects.update(timestamp=timezone_now() - datetime.timedelta(minutes=1))
+
+    sweep()
+    assert mail.outbox == []
+
+    time.sleep(max((end - local_now()).total_seconds(), 0) + 0.2)
+    sweep()
+    assert [m.to for m in mail.outbox] == [[ann.email]]
+
+
+def timezone_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
