@@ -29,6 +29,7 @@ from notifications.models import (
     ExcludedEventType,
     Notification,
     PushSubscription,
+    QuietHours,
 )
 from notifications.payloads import author_name, format_datetime, payload_for
 from notifications.realtime.messages import Revoke
@@ -48,8 +49,8 @@ def export_user_data(user: Any) -> dict[str, Any]:
     times), ``filter`` (``excluded_event_types``), ``preferences`` (per type and
     channel), ``push_subscriptions`` (the devices: endpoint and creation time;
     the keys are secrets of the browser and left out), ``digests`` (when each
-    type was last digested) and ``authored_events`` (events whose author is
-    ``user``). Read in batches; lists are ordered oldest first.
+    type was last digested), ``quiet_hours`` (none or one) and ``authored_events``
+    (events whose author is ``user``). Read in batches; lists are ordered oldest first.
     """
     mine = Notification.objects.filter(user_id=user.pk)
     notifications = []
@@ -57,6 +58,7 @@ def export_user_data(user: Any) -> dict[str, Any]:
         entry: dict[str, Any] = dict(payload_for(row))
         entry["delivered"] = format_datetime(row.delivered)
         entry["expires"] = format_datetime(row.expires)
+        entry["snoozed_until"] = format_datetime(row.snoozed_until)
         notifications.append(entry)
     deliveries = [
         {
@@ -96,6 +98,15 @@ def export_user_data(user: Any) -> dict[str, Any]:
             {"event_type": row.event_type.name, "last_sent_at": format_datetime(row.last_sent_at)}
             for row in digests.order_by("event_type__name")
         ],
+        "quiet_hours": [
+            {
+                "enabled": row.enabled,
+                "time_zone": row.time_zone,
+                "start": row.start.strftime("%H:%M"),
+                "end": row.end.strftime("%H:%M"),
+            }
+            for row in QuietHours.objects.filter(user_id=user.pk)
+        ],
         "authored_events": [
             {
                 "id": event.pk,
@@ -122,13 +133,14 @@ class Erased(NamedTuple):
     digests: int
     authored_events: int
     authors_scrubbed: int
+    quiet_hours: int = 0
 
 
 def erase_user_data(user: Any) -> Erased:
     """Erase what the package holds about ``user``; close their sockets; return the counts.
 
     In one transaction: deletes their notifications (and so their deliveries),
-    filter, channel preferences, Web Push subscriptions and digest bookkeeping;
+    filter, channel preferences, Web Push subscriptions, quiet hours and digest bookkeeping;
     the events they authored stay for their recipients but lose their author
     (``author`` becomes null), and their entry leaves the ``authors`` of other
     users' grouped rows. After commit every open socket of ``user`` is closed
@@ -147,6 +159,7 @@ def erase_user_data(user: Any) -> Erased:
             digests=DigestState.objects.filter(user_id=user.pk).delete()[0],
             authored_events=Event.objects.filter(author_id=user.pk).update(author=None),
             authors_scrubbed=_scrub_authors(user.pk),
+            quiet_hours=QuietHours.objects.filter(user_id=user.pk).delete()[0],
         )
         user_id = user.pk
         publish(lambda: [Revoke(user_id=user_id)])

@@ -239,3 +239,16 @@ def test_a_digest_waits_for_the_end_of_quiet_hours(
 
 def timezone_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
+
+
+def test_quiet_hours_are_in_the_users_data_export_and_erased_with_it(make_user: Any) -> None:
+    from notifications.personal_data import erase_user_data, export_user_data
+
+    ann = make_user("ann")
+    client_for(ann).patch(URL, {"enabled": True, "time_zone": PARIS}, format="json")
+
+    assert export_user_data(ann)["quiet_hours"] == [
+        {"enabled": True, "time_zone": PARIS, "start": "22:00", "end": "07:00"}
+    ]
+    assert erase_user_data(ann).quiet_hours == 1
+    assert export_user_data(ann)["quiet_hours"] == []
