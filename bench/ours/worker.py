@@ -349,9 +349,7 @@ def escalation(n: str, reads: str) -> dict[str, Any]:
         Delivery.objects.all().delete()
         _clear()
         at_once_event = send_notification(type="at_once", title=TITLE, users=_audience(size))
-        ids = list(
-            Notification.objects.filter(event=at_once_event).values_list("pk", flat=True)
-        )
+        ids = list(Notification.objects.filter(event=at_once_event).values_list("pk", flat=True))
         at_once = timed_call(
             lambda: [deliver_batch.call("locmem", ids[i : i + 500]) for i in range(0, size, 500)]
         )
