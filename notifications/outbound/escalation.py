@@ -33,7 +33,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import Delivery, Notification
-from notifications.outbound.config import Step
+from notifications.outbound.config import Step, used_channels
 from notifications.writes import write_transaction
 
 #: Why a pending step was cancelled, by what happened to its notification.
@@ -114,6 +114,8 @@ def cancel(rows: QuerySet[Notification]) -> int:
     Archived or snoozed rows end every pending row; read rows every one (reading
     sees); seen rows the ``unseen`` steps. Returns how many were cancelled.
     """
+    if not used_channels():  # no type offers a channel: nothing was scheduled (no query)
+        return 0
     scheduled = Delivery.objects.filter(status=Delivery.SCHEDULED)
     if not scheduled.exists():  # the common case, answered from a partial index
         return 0
