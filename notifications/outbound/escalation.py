@@ -112,7 +112,8 @@ def cancel(rows: QuerySet[Notification]) -> int:
     """Cancel the pending steps that ``rows``' current state ends; call it in their transaction.
 
     Archived or snoozed rows end every pending row; read rows every one (reading
-    sees); seen rows the ``unseen`` steps. Returns how many were cancelled.
+    sees); seen rows the ``unseen`` steps. Steps another transaction has locked
+    (PostgreSQL) are left to the check at their claim. Returns how many were cancelled.
     """
     if not used_channels():  # no type offers a channel: nothing was scheduled (no query)
         return 0
@@ -125,6 +126,12 @@ def cancel(rows: QuerySet[Notification]) -> int:
         | Q(notification__readed__isnull=False)
         | Q(notification__seen__isnull=False, condition="unseen")
     )
+    features = connections[pending.db].features
+    if features.has_select_for_update_skip_locked and features.has_select_for_update_of:
+        # A step another transaction holds is skipped, never waited for: a delete of the
+        # notification (its cascade locks the steps, then the row this read holds) would
+        # otherwise deadlock with this read. A skipped step is still checked at its claim.
+        pending = pending.select_for_update(skip_locked=True, of=("self",))
     by_reason: dict[str, list[int]] = {}
     listed = pending.values_list(
         "pk",
@@ -203,6 +210,10 @@ def claim_due(channel: str, limit: int, now: datetime.datetime | None = None) ->
             pk__in=[pk for pk, n in candidates.items() if n in states],
             status=Delivery.SCHEDULED,
         )
+        if features.has_select_for_update_skip_locked:
+            # Steps a delete's cascade holds are skipped too: waiting for them while
+            # holding their notification's lock would deadlock with that delete.
+            rows = rows.select_for_update(skip_locked=True)
         outcomes: dict[str, list[int]] = {}
         for pk, notification_id, condition in rows.values_list(
             "pk", "notification_id", "condition"
