@@ -78,7 +78,8 @@ def report(result: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "plain fan-out = `send_notification` of a type without channels to the same users "
-        "(same process, warm). plan = the `plan_event` task writing the `scheduled` rows "
+        "(the first send of the worker process). plan = the `plan_event` task writing the "
+        "`scheduled` rows "
         "(one `INSERT ... SELECT` per step). when due = `run_due_steps`: claim under a lock "
         "on the notification rows (`FOR UPDATE SKIP LOCKED`), condition checked, the no-I/O "
         "locmem channel, outcomes written, in batches of `CHANNEL_BATCH_SIZE` (500). at once "
