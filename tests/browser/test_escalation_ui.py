@@ -31,7 +31,7 @@ def test_snooze_hides_the_row_and_the_server_agrees(demo: Demo, logged_in: Calla
     row = page.locator(f"{POPOVER} li.notification", has_text=title)
     row.wait_for()
 
-    page.get_by_role("button", name=f"Snooze for an hour: {title}").click()
+    page.get_by_role("button", name=f"Snooze 1 h: {title}").click()
 
     row.wait_for(state="detached")
     assert title not in titles(demo, "ann")

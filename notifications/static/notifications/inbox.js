@@ -38,7 +38,7 @@ export const STRINGS = Object.freeze({
   unarchive: "Restore",
   unarchiveLabel: "Restore: {title}",
   snooze: "Snooze 1 h",
-  snoozeLabel: "Snooze for an hour: {title}",
+  snoozeLabel: "Snooze 1 h: {title}",
   remove: "Delete",
   removeLabel: "Delete: {title}",
   close: "Close",
