@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean dist tutorial test-django61
+.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean dist tutorial tutorial-production test-django61
 
 venv: $(STAMP)
 
@@ -60,6 +60,11 @@ dist: venv
 # venv: a shell send must reach a logged-in socket (scripts/tutorial.py).
 tutorial: dist
 	$(BIN)/python scripts/tutorial.py
+
+# The same, then the README's "Production deployment" section on that project:
+# PostgreSQL (PGHOST/PGPORT/PGUSER) and Redis (REDIS_URL), four workers, the task worker.
+tutorial-production: dist
+	$(BIN)/python scripts/tutorial.py --production
 
 # The second Django line: the embedded leg on Django 6.1 + Python 3.13 (or 3.12)
 # through nox; skipped, saying so, where no such interpreter exists.

@@ -1,6 +1,6 @@
 """Follow the README's five-minute tutorial in a fresh directory, from the built wheel.
 
-    python scripts/tutorial.py [--wheel dist/x.whl] [--python python3.13] [--keep]
+    python scripts/tutorial.py [--wheel dist/x.whl] [--python python3.13] [--keep] [--production]
 
 Runs the README's blocks marked ``<!-- tutorial: ACTION [PATH] -->`` in order:
 ``run`` (a shell block, in the project's venv once it exists), ``append PATH`` /
@@ -12,6 +12,15 @@ gets ``--noinput`` (the password comes from ``DJANGO_SUPERUSER_PASSWORD``), and 
 server's port is a free one. Exits non-zero, with the failing step's output,
 when any step fails. Needs nothing but the standard library (the probe runs in
 the tutorial's own venv, which has ``websockets`` through uvicorn[standard]).
+
+``--production`` then follows the README's "Production deployment" section on
+the same project (blocks marked ``<!-- tutorial-production: ... -->``) against a
+real PostgreSQL and Redis (``PGHOST``/``PGPORT``/``PGUSER``, default
+127.0.0.1:5432 postgres, and ``REDIS_URL``): the settings block is appended with
+the placeholders ``db.internal``/``app``/``redis.internal`` pointed at them (a
+fresh database), the tutorial's migrate step runs again, the server and the
+task worker start as written (on a free port), and one shell send and one
+background send must reach every one of eight sockets spread over the workers.
 """
 
 from __future__ import annotations
@@ -26,11 +35,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MARKER = re.compile(r"<!-- tutorial: (\w+)(?: (\S+))? -->\n```\w*\n(.*?)\n```", re.S)
 EMAIL_MARKER = re.compile(r"<!-- tutorial-email: (\w+)(?: (\S+))? -->\n```\w*\n(.*?)\n```", re.S)
+PRODUCTION_MARKER = re.compile(
+    r"<!-- tutorial-production: (\w+)(?: (\S+))? -->\n```\w*\n(.*?)\n```", re.S
+)
 PASSWORD = "tutorial-password-1"
 TITLE = "Ann liked your post"
 
@@ -88,6 +101,51 @@ print(json.dumps({"frame": frame["action"], "title": frame["notification"]["even
                   "url": frame["notification"]["event"].get("url"), "unread": listed["count"]}))
 '''
 
+PRODUCTION_PROBE = r'''
+"""Log in, open eight sockets (spread over the workers), run each send, see it on every one."""
+import http.cookiejar, json, subprocess, sys, urllib.parse, urllib.request
+from websockets.sync.client import connect
+
+base, password, sends = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+opener.open(base + "/admin/login/?next=/", timeout=30).read()
+csrf = next(c.value for c in jar if c.name == "csrftoken")
+form = urllib.parse.urlencode({"username": "admin", "password": password,
+                               "csrfmiddlewaretoken": csrf, "next": "/"}).encode()
+request = urllib.request.Request(base + "/admin/login/?next=/", data=form,
+                                 headers={"Referer": base + "/admin/login/"})
+opener.open(request, timeout=30).read()
+cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+url = base.replace("http://", "ws://") + "/ws/notifications"
+sockets = [connect(url, additional_headers={"Cookie": cookies, "Origin": base}, open_timeout=30)
+           for _ in range(8)]
+received = {}
+for title, script in sends:
+    sent = subprocess.run(["bash", "-euo", "pipefail", "-c", script],
+                          capture_output=True, text=True, timeout=300)
+    if sent.returncode:
+        sys.exit(f"the send failed:\n{sent.stdout}\n{sent.stderr}")
+    titles = []
+    for websocket in sockets:
+        frame = json.loads(websocket.recv(timeout=60))
+        assert frame["action"] == "new", frame
+        titles.append(frame["notification"]["event"]["title"])
+    assert titles == [title] * len(sockets), titles
+    received[title] = len(titles)
+for websocket in sockets:
+    websocket.close()
+print(json.dumps(received))
+'''
+
+#: A send to the admin, in the shell; ``extra`` adds keyword arguments.
+SEND = '''python manage.py shell -c "
+from django.contrib.auth import get_user_model
+from notifications.helpers import send_notification
+users = get_user_model().objects.filter(username='admin')
+send_notification('post_like', '{title}', users=users{extra})
+"'''
+
 
 def blocks(readme: Path) -> list[tuple[str, str | None, str]]:
     """The tutorial's marked blocks, in order: (action, path, code)."""
@@ -98,6 +156,12 @@ def blocks(readme: Path) -> list[tuple[str, str | None, str]]:
 def email_blocks(readme: Path) -> list[tuple[str, str | None, str]]:
     """The "Email and Web Push" section's marked blocks: pasted into the tutorial's project."""
     found = EMAIL_MARKER.finditer(readme.read_text())
+    return [(m.group(1), m.group(2), m.group(3) + "\n") for m in found]
+
+
+def production_blocks(readme: Path) -> list[tuple[str, str | None, str]]:
+    """The "Production deployment" section's marked blocks, in order."""
+    found = PRODUCTION_MARKER.finditer(readme.read_text())
     return [(m.group(1), m.group(2), m.group(3) + "\n") for m in found]
 
 
@@ -139,6 +203,11 @@ def main() -> None:
     parser.add_argument("--wheel", type=Path, default=None)
     parser.add_argument("--python", default="python3", help="the interpreter `python3` means")
     parser.add_argument("--keep", action="store_true", help="keep the project directory")
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="then the Production deployment section, on PostgreSQL and Redis",
+    )
     args = parser.parse_args()
     wheel = (args.wheel or newest_wheel()).resolve()
     steps = blocks(REPO / "README.md")
@@ -164,6 +233,8 @@ def main() -> None:
     project.mkdir()
     port = free_port()
     server = None
+    processes: list[subprocess.Popen[bytes]] = []
+    databases: list[str] = []  # the dropdb commands of the databases it created
     print(f"tutorial in {project}, wheel {wheel.name}, python3 = {args.python}", flush=True)
     try:
         for action, path, code in steps:
@@ -221,10 +292,20 @@ def main() -> None:
             else:
                 sys.exit(f"unknown tutorial action {action!r}")
         email(project, env, wheel)
+        if args.production:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+                server = None
+            migrate = next(code for action, _, code in steps if "migrate" in code)
+            processes += production(project, env, wheel, work, migrate, databases)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for process in [server, *processes]:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+        for dropdb in databases:
+            subprocess.run(["bash", "-c", dropdb], env=env, capture_output=True, check=False)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print("tutorial: every step passed")
@@ -246,6 +327,93 @@ def email(project: Path, env: dict[str, str], wheel: Path) -> None:
     assert "notifications.E" not in checked, checked
     sh("python manage.py migrate", project, env, "email: manage.py migrate")
     sh("python manage.py run_channels", project, env, "email: manage.py run_channels")
+
+
+def production(
+    project: Path, env: dict[str, str], wheel: Path, work: Path, migrate: str, databases: list[str]
+) -> list[subprocess.Popen[bytes]]:
+    """The README's production section on the tutorial's project; the processes it started.
+
+    The database it creates is dropped by the caller (its ``dropdb`` is added to ``databases``).
+    """
+    host, port = os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432")
+    user = os.environ.get("PGUSER", "postgres")
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    database = f"tutorial_{uuid.uuid4().hex[:12]}"
+    sh(f'createdb -h {host} -p {port} -U {user} "{database}"', project, env, "createdb")
+    databases.append(f'dropdb -h {host} -p {port} -U {user} --force "{database}"')
+    started: list[subprocess.Popen[bytes]] = []
+    served = free_port()
+    serve: str | None = None
+    for action, path, code in production_blocks(REPO / "README.md"):
+        if action == "run":
+            code = re.sub(r'pip install "[^"\[]+\[', f'pip install "{wheel}[', code)
+            sh(code, project, env, "production: " + code.strip().splitlines()[-1][:60])
+        elif action == "append":
+            assert path
+            code = (
+                code.replace('"HOST": "db.internal"', f'"HOST": "{host}", "PORT": "{port}"')
+                .replace('"NAME": "app"', f'"NAME": "{database}"')
+                .replace('"USER": "app"', f'"USER": "{user}"')
+                .replace('"PASSWORD": "…"', '"PASSWORD": ""')
+                .replace("redis://redis.internal:6379/0", redis_url)
+            )
+            target = project / path
+            target.write_text(target.read_text() + "\n" + code)
+            print(f"-- production: append {path}", flush=True)
+        elif action == "serve":
+            serve = code
+        else:
+            sys.exit(f"unknown production action {action!r}")
+    assert serve is not None, "no production serve block"
+    migrate = migrate.replace("createsuperuser ", "createsuperuser --noinput ")
+    sh(migrate, project, env, "production: migrate and createsuperuser on PostgreSQL")
+    web, worker, prune = [line.split("#", 1)[0].strip() for line in serve.strip().splitlines()]
+    web = web.replace("--host 0.0.0.0 --port 8000", f"--host 127.0.0.1 --port {served}")
+    for command, name in ((web, "production-server.log"), (worker, "worker.log")):
+        log = (work / name).open("w")
+        started.append(
+            subprocess.Popen(
+                ["bash", "-c", f". .venv/bin/activate && exec {command}"],
+                cwd=project,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    wait_for(served, started[0], work / "production-server.log")
+    print(f"-- production: serve `{web}` and `{worker}`", flush=True)
+    sends = [
+        (title, f"cd {project}\n. .venv/bin/activate\n" + SEND.format(title=title, extra=extra))
+        for title, extra in (("From a shell", ""), ("From the task worker", ", background=True"))
+    ]
+    probe = work / "production_probe.py"
+    probe.write_text(PRODUCTION_PROBE)
+    result = subprocess.run(
+        [
+            str(project / ".venv/bin/python"),
+            str(probe),
+            f"http://127.0.0.1:{served}",
+            PASSWORD,
+            json.dumps(sends),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode:
+        logs = "".join(
+            f"--- {name}\n{(work / name).read_text()[-3000:]}\n"
+            for name in ("production-server.log", "worker.log")
+        )
+        sys.exit(f"production: a socket missed a send:\n{result.stdout}\n{result.stderr}\n{logs}")
+    report = result.stdout.strip().splitlines()[-1]
+    print(f"-- production: frames per send over the eight sockets {report}", flush=True)
+    sh(prune, project, env, "production: " + prune[:60])
+    return started
 
 
 def wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:

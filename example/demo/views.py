@@ -8,14 +8,16 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.throttling import UserRateThrottle
 
-from notifications.exceptions import NotificationsError
+from notifications.exceptions import DatabaseBusy, NotificationsError
 from notifications.helpers import send_notification
+from notifications.writes import is_busy_error
 
 #: The demo's icon: the bell of the inbox, as an SVG (browsers accept it as /favicon.ico).
 FAVICON = (
@@ -97,6 +99,13 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
             message=texts["message"] or None,
             author=author,
         )
+    except (DatabaseBusy, OperationalError) as error:
+        if not isinstance(error, DatabaseBusy) and not is_busy_error(error):
+            raise
+        busy = JsonResponse({"detail": "The database is busy; nothing was sent. Retry shortly."})
+        busy.status_code = 503
+        busy["Retry-After"] = "1"
+        return busy
     except NotificationsError as error:
         return JsonResponse({"detail": str(error)}, status=400)
     return JsonResponse({"event": event.pk, "notifications_count": event.notifications_count})

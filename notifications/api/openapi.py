@@ -8,6 +8,7 @@ event type names a filter accepts (those of ``settings.EVENTS``), the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -77,6 +78,15 @@ def event_type_names() -> list[str]:
     return [event.name for event in declared_events()]
 
 
+def event_type_name_schema() -> dict[str, Any]:
+    """One event type name: a string, one of the declared names when there are any."""
+    schema: dict[str, Any] = {"type": "string", "maxLength": 100}
+    names = event_type_names()
+    if names:
+        schema["enum"] = names
+    return schema
+
+
 try:
     from drf_spectacular.extensions import (
         OpenApiSerializerExtension,
@@ -111,11 +121,7 @@ else:
         target_class = "notifications.api.serializers.EventTypeNameField"
 
         def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-            names = event_type_names()
-            schema: dict[str, Any] = {"type": "string", "maxLength": 100}
-            if names:
-                schema["enum"] = names
-            return schema
+            return event_type_name_schema()
 
     class TimeZoneFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
         """An IANA time zone name this server knows."""
@@ -152,9 +158,15 @@ else:
             return "NotificationFilter"
 
         def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-            schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
-            schema["required"] = ["event_types"]
-            return schema
+            # Written out (one field) rather than derived: a PATCH schema would be partial.
+            items = event_type_name_schema()
+            event_types = {"type": "array", "items": items}
+            return {
+                "type": "object",
+                "description": inspect.getdoc(self.target) or "",
+                "properties": {"event_types": event_types},
+                "required": ["event_types"],
+            }
 
     class PreferencesUpdateExtension(OpenApiSerializerExtension):  # type: ignore[no-untyped-call]
         """The switches a PATCH may set: each sendable type's offered channels, booleans."""

@@ -116,8 +116,13 @@ def _embedded(address: Address) -> list[Address]:
 
 
 def address_problem(address: Address) -> str | None:
-    """Why the server must not connect to ``address``; None when it is a public address."""
-    for candidate in [address, *_embedded(address)]:
+    """Why the server must not connect to ``address``; None when it is a public address.
+
+    An IPv4 address carried inside an IPv6 one (mapped, 6to4, Teredo, NAT64) is
+    judged first: it is where the connection really goes, and its name is the
+    same on every Python (3.13 also calls 2002::/16 itself private).
+    """
+    for candidate in [*_embedded(address), address]:
         if isinstance(candidate, ipaddress.IPv6Address) and candidate in UNIQUE_LOCAL:
             return f"unique-local address {candidate}"
         for attribute in (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -129,4 +130,21 @@ def test_a_hundred_concurrent_writers_get_no_500(server: DemoServer) -> None:
     print(f"100 writers for {SECONDS} s: {dict(seen)}")  # -s shows the figures
     assert sum(seen.values()) >= CLIENTS, seen  # every writer wrote at least once
     assert set(seen) <= {"2xx", "503"}, seen
+    assert "Traceback" not in server.log(), server.log()[-3000:]
+
+
+def test_a_demo_send_while_another_process_holds_the_database_answers_503(
+    server: DemoServer, tmp_path: Path
+) -> None:
+    admin = server.login("admin")
+    holder = sqlite3.connect(tmp_path / "demo.sqlite3", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")  # readers go on; writers wait past the 5 s timeout
+        response = admin.post("/demo/send", json={"title": "while locked"}, timeout=60)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503, server.log()[-4000:]
+    assert response.headers["Retry-After"] == "1"
+    assert "busy" in response.json()["detail"]
     assert "Traceback" not in server.log(), server.log()[-3000:]

@@ -24,7 +24,7 @@ from notifications.outbound import locmem, tasks
 from notifications.outbound.registry import get_channel
 from tests.conftest import client_for
 from tests.outbound import failing
-from tests.outbound.conftest import API, CHANNEL_EVENTS
+from tests.outbound.conftest import API, CHANNEL_EVENTS, use_email_backend
 from tests.outbound.push_service import PushService, push_service
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
@@ -128,7 +128,7 @@ def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
 ) -> Iterator[Harness]:
     channel = request.param
-    settings.EMAIL_BACKEND = "tests.outbound.failing.FlakyBackend"
+    use_email_backend(settings, "tests.outbound.failing.FlakyBackend")
     settings.NOTIFICATIONS = {
         **settings.NOTIFICATIONS,
         "CHANNELS": {

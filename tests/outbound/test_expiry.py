@@ -15,7 +15,7 @@ from notifications.models import Delivery, Event, Notification
 from notifications.outbound import tasks
 from tests.conftest import client_for
 from tests.outbound import failing
-from tests.outbound.conftest import API
+from tests.outbound.conftest import API, use_email_backend
 from tests.outbound.push_service import PushService, push_service
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
@@ -53,7 +53,7 @@ def test_expired_before_the_task_ran_is_neither_emailed_nor_pushed(
 def test_expired_before_the_retry_is_not_emailed(
     member: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    settings.EMAIL_BACKEND = "tests.outbound.failing.FlakyBackend"
+    use_email_backend(settings, "tests.outbound.failing.FlakyBackend")
     failing.failures.clear()
     failing.failures["ann@example.com"] = 1
     ann = member("ann")

@@ -18,6 +18,17 @@ def migrate() -> None:
     call_command("migrate", "notifications", verbosity=0, interactive=False)
 
 
+@pytest.fixture(autouse=True)
+def migrated_types(db: object) -> None:
+    """The types a fresh ``migrate`` writes for the test settings' EVENTS.
+
+    A transactional test elsewhere ends with a flush, whose ``post_migrate`` can
+    sync that test's own EVENTS; each test here starts from the declared state.
+    """
+    EventType.objects.all().delete()
+    migrate()
+
+
 def snapshot() -> list[tuple]:
     rows = EventType.objects.order_by("pk")
     return list(rows.values_list("pk", "name", "title", "description", "is_active", "position"))

@@ -71,3 +71,33 @@ async def test_a_failed_listen_is_a_warning_and_frames_still_come(
     ]
     assert failures
     assert {r.levelno for r in failures} == {logging.WARNING}
+
+
+async def test_a_listen_dsn_to_a_silent_server_times_out_and_warns(
+    settings: Any, caplog: pytest.LogCaptureFixture, open_socket: Opener, ann: Any
+) -> None:
+    # A server that accepts the connection and never answers the startup message:
+    # libpq would wait for ever without a connect_timeout, which the DSN lacks.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings.NOTIFICATIONS = {
+        "BUS": "database",
+        "BUS_LISTEN_DATABASE": f"host=127.0.0.1 port={port} dbname=x user=x",
+    }
+    async with server:
+        socket = await open_socket(ann)
+        await send([ann], title="polled meanwhile")
+        assert (await receive_frame(socket))["notification"]["event"]["title"] == (
+            "polled meanwhile"
+        )
+        for _ in range(100):  # the default connect timeout is 5 s
+            if any(r.levelno == logging.WARNING for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+    warnings = [
+        r for r in caplog.records if r.name == "notifications" and "LISTEN" in r.getMessage()
+    ]
+    assert warnings

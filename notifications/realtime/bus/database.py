@@ -239,15 +239,23 @@ def listen_alias() -> str | None:
     return str(target) if target in settings.DATABASES else None
 
 
+#: Seconds the LISTEN connection waits for PostgreSQL unless its settings say otherwise.
+LISTEN_CONNECT_TIMEOUT = 5
+
+
 def listen_params() -> str:
     """The libpq connection string of the LISTEN connection (``BUS_LISTEN_DATABASE``).
 
     It holds session state (LISTEN), so behind a transaction pooler it must name a
     direct connection to PostgreSQL: a DATABASES alias or a libpq DSN.
     """
+    from psycopg import conninfo
+
     alias = listen_alias()
-    if alias is None:
-        return str(notifications_settings.BUS_LISTEN_DATABASE)
+    if alias is None:  # a DSN: keep it, with the same default connect timeout
+        params = conninfo.conninfo_to_dict(str(notifications_settings.BUS_LISTEN_DATABASE))
+        params.setdefault("connect_timeout", LISTEN_CONNECT_TIMEOUT)
+        return conninfo.make_conninfo("", **params)
     return listen_conninfo(connections[alias].settings_dict)
 
 
@@ -272,7 +280,7 @@ def listen_conninfo(settings_dict: dict[str, Any]) -> str:
     ):
         if settings_dict.get(setting):
             params[key] = settings_dict[setting]
-    params.setdefault("connect_timeout", 5)
+    params.setdefault("connect_timeout", LISTEN_CONNECT_TIMEOUT)
     return conninfo.make_conninfo("", **params)
 
 
