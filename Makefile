@@ -6,14 +6,14 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean dist tutorial tutorial-production test-django61
+.PHONY: messages venv demo test test-js js-deps test-services test-all lint format bench bench-quick clean dist tutorial tutorial-production test-django61
 
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,tasks,server,openapi,webpush,metrics]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[redis,postgres,tasks,server,openapi,webpush,fcm,twilio,webhooks,chat,metrics]" --group dev
 	touch $(STAMP)
 
 demo: venv
@@ -80,6 +80,18 @@ lint: venv
 format: venv
 	$(BIN)/ruff check --fix notifications tests example bench
 	$(BIN)/ruff format notifications tests example bench
+
+# Translation catalogues (GNU gettext's xgettext/msgfmt; the runtime needs only the
+# committed .mo files): collect the package's and the demo's strings into their .po
+# files, then compile them. tests/i18n/test_catalogues.py fails when a catalogue is stale.
+LOCALES := en pl
+MESSAGES_ENV := PYTHONPATH=$(CURDIR) DJANGO_SETTINGS_MODULE=tests.settings
+messages: venv
+	cd notifications && $(MESSAGES_ENV) ../$(BIN)/django-admin makemessages $(addprefix -l ,$(LOCALES)) -e html,txt,py --no-obsolete
+	cd notifications && $(MESSAGES_ENV) ../$(BIN)/django-admin compilemessages
+	cd example/demo && $(MESSAGES_ENV) ../../$(BIN)/django-admin makemessages $(addprefix -l ,$(LOCALES)) -e html,txt,py --no-obsolete
+	cd example/demo && $(MESSAGES_ENV) ../../$(BIN)/django-admin compilemessages
+	cd tests/testapp && $(MESSAGES_ENV) ../../$(BIN)/django-admin compilemessages
 
 bench: venv
 	$(BIN)/python -m bench

@@ -75,7 +75,10 @@ def django61(session: nox.Session) -> None:
             + " not found), and Django 6.1 needs one. Set NOX_PYTHON=/path/to/python3.13"
         )
     session.install(
-        "-e", ".[redis,postgres,server,openapi,webpush,metrics]", DJANGO_61, "django-tasks-db>=0.13"
+        "-e",
+        ".[redis,postgres,server,openapi,webpush,metrics,fcm,twilio,webhooks,chat]",
+        DJANGO_61,
+        "django-tasks-db>=0.13",
     )
     session.install(*TEST_DEPENDENCIES)
     session.run(

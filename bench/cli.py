@@ -11,7 +11,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import common, escalation, fanout, listing, memory, peer_env, realtime, report
+from bench import (
+    common,
+    escalation,
+    fanout,
+    listing,
+    memory,
+    outbound_channels,
+    peer_env,
+    realtime,
+    report,
+)
 
 SCENARIOS = [
     "fanout",
@@ -22,6 +32,8 @@ SCENARIOS = [
     "realtime",
     "memory",
     "escalation",
+    "i18n",
+    "outbound_channels",
 ]
 #: Scenarios that compare with the peer (their runs need its virtualenv).
 PEER_SCENARIOS = {"fanout", "list", "unread_count", "inbox"}
@@ -42,6 +54,9 @@ FULL = {
     "escalation_sizes": [1_000, 10_000],
     "escalation_runs": 3,
     "escalation_reads": 50,
+    "outbound_users": 100_000,
+    "outbound_runs": 8,
+    "outbound_messages": 505,
 }
 QUICK = {
     "fanout_sizes": [1_000, 10_000],
@@ -58,6 +73,9 @@ QUICK = {
     "escalation_sizes": [1_000],
     "escalation_runs": 2,
     "escalation_reads": 20,
+    "outbound_users": 10_000,
+    "outbound_runs": 3,
+    "outbound_messages": 105,
 }
 
 
@@ -170,6 +188,20 @@ def _scenarios(
             config["escalation_sizes"], config["escalation_runs"], config["escalation_reads"], log
         )
 
+    def i18n_run() -> None:
+        # A fresh process on its own database (bench/i18n.py), like the peer's workers.
+        argv = [sys.executable, "-m", "bench.i18n", "--json"]
+        if config is QUICK:
+            argv.append("--quick")
+        results["i18n"] = common.run_json(argv, common.ours_env(), common.ROOT, timeout=1800)
+        ratio = results["i18n"]["list"]["ratio_p50"]
+        log(f"i18n: list translated / literal p50 {ratio:.3f}")
+
+    def outbound_run() -> None:
+        results["outbound_channels"] = outbound_channels.in_subprocess(
+            config["outbound_users"], config["outbound_runs"], config["outbound_messages"]
+        )
+
     chosen: list[tuple[str, Callable[[], None]]] = []
     if "fanout" in only:
         chosen.append(("fanout", fanout_run))
@@ -183,4 +215,8 @@ def _scenarios(
         chosen.append(("memory", memory_run))
     if "escalation" in only:
         chosen.append(("escalation", escalation_run))
+    if "i18n" in only:
+        chosen.append(("i18n", i18n_run))
+    if "outbound_channels" in only:
+        chosen.append(("outbound_channels", outbound_run))
     return chosen

@@ -128,6 +128,9 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             ("SQLite cross-process p99 ms", rt["sqlite_cross_process"]["p99_ms"], "<=", 250),
             ("idle sockets closed by the server", rt["idle_ours"]["closed_by_server"], "<=", 0),
         ]
+    if "i18n" in results:
+        ratio = results["i18n"]["list"]["ratio_p50"]
+        checks.append(("i18n list translated / literal p50", ratio, "<=", 1.10))
     if "memory" in results:
         mem = results["memory"]
         checks.append((f"memory rss_growth_mib (n={mem['n']:,})", mem["rss_growth_mib"], "<=", 30))
@@ -198,6 +201,14 @@ def markdown(results: dict[str, Any]) -> str:
         from bench.escalation import report as escalation_report
 
         lines += escalation_report(results["escalation"])
+    if "i18n" in results:
+        from bench.i18n import markdown as i18n_markdown
+
+        lines += i18n_markdown(results["i18n"])
+    if "outbound_channels" in results:
+        from bench.outbound_channels import markdown as outbound_markdown
+
+        lines += [*outbound_markdown(results["outbound_channels"]).splitlines(), ""]
     for name in results.get("failed", {}):
         lines += [f"## {name}: FAILED (traceback in the JSON file)", ""]
     lines += ["## Targets", "", "| target | measured | goal | met |", "|---|---:|---:|---|"]

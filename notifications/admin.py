@@ -25,6 +25,7 @@ from notifications.forms import StorableJSONField, form_message
 from notifications.models import (
     ChannelPreference,
     Delivery,
+    Device,
     DigestState,
     Event,
     EventType,
@@ -404,6 +405,16 @@ class QuietHoursAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     raw_id_fields = ["user"]
     search_fields = [_user_search_field("user"), "time_zone"]
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ["user", "platform", "token", "created"]
+    list_filter = ["platform"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    search_fields = [_user_search_field("user"), "token"]
+    readonly_fields = ["token", "platform", "created"]
 
 
 @admin.register(DigestState)

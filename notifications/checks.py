@@ -224,6 +224,138 @@ def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     return found
 
 
+@register()
+def check_destinations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E040-E042, W040: webhook, chat, FCM and SMS settings that cannot work.
+
+    E040: a URL of ``WEBHOOK_ENDPOINTS``, ``*_WEBHOOK_URLS`` or ``SLACK_API_URL``
+    that the outbound-request policy refuses (checked again at send time).
+    E041: a webhook secret that cannot sign. E042: an SMS provider that cannot be
+    built. W040: a channel offered in
+    ``settings.EVENTS`` but unavailable (its extra or its settings are missing).
+    """
+    from notifications.outbound import requests
+
+    if not all(SETTINGS[key].rule(getattr(notifications_settings, key)) for key in DESTINATIONS):
+        return []  # E007 says what is wrong
+    found: list[CheckMessage] = []
+    urls: list[tuple[str, str]] = [
+        (f"WEBHOOK_ENDPOINTS[{name!r}]['url']", entry["url"])
+        for name, entry in notifications_settings.WEBHOOK_ENDPOINTS.items()
+    ]
+    for key in ("SLACK_WEBHOOK_URLS", "TEAMS_WEBHOOK_URLS", "DISCORD_WEBHOOK_URLS"):
+        urls += [
+            (f"{key}[{name!r}]", url) for name, url in getattr(notifications_settings, key).items()
+        ]
+    if notifications_settings.SLACK_BOT_TOKEN:
+        urls.append(("SLACK_API_URL", notifications_settings.SLACK_API_URL))
+    if notifications_settings.TWILIO_ACCOUNT_SID:
+        urls.append(("TWILIO_API_URL", notifications_settings.TWILIO_API_URL))
+    if notifications_settings.FCM_CREDENTIALS is not None:
+        from notifications.outbound.fcm import service_account
+
+        urls.append(("FCM_API_URL", notifications_settings.FCM_API_URL))
+        token_uri = (service_account() or {}).get("token_uri")
+        if isinstance(token_uri, str):
+            urls.append(("FCM_CREDENTIALS['token_uri']", token_uri))
+    for where, url in urls:
+        try:
+            requests.check_url(url)
+        except requests.RefusedURL as error:
+            found.append(
+                Error(
+                    f"NOTIFICATIONS[{where}] is refused by the outbound-request policy: "
+                    f"{error.reason}.",
+                    hint="Use a public https URL; for a local stand-in in development list its "
+                    "network in NOTIFICATIONS['OUTBOUND_UNSAFE_ALLOW'] (docs/channels.md).",
+                    id="notifications.E040",
+                )
+            )
+    found.extend(_webhook_secret_problems())
+    found.extend(_sms_provider_problems())
+    found.extend(_unavailable_channels())
+    return found
+
+
+DESTINATIONS = (
+    "WEBHOOK_ENDPOINTS",
+    "SLACK_WEBHOOK_URLS",
+    "TEAMS_WEBHOOK_URLS",
+    "DISCORD_WEBHOOK_URLS",
+    "SLACK_API_URL",
+    "FCM_API_URL",
+    "FCM_CREDENTIALS",
+    "TWILIO_API_URL",
+    "CHANNELS",
+)
+
+
+def _webhook_secret_problems() -> list[CheckMessage]:
+    from notifications.outbound.webhooks import secret_problem, webhooks_installed
+
+    endpoints = notifications_settings.WEBHOOK_ENDPOINTS
+    if not endpoints or not webhooks_installed():
+        return []
+    return [
+        Error(
+            f"NOTIFICATIONS['WEBHOOK_ENDPOINTS'][{name!r}]['secret'] is {problem}.",
+            hint="A secret is 'whsec_' followed by base64 of 24 to 64 random bytes: "
+            "'whsec_' + base64.b64encode(secrets.token_bytes(32)).decode().",
+            id="notifications.E041",
+        )
+        for name, entry in endpoints.items()
+        if (problem := secret_problem(entry["secret"]))
+    ]
+
+
+def _sms_provider_problems() -> list[CheckMessage]:
+    from notifications.outbound.sms import provider
+
+    if notifications_settings.SMS_PHONE_NUMBER is None:
+        return []
+    try:
+        provider()
+    except (ImportError, TypeError) as error:
+        return [
+            Error(
+                f"NOTIFICATIONS['SMS_PROVIDER'] cannot be used: {error}",
+                hint="The dotted path of a notifications.outbound.sms.BaseSMSProvider subclass "
+                "(default: the Twilio provider).",
+                id="notifications.E042",
+            )
+        ]
+    return []
+
+
+#: The extra each of the package's channels needs, by name.
+CHANNEL_EXTRAS = {
+    "fcm": "fcm",
+    "sms": "twilio",
+    "webhook": "webhooks",
+    "slack": "chat",
+    "teams": "chat",
+    "discord": "chat",
+}
+
+
+def _unavailable_channels() -> list[CheckMessage]:
+    from notifications.outbound.config import used_channels
+    from notifications.outbound.registry import all_channels
+
+    configured = all_channels()
+    return [
+        Warning(
+            f"The {name} channel is offered in settings.EVENTS but unavailable: it needs the "
+            f"package's {CHANNEL_EXTRAS[name]!r} extra and its settings.",
+            hint=f"docs/channels.md, section {name}: install the extra and configure a "
+            "destination; until then the channel is hidden from preferences.",
+            id="notifications.W040",
+        )
+        for name in sorted(used_channels() & set(CHANNEL_EXTRAS) & set(configured))
+        if not configured[name].is_available()
+    ]
+
+
 def mailer_problems() -> list[CheckMessage]:
     """E016: ``NOTIFICATIONS["MAILER"]`` names no mailer (Django >= 6.1: a ``MAILERS`` alias)."""
     from notifications.outbound.email import uses_mailers

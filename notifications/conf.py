@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -87,6 +87,24 @@ def _is_contact(value: Any) -> bool:
 
 def _is_text_list(value: Any) -> bool:
     return isinstance(value, list | tuple) and bool(value) and all(map(_is_text, value))
+
+
+def _is_destinations(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_text(name) and _is_url(url) for name, url in value.items()
+    )
+
+
+def _is_webhook_endpoints(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        _is_text(name)
+        and isinstance(entry, dict)
+        and set(entry) <= {"url", "secret", "types"}
+        and _is_url(entry.get("url"))
+        and _is_text(entry.get("secret"))
+        and (entry.get("types") is None or _is_text_list(entry["types"]))
+        for name, entry in value.items()
+    )
 
 
 @dataclass(frozen=True)
@@ -207,11 +225,17 @@ SETTINGS: dict[str, Setting] = {
         {
             "email": "notifications.outbound.email.EmailChannel",
             "web_push": "notifications.outbound.web_push.WebPushChannel",
+            "fcm": "notifications.outbound.fcm.FCMChannel",
+            "sms": "notifications.outbound.sms.SMSChannel",
+            "webhook": "notifications.outbound.webhooks.WebhookChannel",
+            "slack": "notifications.outbound.chat.SlackChannel",
+            "teams": "notifications.outbound.chat.TeamsChannel",
+            "discord": "notifications.outbound.chat.DiscordChannel",
         },
         _is_channels,
         "a dict of channel name -> dotted path of a BaseChannel subclass",
         "channel name -> dotted path of its BaseChannel subclass (the inbox is none)",
-        section="Email and Web Push (docs/channels.md)",
+        section="Delivery channels (docs/channels.md)",
     ),
     "CHANNEL_BATCH_SIZE": Setting(500, *_INT1, "notifications per delivery task"),
     "DELIVERY_MAX_ATTEMPTS": Setting(5, *_INT1, "attempts per notification and channel"),
@@ -228,7 +252,8 @@ SETTINGS: dict[str, Setting] = {
         None,
         _optional(_is_dotted_path),
         "None or the dotted path of a function",
-        "dotted path of fn(user) -> language code; None: LANGUAGE_CODE",
+        "dotted path of fn(user) -> language code: notifications, frames and emails are "
+        "rendered in it (docs/i18n.md); None: the request's language (REST), LANGUAGE_CODE",
         imports="fn(user) -> language code or None",
     ),
     "USER_TIME_ZONE": Setting(
@@ -315,6 +340,117 @@ SETTINGS: dict[str, Setting] = {
         _networks,
         "a list of IP networks",
         'UNSAFE outside tests/dev: networks let through, http too (e.g. ["127.0.0.1/32"])',
+    ),
+    "FCM_CREDENTIALS": Setting(
+        None,
+        _optional(lambda v: _is_text(v) or isinstance(v, dict | PurePath)),
+        "None, a service account's JSON (dict or text) or a pathlib.Path of its file",
+        "Firebase service account (JSON, dict or Path of the file); None: FCM off",
+        section="Mobile push, FCM (docs/channels.md#mobile-push-fcm)",
+    ),
+    "FCM_PROJECT_ID": Setting(
+        None,
+        _optional(_is_text),
+        "None or a Firebase project id",
+        "None: the service account's project_id",
+    ),
+    "FCM_API_URL": Setting(
+        "https://fcm.googleapis.com",
+        _is_url,
+        "an absolute http(s) URL",
+        "FCM's base URL (a local stand-in in development)",
+    ),
+    "FCM_MAX_DEVICES": Setting(10, *_INT1, "devices per user; one more drops the oldest"),
+    "SMS_PHONE_NUMBER": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> E.164 phone number or None; None: SMS off",
+        imports="fn(user) -> E.164 phone number or None",
+        section="SMS (docs/channels.md#sms-twilio)",
+    ),
+    "SMS_PROVIDER": Setting(
+        "notifications.outbound.sms_twilio.TwilioProvider",
+        _is_dotted_path,
+        "the dotted path of a BaseSMSProvider subclass",
+        "dotted path of the SMS provider (a BaseSMSProvider)",
+    ),
+    "SMS_MAX_SEGMENTS": Setting(
+        1, lambda v: _is_int(v, 1) and v <= 10, "an integer from 1 to 10", "segments a text may use"
+    ),
+    "TWILIO_ACCOUNT_SID": Setting(None, _optional(_is_text), "None or an AC... SID", "Twilio"),
+    "TWILIO_AUTH_TOKEN": Setting(
+        None, _optional(_is_text), "None or a token", "Twilio auth token (or an API key secret)"
+    ),
+    "TWILIO_FROM": Setting(
+        None,
+        _optional(_is_text),
+        "None, an E.164 number or a Messaging Service SID (MG...)",
+        "sender: an E.164 number or a Messaging Service SID",
+    ),
+    "TWILIO_API_URL": Setting(
+        "https://api.twilio.com",
+        _is_url,
+        "an absolute http(s) URL",
+        "Twilio's API base URL (a local stand-in in development)",
+    ),
+    "WEBHOOK_ENDPOINTS": Setting(
+        {},
+        _is_webhook_endpoints,
+        'a dict of name -> {"url": URL, "secret": "whsec_...", "types": [names] (optional)}',
+        "signed webhooks (Standard Webhooks): endpoint name -> url, secret, optional types",
+        section="Webhooks and chat (docs/channels.md#signed-webhooks)",
+    ),
+    "SLACK_WEBHOOK_URLS": Setting(
+        {},
+        _is_destinations,
+        'a dict of type name or "*" -> incoming-webhook URL',
+        'Slack incoming webhooks per type ("*": any other type)',
+    ),
+    "SLACK_BOT_TOKEN": Setting(
+        None,
+        _optional(_is_text),
+        "None or a bot token (xoxb-...)",
+        "bot token for direct messages (chat.postMessage) to SLACK_USER_ID's member id",
+    ),
+    "SLACK_USER_ID": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> Slack member id or None (direct messages)",
+        imports="fn(user) -> Slack member id or None",
+    ),
+    "SLACK_API_URL": Setting(
+        "https://slack.com/api",
+        _is_url,
+        "an absolute http(s) URL",
+        "Slack Web API base (a local stand-in in development)",
+    ),
+    "TEAMS_WEBHOOK_URLS": Setting(
+        {},
+        _is_destinations,
+        'a dict of type name or "*" -> Workflows webhook URL',
+        'Microsoft Teams (Workflows) webhooks per type ("*": any other type)',
+    ),
+    "TEAMS_USER_WEBHOOK_URL": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> the user's own Teams webhook URL or None",
+        imports="fn(user) -> webhook URL or None",
+    ),
+    "DISCORD_WEBHOOK_URLS": Setting(
+        {},
+        _is_destinations,
+        'a dict of type name or "*" -> Discord webhook URL',
+        'Discord webhooks per type ("*": any other type)',
+    ),
+    "DISCORD_USER_WEBHOOK_URL": Setting(
+        None,
+        _optional(_is_dotted_path),
+        "None or the dotted path of a function",
+        "dotted path of fn(user) -> the user's own Discord webhook URL or None",
+        imports="fn(user) -> webhook URL or None",
     ),
 }
 
@@ -431,6 +567,8 @@ class DeclaredEvent:
     name: str
     title: str
     description: str | None
+    #: The type's translatable text (``{"title": Text, "message": Text}``), or None.
+    text: Mapping[str, Any] | None = None
 
 
 def raw_events() -> Any:
@@ -470,7 +608,38 @@ def problems(events: Any) -> list[tuple[str, str]]:
             )
         if description is not None and not isinstance(description, str):
             found.append(("E005", f"{where}: description must be a string or None."))
+        if not _is_text_template(entry.get("text")):
+            found.append(
+                (
+                    "E005",
+                    f"{where}: text must be None or a dict with a 'title' and optionally a "
+                    "'message' and a 'grouped' title, each made with "
+                    "notifications.i18n.gettext_lazy (or its siblings).",
+                )
+            )
     return found
+
+
+def _is_text_template(text: Any) -> bool:
+    """None, or ``{"title": Text, "message": Text, "grouped": Text}`` (the last two optional;
+    Text from
+    :mod:`notifications.i18n`, recognised by its ``spec()`` since this leaf cannot import it)."""
+    if text is None:
+        return True
+    if (
+        not isinstance(text, dict)
+        or "title" not in text
+        or set(text) - {"title", "message", "grouped"}
+    ):
+        return False
+    return (
+        all(
+            callable(getattr(value, "spec", None))
+            for key, value in text.items()
+            if value is not None
+        )
+        and text["title"] is not None
+    )
 
 
 _declared: list[DeclaredEvent] | None = None  # parsed once, reset by _settings_changed
@@ -492,6 +661,7 @@ def declared_events() -> list[DeclaredEvent]:
                     name=entry["name"],
                     title=entry.get("title", entry["name"]),
                     description=entry.get("description"),
+                    text=entry.get("text"),
                 )
                 for entry in events
             ]

@@ -7,11 +7,16 @@ the rows it reads). Three queries whatever the number of rows: event, rows, coun
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from django.utils import translation
+
+from notifications import i18n
 from notifications.badges import badge_counts
 from notifications.payloads import (
+    EventPayload,
     encode,
     event_authors,
     event_payload,
@@ -87,9 +92,16 @@ def new_frames(
     """
     if not rows:
         return []
-    shared = event_payload(event)
     authors = event_authors(event)
     counts = badge_counts([row.user_id for row in rows])
+    languages: dict[int, str | None] = {}
+    if event.text is not None:
+        languages.update(user_languages([row.user_id for row in rows]))
+    shared: dict[str | None, EventPayload] = {}
+    for language in set(languages.values()) or {None}:
+        # Once per language group, not per recipient: the rows share their language's payload.
+        with _speaking(language):
+            shared[language] = event_payload(event)
     frames = []
     for row in rows:
         frame = push_message(
@@ -100,11 +112,32 @@ def new_frames(
                 notification_id=row.pk,
                 user_id=row.user_id,
                 readed=row.readed,
-                event=shared,
+                event=shared[languages.get(row.user_id)],
                 authors=authors,
             ),
         )
         if event.group is not None:
-            frame = regrouped(frame, event.group, row.folded, row.authors)
+            language = languages.get(row.user_id)
+            with _speaking(language):
+                frame = regrouped(frame, event.group, row.folded, row.authors)
         frames.append((row.user_id, encode(frame)))
     return frames
+
+
+def user_languages(user_ids: Sequence[int]) -> dict[int, str]:
+    """Each user's language (:func:`notifications.i18n.user_language`): one query when the
+    project names its users' languages (``USER_LANGUAGE``), none otherwise."""
+    if not i18n.uses_hook():
+        default = i18n.supported_language(None)
+        return dict.fromkeys(user_ids, default)
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model()._default_manager.in_bulk(user_ids)
+    return {user_id: i18n.user_language(users.get(user_id)) for user_id in user_ids}
+
+
+def _speaking(language: str | None) -> contextlib.AbstractContextManager[Any]:
+    """``language`` active for the block; None: leave the active one (literal text)."""
+    if language is None:
+        return contextlib.nullcontext()
+    return translation.override(language, deactivate=False)

@@ -89,6 +89,10 @@ class Event(models.Model):
     # Where the notification leads: the send's ``url=`` (a path or an http(s) URL),
     # else the target's get_absolute_url() at send time; rendered as ``event.url``.
     url = models.CharField(max_length=2048, null=True, blank=True)
+    # Translatable text (notifications.i18n.TextSpec): message ids and params, stored
+    # once; title and message are rendered from it in each reader's language. None for
+    # literal text. ``title``/``message`` then hold the LANGUAGE_CODE rendering.
+    text = models.JSONField(null=True, blank=True)
 
     #: Set on the Event that ``send_notification`` returns (not a column): True
     #: when that call wrote it, False when its idempotency ``key`` matched an existing one.
@@ -391,6 +395,27 @@ class PushSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id}: {self.endpoint[:60]}"
+
+
+class Device(models.Model):
+    """A mobile app's (or a web app's) Firebase Cloud Messaging registration token for one user."""
+
+    ANDROID, IOS, WEB = "android", "ios", "web"
+    PLATFORMS = [(ANDROID, "Android"), (IOS, "iOS"), (WEB, "Web")]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_devices"
+    )
+    token = models.CharField(max_length=512, unique=True)
+    platform = models.CharField(max_length=16, choices=PLATFORMS)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-pk"]
+        verbose_name = "device"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.platform} {self.token[:20]}…"
 
 
 class DigestState(models.Model):

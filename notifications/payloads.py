@@ -14,9 +14,13 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
+from django.conf import settings
+from django.utils import translation
 from rest_framework import serializers
 
+from notifications import i18n
 from notifications.conf import notifications_settings
+from notifications.i18n import author_name as author_name  # its home is i18n
 
 if TYPE_CHECKING:  # not at run time: notifications.routing must import before django.setup()
     from notifications.models import Event, EventType, Notification
@@ -54,6 +58,17 @@ class AuthorPayload(TypedDict):
     name: str
 
 
+class TextPayload(TypedDict):
+    """``event.text`` (only for translatable text): what ``title`` and ``message`` were
+    rendered from, and in which language, for clients that render themselves."""
+
+    title: i18n.MessageSpec | None
+    message: i18n.MessageSpec | None
+    params: dict[str, Any]
+    grouped: NotRequired[i18n.MessageSpec | None]
+    language: str
+
+
 class EventPayload(TypedDict):
     id: int
     timestamp: str
@@ -65,6 +80,7 @@ class EventPayload(TypedDict):
     target: TargetPayload | None
     expires: str | None
     url: str | None
+    text: NotRequired[TextPayload]
 
 
 class NotificationPayload(TypedDict):
@@ -138,12 +154,6 @@ def target_payload(content_type_id: int | None, object_id: str | None) -> Target
     return {"type": f"{content_type.app_label}.{content_type.model}", "id": object_id}
 
 
-def author_name(user: Any) -> str:
-    """An author's display name: ``NOTIFICATIONS["AUTHOR_NAME"](user)`` or ``get_username()``."""
-    name = notifications_settings.imported("AUTHOR_NAME")
-    return str(user.get_username() if name is None else name(user))
-
-
 def author_payload(user: Any) -> AuthorPayload:
     return {"id": user.pk, "name": author_name(user)}
 
@@ -167,6 +177,8 @@ def event_payload(event: Event) -> EventPayload:
         target_id=event.target_id,
         expires=event.expires,
         url=event.url,
+        text=event.text,
+        authors=event_authors(event) if event.text is not None else None,
     )
 
 
@@ -183,9 +195,18 @@ def event_fields(
     target_id: str | None,
     expires: datetime.datetime | None,
     url: str | None,
+    text: i18n.TextSpec | None = None,
+    authors: list[AuthorPayload] | None = None,
+    language: str | None = None,
+    rendered: i18n.Rendered | None = None,
 ) -> EventPayload:
-    """The ``event`` part of a notification from its columns (model instances or plain rows)."""
-    return {
+    """The ``event`` part of a notification from its columns (model instances or plain rows).
+
+    Translatable ``text`` is rendered in ``language`` (default: the active one, the
+    reader's: views, frames and channels activate it), with the event's ``authors``,
+    and carried as ``event.text``; literal text is the stored ``title``/``message``.
+    """
+    payload: EventPayload = {
         "id": event_id,
         "timestamp": format_datetime(timestamp) or "",
         "author": author_id,
@@ -197,6 +218,45 @@ def event_fields(
         "expires": format_datetime(expires),
         "url": url,
     }
+    if text is not None:
+        if language is None:  # a page passes the reader's, read once for all its rows
+            language = translation.get_language()
+        if rendered is None:  # a caller that rendered already passes it (api.rows caches it)
+            rendered = i18n.render_text(text, title, message, authors=authors, language=language)
+        payload["title"], payload["message"] = rendered.title, rendered.message
+        shown: TextPayload = {
+            "title": text["title"],
+            "message": text["message"],
+            "params": text["params"],
+            "language": language or settings.LANGUAGE_CODE,
+        }
+        if text.get("grouped") is not None:
+            shown["grouped"] = text["grouped"]
+        payload["text"] = shown
+    return payload
+
+
+def pluralised(event: EventPayload, count: int, authors: list[AuthorPayload]) -> EventPayload:
+    """``event`` with its translatable text rendered for a grouped row (``count`` events,
+    ``authors`` newest first): a copy, since the event payload is shared between rows."""
+    text = event.get("text")
+    if text is None or count == 1:
+        return event
+    spec: i18n.TextSpec = {
+        "title": text["title"],
+        "message": text["message"],
+        "params": text["params"],
+        "grouped": text.get("grouped"),
+    }
+    rendered = i18n.render_text(
+        spec,
+        event["title"],
+        event["message"],
+        count=count,
+        authors=authors,
+        language=text["language"],
+    )
+    return {**event, "title": rendered.title, "message": rendered.message}
 
 
 def notification_payload(
@@ -219,7 +279,7 @@ def notification_payload(
         "id": notification_id,
         "user": user_id,
         "readed": format_datetime(readed),
-        "event": event,
+        "event": pluralised(event, count, authors),
         "seen": format_datetime(seen),
         "archived": format_datetime(archived),
         "group": group,
@@ -322,6 +382,7 @@ def regrouped(
         notification["count"] = count
         if authors is not None:
             notification["authors"] = authors
+        notification["event"] = pluralised(notification["event"], count, notification["authors"])
     return message
 
 
@@ -342,21 +403,36 @@ class WebPushPayload(TypedDict):
 WEB_PUSH_MAX_BYTES = 3000
 
 
-def web_push_payload(notification: Notification) -> WebPushPayload:
-    """What the service worker receives: what to show, and the notification's JSON if it fits."""
-    from notifications.conf import notifications_settings
+def rendered_for(notification: Notification, language: str | None = None) -> i18n.Rendered:
+    """``notification``'s ``title`` and ``message`` in ``language`` (default: its recipient's,
+    :func:`notifications.i18n.user_language`), pluralised for a grouped row.
 
+    The one call a channel makes for its text: literal text comes back as stored.
+    """
+    event = notification.event
+    if event.text is None:
+        return i18n.Rendered(event.title, event.message)
+    with translation.override(language or i18n.user_language(notification.user)):
+        shown = payload_for(notification)["event"]
+    return i18n.Rendered(shown["title"], shown["message"])
+
+
+def web_push_payload(notification: Notification) -> WebPushPayload:
+    """What the service worker receives: what to show (in the recipient's language), and
+    the notification's JSON if it fits."""
     # The notification's own link, else the page a click opens (WEB_PUSH_URL).
     url = notification.event.url or str(notifications_settings.WEB_PUSH_URL)
     base = notifications_settings.BASE_URL
     if base and url.startswith("/"):
         url = f"{str(base).rstrip('/')}{url}"
+    with translation.override(i18n.user_language(notification.user)):
+        shown = payload_for(notification)
     payload: WebPushPayload = {
-        "title": notification.event.title,
-        "body": notification.event.message or "",
+        "title": shown["event"]["title"],
+        "body": shown["event"]["message"] or "",
         "tag": f"notification-{notification.pk}",
         "url": url,
-        "notification": payload_for(notification),
+        "notification": shown,
     }
     if len(json.dumps(payload).encode()) > WEB_PUSH_MAX_BYTES:
         del payload["notification"]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from notifications.models import (
     ChannelPreference,
     Delivery,
+    Device,
     DigestState,
     Event,
     ExcludedEventType,
@@ -48,9 +49,11 @@ def export_user_data(user: Any) -> dict[str, Any]:
     included), ``deliveries`` (per notification and channel: status, attempts,
     times), ``filter`` (``excluded_event_types``), ``preferences`` (per type and
     channel), ``push_subscriptions`` (the devices: endpoint and creation time;
-    the keys are secrets of the browser and left out), ``digests`` (when each
-    type was last digested), ``quiet_hours`` (none or one) and ``authored_events``
-    (events whose author is ``user``). Read in batches; lists are ordered oldest first.
+    the keys are secrets of the browser and left out), ``devices`` (FCM:
+    platform and creation time; the token is a credential and left out),
+    ``digests`` (when each type was last digested), ``quiet_hours`` (none or one)
+    and ``authored_events`` (events whose author is ``user``). Read in batches;
+    lists are ordered oldest first.
     """
     mine = Notification.objects.filter(user_id=user.pk)
     notifications = []
@@ -94,6 +97,10 @@ def export_user_data(user: Any) -> dict[str, Any]:
             {"endpoint": row.endpoint, "created": format_datetime(row.created)}
             for row in PushSubscription.objects.filter(user_id=user.pk).order_by("pk")
         ],
+        "devices": [
+            {"platform": row.platform, "created": format_datetime(row.created)}
+            for row in Device.objects.filter(user_id=user.pk).order_by("pk")
+        ],
         "digests": [
             {"event_type": row.event_type.name, "last_sent_at": format_datetime(row.last_sent_at)}
             for row in digests.order_by("event_type__name")
@@ -134,13 +141,15 @@ class Erased(NamedTuple):
     authored_events: int
     authors_scrubbed: int
     quiet_hours: int = 0
+    devices: int = 0
 
 
 def erase_user_data(user: Any) -> Erased:
     """Erase what the package holds about ``user``; close their sockets; return the counts.
 
     In one transaction: deletes their notifications (and so their deliveries),
-    filter, channel preferences, Web Push subscriptions, quiet hours and digest bookkeeping;
+    filter, channel preferences, Web Push subscriptions, FCM devices, quiet hours and
+    digest bookkeeping;
     the events they authored stay for their recipients but lose their author
     (``author`` becomes null), and their entry leaves the ``authors`` of other
     users' grouped rows. After commit every open socket of ``user`` is closed
@@ -160,6 +169,7 @@ def erase_user_data(user: Any) -> Erased:
             authored_events=Event.objects.filter(author_id=user.pk).update(author=None),
             authors_scrubbed=_scrub_authors(user.pk),
             quiet_hours=QuietHours.objects.filter(user_id=user.pk).delete()[0],
+            devices=Device.objects.filter(user_id=user.pk).delete()[0],
         )
         user_id = user.pk
         publish(lambda: [Revoke(user_id=user_id)])

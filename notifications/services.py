@@ -12,12 +12,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, models, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications import signals
 from notifications.badges import user_counts
 from notifications.fanout import pipeline
 from notifications.fanout.audience import Users, resolve_audience
+from notifications.i18n import Text, user_language
 from notifications.models import Event, EventType, ExcludedEventType, Notification
 from notifications.outbound import escalation
 from notifications.payloads import Action, Counts, payload_for, push_message
@@ -28,10 +29,10 @@ from notifications.writes import write_transaction
 
 def send_notification(
     type: str,
-    title: str,
+    title: str | Text | None = None,
     data: Any = None,
     users: Users = None,
-    message: str | None = None,
+    message: str | Text | None = None,
     author: Any = None,
     *,
     key: str | None = None,
@@ -41,6 +42,7 @@ def send_notification(
     expires: datetime.datetime | datetime.timedelta | None = None,
     send_at: datetime.datetime | None = None,
     url: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Event:
     """Write an Event and one Notification per recipient, then push them after commit.
 
@@ -70,6 +72,12 @@ def send_notification(
     JSON, the row's link in the inbox element, the button in emails, the push's
     target); without it, the target's ``get_absolute_url()`` when it has one.
 
+    ``title`` and ``message`` may be translatable text
+    (:func:`notifications.i18n.gettext_lazy` and its siblings) filled with
+    ``params``; a ``title`` of None takes the type's ``text`` from ``EVENTS``.
+    The message ids and params are stored once on the Event and rendered in
+    each reader's language when read (REST, sockets, every channel).
+
     Raises :class:`UnknownEventType` for a type not declared in
     ``settings.EVENTS`` and :class:`InvalidNotification` (both ``ValueError``)
     for data that is not JSON-serializable, a bad title, key, group, target or
@@ -88,6 +96,7 @@ def send_notification(
         expires=expires,
         send_at=send_at,
         url=url,
+        params=params,
     )
     audience = resolve_audience(users)
     mode = pipeline.choose_mode(valid, audience, background)
@@ -368,7 +377,8 @@ def _lock_user(user: Any) -> None:
 
 def _push_after_commit(user: Any, action: Action, rows: list[Notification]) -> None:
     """Push ``action`` for each row once committed, with the user's unread and unseen counts."""
-    payloads = [payload_for(row) for row in rows]
+    with translation.override(user_language(user)):  # the frames speak the user's language
+        payloads = [payload_for(row) for row in rows]
     push_frames(
         user.pk,
         lambda now: [push_message(action, **now, notification=p) for p in payloads],

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from notifications.api.channel_views import (
+    DevicesView,
     PreferencesView,
     PushKeyView,
     PushSubscriptionsView,
@@ -53,5 +54,6 @@ urlpatterns = [
     path("preferences", PreferencesView.as_view(), name="notification_preferences"),
     path("push/key", PushKeyView.as_view(), name="notifications_push_key"),
     path("push/subscriptions", PushSubscriptionsView.as_view(), name="notifications_push"),
+    path("devices", DevicesView.as_view(), name="notifications_devices"),
     path("unsubscribe/<str:token>", unsubscribe, name="notifications_unsubscribe"),
 ]

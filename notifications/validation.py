@@ -27,7 +27,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from notifications.event_types import sendable_type
+from notifications import i18n
+from notifications.event_types import declared_events, sendable_type
 from notifications.exceptions import InvalidNotification, UnknownEventType
 
 # Deeper than this is refused: the JSON encoder and renderer recurse once per level.
@@ -142,7 +143,9 @@ def check_data(data: Any, name: str = "data") -> None:
 def validate_notification(*, type: Any, title: Any, message: Any, key: Any, data: Any) -> None:
     """The rules of the notification's own text, without database lookups.
 
-    Raises :class:`InvalidNotification` naming the first bad argument.
+    ``title`` and ``message`` are the strings to store (translatable text is
+    checked by :func:`validate_text` first). Raises :class:`InvalidNotification`
+    naming the first bad argument.
     """
     if isinstance(type, str):
         check_storable(type, "type")
@@ -152,6 +155,121 @@ def validate_notification(*, type: Any, title: Any, message: Any, key: Any, data
     check_storable(message, "message")
     _check_string(key, "key", MAX_KEY_LENGTH, optional=True)
     check_data(data)
+
+
+#: The types a parameter of translatable text may have (JSON scalars).
+PARAM_TYPES = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class ValidText:
+    """The text of a send: the strings to store and, when translatable, what to render from."""
+
+    title: Any
+    message: Any
+    text: i18n.TextSpec | None = None
+
+
+def validate_text(
+    *, type: str, title: Any, message: Any, params: Any, author: Any = None
+) -> ValidText:
+    """The title and message to store, and the translatable text (:mod:`notifications.i18n`).
+
+    ``title``/``message`` may be :class:`~notifications.i18n.Text`; a ``title``
+    of None takes the type's ``text`` in ``EVENTS`` (its ``message`` too, when
+    ``message`` is None, and its ``grouped`` title). ``params`` (a dict of names
+    to strings, numbers, booleans or None) fill the messages' ``%(name)s`` placeholders; they are
+    stored once with the message ids, and the stored strings are the text in
+    ``LANGUAGE_CODE``. Plain strings are returned as they are.
+
+    Raises :class:`InvalidNotification`: ``field="params"`` with ``code``
+    ``not_a_dict``, ``bad_name`` (not a string, or one of the automatic
+    ``count``/``others``/``author``), ``bad_value``, ``missing`` (a placeholder
+    without a param, or a plural number that is not an integer) or
+    ``not_translatable`` (params for plain text). ``author`` fills ``%(author)s``
+    in the stored strings.
+    """
+    grouped = None
+    if title is None:
+        template = next((e.text for e in declared_events() if e.name == type), None)
+        if template is not None:
+            title, grouped = template["title"], template.get("grouped")
+            if message is None:
+                message = template.get("message")
+    title_spec, message_spec = i18n.message_spec(title), i18n.message_spec(message)
+    if title_spec is None and message_spec is None:
+        if params is not None:
+            raise InvalidNotification(
+                "params need translatable text (notifications.i18n.gettext_lazy ...) "
+                "or a type with a text template",
+                field="params",
+                code="not_translatable",
+            )
+        return ValidText(title, message)
+    values = _check_params({} if params is None else params)
+    text: i18n.TextSpec = {"title": title_spec, "message": message_spec, "params": values}
+    grouped_spec = i18n.message_spec(grouped)
+    if grouped_spec is not None:
+        text["grouped"] = grouped_spec
+    for spec, name in ((title_spec, "title"), (message_spec, "message"), (grouped_spec, "title")):
+        if spec is not None:
+            check_storable(list(spec.values()), name)
+            _check_placeholders(spec, values)
+    authors = None if author is None else [{"name": i18n.author_name(author)}]
+    stored = i18n.render_text(
+        text, title, message, authors=authors, language=settings.LANGUAGE_CODE
+    )
+    return ValidText(stored.title, stored.message, text)
+
+
+def _check_params(params: Any) -> dict[str, Any]:
+    if not isinstance(params, dict):
+        raise InvalidNotification(
+            f"params must be a dict, not {params.__class__.__name__}",
+            field="params",
+            code="not_a_dict",
+        )
+    for name, value in params.items():
+        if not isinstance(name, str) or name in i18n.AUTOMATIC:
+            raise InvalidNotification(
+                f"params: {name!r} is not a parameter name (a string other than "
+                f"{', '.join(i18n.AUTOMATIC)}, which rendering fills in)",
+                field="params",
+                code="bad_name",
+            )
+        if not isinstance(value, PARAM_TYPES):
+            raise InvalidNotification(
+                f"params: {name!r} must be a string, a number, a boolean or None, "
+                f"not {value.__class__.__name__}",
+                field="params",
+                code="bad_value",
+            )
+    check_data(params, "params")
+    return dict(params)
+
+
+def _check_placeholders(spec: i18n.MessageSpec, params: dict[str, Any]) -> None:
+    """Every form of the message (source language, unpluralised and plural) takes ``params``."""
+    values = i18n.parameters(params, 1, [{"name": ""}])
+    for number in (1, 2):
+        # The message id itself (None); a translation that does not fit falls back to it.
+        for language in (None,):
+            try:
+                i18n.format_message(
+                    spec, {**values, "count": number, "others": number - 1}, language
+                )
+            except KeyError as error:
+                raise InvalidNotification(
+                    f"params: the message {spec['id']!r} needs the parameter {error.args[0]!r}",
+                    field="params",
+                    code="missing",
+                ) from error
+            except (TypeError, ValueError) as error:
+                raise InvalidNotification(
+                    f"params do not fit the message {spec['id']!r}: {error}",
+                    field="params",
+                    code="missing",
+                ) from error
 
 
 @dataclass(frozen=True)
@@ -186,6 +304,7 @@ def validate_send(
     expires: Any = None,
     send_at: Any = None,
     url: Any = None,
+    params: Any = None,
     now: datetime.datetime | None = None,
 ) -> ValidSend:
     """Check every argument of ``send_notification``; return them ready to write.
@@ -196,6 +315,7 @@ def validate_send(
     ``expires`` is a datetime or a timedelta from the moment the send goes out
     (``send_at``, or now); it must fall after ``send_at``. ``url`` (see
     :func:`validate_url`) defaults to the target's ``get_absolute_url()``.
+    Translatable ``title``/``message`` and their ``params``: :func:`validate_text`.
     """
     if not isinstance(type, str):
         raise UnknownEventType(type)
@@ -203,6 +323,8 @@ def validate_send(
     event_type = sendable_type(type)
     if event_type is None:
         raise UnknownEventType(type)
+    text = validate_text(type=type, title=title, message=message, params=params, author=author)
+    title, message = text.title, text.message
     validate_notification(type=type, title=title, data=data, message=message, key=key)
     _check_string(group, "group", MAX_GROUP_LENGTH, optional=True)
     moment = timezone.now() if now is None else now
@@ -226,6 +348,7 @@ def validate_send(
         "group": group,
         "expires": expires_at,
         "url": validate_url(url) if url is not None else _target_url(target),
+        "text": text.text,
         **_target_fields(target),
     }
     return ValidSend(fields=fields, key=key, send_at=run_at if scheduled else None)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import django
 
+from notifications.i18n import gettext_lazy, ngettext_lazy  # message ids stored per send
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-not-secret")
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The pages' language: the switch's cookie, else the browser's Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -101,7 +105,11 @@ if os.environ.get("DEMO_PG_DB"):  # the production database, for end-to-end test
 # Pushes reach the server's sockets from any process (manage.py shell, a cron job, a
 # task worker) through the database bus: no other service. With Redis, the redis bus.
 # BASE_URL: the absolute links of emails (unsubscribe, the inbox).
-NOTIFICATIONS = {"BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000")}
+NOTIFICATIONS = {
+    "BASE_URL": os.environ.get("DEMO_BASE_URL", "http://127.0.0.1:8000"),
+    # Each user's language (the switch in the header): REST, frames and emails use it.
+    "USER_LANGUAGE": "demo.languages.user_language",
+}
 if os.environ.get("DEMO_REDIS_URL"):
     NOTIFICATIONS |= {
         "REDIS_URL": os.environ["DEMO_REDIS_URL"],
@@ -153,11 +161,23 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+# Two languages; a send of a type with "text" is rendered in each reader's language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("pl", "Polski")]
+
 EVENTS = [
     {
         "name": "post_like",
         "title": "Post liking",
         "description": "Event triggered when someone like your post",
+        "text": {
+            "title": gettext_lazy("%(author)s liked your post"),
+            "grouped": ngettext_lazy(
+                "%(author)s and %(others)d other liked your post",
+                "%(author)s and %(others)d others liked your post",
+                "others",
+            ),
+        },
     },
     # Email offered but off until a user turns it on (the settings page).
     {
@@ -173,6 +193,10 @@ EVENTS = [
         "description": "Someone mentioned you",
         "channels": ["in_app", "email"],
         "escalation": [{"channel": "email", "after_minutes": 10, "if": "unread"}],
+        "text": {
+            "title": gettext_lazy("%(author)s mentioned you"),
+            "message": gettext_lazy("in %(place)s"),
+        },
     },
 ]
 

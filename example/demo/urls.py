@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from demo.inbox import inbox, notification_settings
+from demo.languages import switch_language
 from demo.views import api_index, favicon, send_test_notification
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     # work with no network. (Not Redoc: its page loads Google Fonts and a CDN logo.)
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("demo/send", send_test_notification, name="demo_send"),
+    path("demo/language", switch_language, name="demo_language"),
     path("favicon.ico", favicon, name="favicon"),
     path("api-auth/", include("rest_framework.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

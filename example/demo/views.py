@@ -27,6 +27,10 @@ FAVICON = (
 )
 
 
+#: The params of the demo's types with a text template (settings.EVENTS).
+TEMPLATE_PARAMS: dict[str, dict[str, Any]] = {"mention": {"place": "#general"}, "post_like": {}}
+
+
 class DemoSendThrottle(UserRateThrottle):
     """Sends per user: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["demo_send"] (each one emails)."""
 
@@ -90,14 +94,19 @@ def send_test_notification(request: HttpRequest) -> JsonResponse:
     for name, value in texts.items():
         if value is not None and not isinstance(value, str):
             return _error(name, "Must be a string.")
+    kind = texts["type"] or "mention"
+    # Without a title, a type with a text template is sent translatable: each reader
+    # sees it in their own language (the header's switch).
+    params = TEMPLATE_PARAMS.get(kind) if not texts["title"] else None
     try:
         event = send_notification(
-            type=texts["type"] or "mention",
-            title=texts["title"] or "Test notification",
+            type=kind,
+            title=texts["title"] or (None if params is not None else "Test notification"),
             data={"sent_from": "demo"},
             users=users,
             message=texts["message"] or None,
             author=author,
+            params=params,
         )
     except (DatabaseBusy, OperationalError) as error:
         if not isinstance(error, DatabaseBusy) and not is_busy_error(error):

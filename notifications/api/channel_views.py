@@ -23,6 +23,9 @@ from notifications.api.openapi import (
     extend_schema,
 )
 from notifications.api.serializers import (
+    DeviceAnswerSerializer,
+    DeviceSerializer,
+    DeviceTokenSerializer,
     ErrorDetailSerializer,
     PreferencesSerializer,
     PreferencesUpdateSerializer,
@@ -33,13 +36,20 @@ from notifications.api.serializers import (
 )
 from notifications.api.views import NotificationsAPIView, ServiceBusy
 from notifications.exceptions import DatabaseBusy, UnknownChannel, UnknownEventType
+from notifications.outbound import fcm, web_push
 from notifications.outbound import preferences as prefs
-from notifications.outbound import web_push
 from notifications.outbound.config import EMAIL
 from notifications.outbound.email import read_unsubscribe_token
 from notifications.outbound.registry import available_channels
 
 WEB_PUSH_OFF = {404: OpenApiResponse(ErrorDetailSerializer, description="Web Push is not enabled.")}
+
+
+def body_or_query(request: Request, name: str) -> Any:
+    """A DELETE's key: ``name`` in a JSON body, else ``?name=`` (OpenAPI has no DELETE bodies)."""
+    data = request.data
+    given = data if isinstance(data, dict) and name in data else request.query_params
+    return given.get(name)
 
 
 class PreferencesView(NotificationsAPIView):
@@ -135,12 +145,73 @@ class PushSubscriptionsView(NotificationsAPIView):
         responses={204: None, **ERRORS, **BODY_ERRORS},
     )
     def delete(self, request: Request) -> Response:
-        # The subscription's endpoint in the body, or ?endpoint= (OpenAPI has no DELETE bodies).
-        data = request.data
-        given = data if isinstance(data, dict) and "endpoint" in data else request.query_params
-        body = PushEndpointSerializer(data={"endpoint": given.get("endpoint")})
+        body = PushEndpointSerializer(data={"endpoint": body_or_query(request, "endpoint")})
         body.is_valid(raise_exception=True)
         web_push.delete_subscription(request.user, body.validated_data["endpoint"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+FCM_OFF = {404: OpenApiResponse(ErrorDetailSerializer, description="FCM is not enabled.")}
+
+
+def _require_fcm() -> None:
+    if "fcm" not in available_channels():
+        raise NotFound("Mobile push (FCM) is not enabled.")
+
+
+class DevicesView(NotificationsAPIView):
+    """The current user's devices (GET), register one (POST) or remove one (DELETE)."""
+
+    serializer_class = DeviceSerializer
+
+    @extend_schema(
+        operation_id="notifications_devices_list",
+        responses={200: DeviceAnswerSerializer(many=True), **ERRORS, **FCM_OFF},
+    )
+    def get(self, request: Request) -> Response:
+        _require_fcm()
+        return Response(DeviceAnswerSerializer(fcm.user_devices(request.user), many=True).data)
+
+    @extend_schema(
+        operation_id="notifications_devices_register",
+        request=DeviceSerializer,
+        responses={
+            201: DeviceSerializer,
+            200: DeviceSerializer,
+            **ERRORS,
+            **BODY_ERRORS,
+            **FCM_OFF,
+        },
+    )
+    def post(self, request: Request) -> Response:
+        _require_fcm()
+        body = DeviceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data: dict[str, Any] = body.validated_data
+        created = fcm.save_device(request.user, data["token"], data["platform"])
+        return Response(
+            {"token": data["token"], "platform": data["platform"]},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        operation_id="notifications_devices_unregister",
+        request=None,
+        parameters=[
+            OpenApiParameter(
+                "token",
+                {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[^\\x00]*$"},
+                OpenApiParameter.QUERY,
+                required=True,
+                description='The device\'s token; or a body {"token": "..."}.',
+            )
+        ],
+        responses={204: None, **ERRORS, **BODY_ERRORS},
+    )
+    def delete(self, request: Request) -> Response:
+        body = DeviceTokenSerializer(data={"token": body_or_query(request, "token")})
+        body.is_valid(raise_exception=True)
+        fcm.delete_device(request.user, body.validated_data["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
@@ -35,10 +36,10 @@ class ReadedField(forms.CharField):
     """``true``, ``false`` or an ISO 8601 timestamp (naive means the project's TIME_ZONE)."""
 
     default_error_messages = {
-        "invalid": (
+        "invalid": _(
             "readed must be 'true', 'false' or a timestamp YYYY-MM-DDTHH:MM:SS[.ffffff][Z|+HH:MM]."
         ),
-        "range": "readed is out of range.",
+        "range": _("readed is out of range."),
     }
 
     def to_python(self, value: Any) -> Any:
@@ -88,7 +89,10 @@ class WordField(forms.CharField):
             return None
         if text not in self.words:
             choices = ", ".join(f"'{word}'" for word in self.words)
-            raise forms.ValidationError(f"{self.name} must be one of {choices}.", code="invalid")
+            raise forms.ValidationError(
+                _("%(name)s must be one of %(choices)s.") % {"name": self.name, "choices": choices},
+                code="invalid",
+            )
         return text
 
 
@@ -128,7 +132,7 @@ class TargetField(forms.CharField):
     """``app_label.model:pk``, resolved to (content type id, pk text) from Django's cache."""
 
     default_error_messages = {
-        "invalid": "target must look like 'app_label.model:pk', e.g. 'blog.post:7'.",
+        "invalid": _("target must look like 'app_label.model:pk', e.g. 'blog.post:7'."),
     }
 
     def to_python(self, value: Any) -> Any:

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import (
     BasePagination,
@@ -58,7 +59,7 @@ class NotificationCursorPagination(CursorPagination):
 
     ordering = "-id"
     page_size_query_param = "limit"
-    invalid_cursor_message = "Invalid cursor."
+    invalid_cursor_message = cast(str, _("Invalid cursor."))
 
     def get_page_size(self, request: Request) -> int:
         return _limit(request, "limit")
@@ -104,7 +105,7 @@ class NotificationPagination(LimitOffsetPagination):
     ) -> list[Any] | None:
         if self.cursor_query_param in request.query_params:
             if self.offset_query_param in request.query_params:
-                raise ValidationError({"cursor": ["Give either cursor or offset, not both."]})
+                raise ValidationError({"cursor": [_("Give either cursor or offset, not both.")]})
             self.cursor_pagination = NotificationCursorPagination()
             return self.cursor_pagination.paginate_queryset(queryset, request, view)
         return super().paginate_queryset(_deferred(queryset, request, self), request, view)

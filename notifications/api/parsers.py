@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import UnreadablePostError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import renderers, status
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.parsers import BaseParser
@@ -18,13 +19,13 @@ READ_STEP = 64 * 1024
 
 class RequestTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "Request body too large."
+    default_detail = _("Request body too large.")
     default_code = "request_too_large"
 
 
 class LengthRequired(APIException):
     status_code = status.HTTP_411_LENGTH_REQUIRED
-    default_detail = (
+    default_detail = _(
         "The chunked request body did not reach the application (WSGI servers drop it, "
         "or it was empty): send the body with a Content-Length header."
     )
@@ -93,7 +94,7 @@ class BoundedJSONParser(BaseParser):
         try:
             raw = read_at_most(stream, limit + 1)
         except UnreadablePostError as error:  # the client went away mid-body
-            raise ParseError("The request body could not be read.") from error
+            raise ParseError(_("The request body could not be read.")) from error
         if len(raw) > limit:
             raise too_large()
         if not raw and is_chunked(meta):

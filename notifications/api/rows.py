@@ -27,11 +27,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 
-from notifications import payloads
+from notifications import i18n, payloads
 from notifications.api.filters import ListQuery
+from notifications.conf import reset_on_change
+from notifications.i18n import CATALOGUE_SETTINGS
 from notifications.models import Notification
 
 #: What a page row selects, in the order :func:`render` reads it.
@@ -58,6 +60,7 @@ COLUMNS = (
     "event__type__title",
     "event__type__description",
     "event__url",
+    "event__text",
 )
 
 
@@ -292,12 +295,13 @@ def _json(value: Any) -> Any:
 def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.NotificationPayload]:
     """The payloads of page rows (``COLUMNS`` and the author's username), in order."""
     authors = _author_names(rows)
+    language = translation.get_language()  # the reader's (the view activated it), once a page
     rendered = []
     for row in rows:
         (pk, user_id, readed, seen, archived, group, count, stored) = row[:8]
         (event_id, timestamp, author_id, title, message, data) = row[8:14]
         (target_type_id, target_id, expires, type_id, type_name, type_title) = row[14:20]
-        (type_description, url, username) = row[20:23]
+        (type_description, url, text, username) = row[20:24]
         stored = _json(stored)
         if stored is None:
             name = authors.get(author_id, username)
@@ -314,6 +318,9 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
             target_id=target_id,
             expires=_moment(expires, zone),
             url=url,
+            authors=stored,
+            language=language,
+            **_text(text, language, title, message, stored),
         )
         rendered.append(
             payloads.notification_payload(
@@ -329,6 +336,37 @@ def render(rows: Sequence[Sequence[Any]], zone: Any) -> list[payloads.Notificati
             )
         )
     return rendered
+
+
+def _text(
+    raw: Any, language: str | None, title: str, message: str | None, authors: list[Any]
+) -> dict[str, Any]:
+    """``text`` and ``rendered`` for :func:`payloads.event_fields` from the raw column.
+
+    Many readers read the same event: its text is parsed and rendered once per
+    process, language and author (:func:`_rendered`), not once per row.
+    """
+    if raw is None:
+        return {}
+    if not isinstance(raw, str):  # a driver that parsed the JSON itself
+        return {"text": raw}
+    author = authors[0]["name"] if authors else None
+    text, rendered = _rendered(raw, language, title, message, author)
+    return {"text": text, "rendered": rendered}
+
+
+@functools.lru_cache(maxsize=4096)
+def _rendered(
+    raw: str, language: str | None, title: str, message: str | None, author: str | None
+) -> tuple[Any, Any]:
+    text = json.loads(raw)
+    authors = None if author is None else [{"name": author}]
+    return text, i18n.render_text(text, title, message, authors=authors, language=language)
+
+
+@reset_on_change(*CATALOGUE_SETTINGS)
+def _catalogues_changed() -> None:
+    _rendered.cache_clear()
 
 
 def _author_names(rows: Sequence[Sequence[Any]]) -> dict[Any, str]:

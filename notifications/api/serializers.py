@@ -42,9 +42,46 @@ class AuthorSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
+class MessageIdSerializer(serializers.Serializer):
+    """A message id of translatable text (schema only; docs/i18n.md)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here: a ``context`` attribute would hide the serializer's own.
+        return {
+            "id": serializers.CharField(read_only=True, help_text="The msgid (source text)."),
+            # Only when set: not read-only, so the schema does not list them as required.
+            "context": serializers.CharField(required=False, help_text="msgctxt"),
+            "plural": serializers.CharField(required=False, help_text="msgid_plural"),
+            "number": serializers.CharField(
+                required=False, help_text="The param that picks the plural form."
+            ),
+        }
+
+
+class TextSerializer(serializers.Serializer):
+    """``event.text``: what ``title`` and ``message`` were rendered from (schema only)."""
+
+    title = MessageIdSerializer(read_only=True, allow_null=True)
+    message = MessageIdSerializer(read_only=True, allow_null=True)
+    # Not read-only, so the schema does not list it as required (output only all the same).
+    grouped = MessageIdSerializer(
+        required=False, help_text="The title of a grouped row holding more than one event."
+    )
+    params = serializers.DictField(read_only=True, help_text="Named parameters of the messages.")
+    language = serializers.CharField(read_only=True, help_text="The language of title/message.")
+
+
 class EventSerializer(serializers.ModelSerializer):
     type = EventTypeSerializer(read_only=True)
     target = TargetSerializer(read_only=True, allow_null=True)
+    # Not read-only, so the schema does not list it as required (output only all the same).
+    text = TextSerializer(
+        required=False,
+        help_text=(
+            "Only for translatable text: the message ids and params that title and message "
+            "were rendered from, in the reader's language (docs/i18n.md)."
+        ),
+    )
 
     class Meta:
         model = Event
@@ -59,6 +96,7 @@ class EventSerializer(serializers.ModelSerializer):
             "target",
             "expires",
             "url",
+            "text",
         ]
         read_only_fields = fields
 
@@ -369,3 +407,23 @@ class QuietHoursSerializer(serializers.Serializer):
     end = ClockField(
         required=False, help_text="HH:MM, local time; before start: the window crosses midnight"
     )
+
+
+class DeviceSerializer(serializers.Serializer):
+    """An app's FCM registration token (``getToken()``) and its platform."""
+
+    token = serializers.RegexField(
+        r"^[A-Za-z0-9_:\-]+$",
+        max_length=512,
+        help_text="The FCM registration token the app got from getToken().",
+        error_messages={"invalid": "Not an FCM registration token (letters, digits, _ : -)."},
+    )
+    platform = serializers.ChoiceField(choices=["android", "ios", "web"])
+
+
+class DeviceAnswerSerializer(DeviceSerializer):
+    created = serializers.DateTimeField(read_only=True)
+
+
+class DeviceTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512)

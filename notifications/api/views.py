@@ -8,6 +8,8 @@ from typing import Any, cast
 from django.db import router
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 from rest_framework.generics import GenericAPIView
@@ -16,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import payloads, services, snoozing
+from notifications import i18n, payloads, services, snoozing
 from notifications.api.bodies import BoundedBodyMixin
 from notifications.api.caching import conditional_count
 from notifications.api.filters import (
@@ -66,17 +68,41 @@ class ServiceBusy(APIException):
     """503 with ``Retry-After``: the database could not take the request's write in time."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The database is busy; nothing was changed. Retry shortly."
+    default_detail = _("The database is busy; nothing was changed. Retry shortly.")
     default_code = "database_busy"
     wait = 1  # DRF's exception handler turns it into Retry-After: 1
 
 
 class NotificationsAPIView(BoundedBodyMixin, GenericAPIView):
-    """Base of the package's views: authenticated users, bounded JSON bodies."""
+    """Base of the package's views: authenticated users, bounded JSON bodies, answers in
+    the reader's language (:func:`notifications.i18n.reader_language`)."""
 
     permission_classes = [IsAuthenticated]
     parser_classes = [BoundedJSONParser]
     throttle_scope = "notifications"
+    #: The language active before :meth:`initial` switched to the reader's (restored after).
+    request_language: str | None = None
+    reading_language: str | None = None
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Once the user is known: their language, else the request's (LocaleMiddleware's).
+        self.request_language = translation.get_language()
+        self.reading_language = i18n.reader_language(request.user, self.request_language)
+        translation.activate(self.reading_language)
+
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.reading_language is not None:
+            response.headers.setdefault("Content-Language", self.reading_language)
+            # Never leak the reader's language into the next request on this thread.
+            if self.request_language is None:
+                translation.deactivate_all()
+            else:
+                translation.activate(self.request_language)
+        return response
 
     def get_queryset(self) -> QuerySet[Notification]:
         rows: QuerySet[Notification] = Notification.objects.for_user(self.request.user).with_event()

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,78 +15,162 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='EventType',
+            name="EventType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(max_length=100, unique=True)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(max_length=100, unique=True)),
+                ("title", models.CharField(max_length=255)),
+                ("description", models.TextField(blank=True, null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("position", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'event type',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "event type",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('timestamp', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('title', models.CharField(max_length=255)),
-                ('message', models.TextField(blank=True, null=True)),
-                ('data', models.JSONField(blank=True, null=True)),
-                ('notifications_count', models.PositiveIntegerField(default=0)),
-                ('key', models.CharField(blank=True, max_length=255, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='notifications.eventtype')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "timestamp",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("message", models.TextField(blank=True, null=True)),
+                ("data", models.JSONField(blank=True, null=True)),
+                ("notifications_count", models.PositiveIntegerField(default=0)),
+                ("key", models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="notifications.eventtype",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-timestamp', '-pk'],
+                "ordering": ["-timestamp", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='ExcludedEventType',
+            name="ExcludedEventType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='notifications.eventtype')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='excluded_event_types', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="notifications.eventtype",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="excluded_event_types",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'excluded event type',
+                "verbose_name": "excluded event type",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('readed', models.DateTimeField(blank=True, null=True)),
-                ('event', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='notifications.event')),
-                ('user', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("readed", models.DateTimeField(blank=True, null=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="notifications.event",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-pk'],
+                "ordering": ["-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(condition=models.Q(('key__isnull', False)), fields=('type', 'key'), name='notifications_event_unique_key'),
+            model_name="event",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("key__isnull", False)),
+                fields=("type", "key"),
+                name="notifications_event_unique_key",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='excludedeventtype',
-            constraint=models.UniqueConstraint(fields=('user', 'event_type'), name='notifications_excluded_once'),
+            model_name="excludedeventtype",
+            constraint=models.UniqueConstraint(
+                fields=("user", "event_type"), name="notifications_excluded_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', '-id'], name='notifications_user_page'),
+            model_name="notification",
+            index=models.Index(fields=["user", "-id"], name="notifications_user_page"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('readed__isnull', True)), fields=['user'], name='notifications_user_unread'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("readed__isnull", True)),
+                fields=["user"],
+                name="notifications_user_unread",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('event', 'user'), name='notifications_one_per_user'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                fields=("event", "user"), name="notifications_one_per_user"
+            ),
         ),
     ]

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0001_initial'),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BusMessage',
+            name="BusMessage",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('body', models.TextField()),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("created", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("body", models.TextField()),
             ],
             options={
-                'verbose_name': 'bus message',
+                "verbose_name": "bus message",
             },
         ),
     ]

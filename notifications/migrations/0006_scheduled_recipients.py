@@ -6,33 +6,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0005_notification_links'),
+        ("notifications", "0005_notification_links"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ScheduledSend',
+            name="ScheduledSend",
             fields=[
-                ('event', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='scheduled_send', serialize=False, to='notifications.event')),
-                ('everyone', models.BooleanField(default=False)),
+                (
+                    "event",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="scheduled_send",
+                        serialize=False,
+                        to="notifications.event",
+                    ),
+                ),
+                ("everyone", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name': 'scheduled send',
+                "verbose_name": "scheduled send",
             },
         ),
         migrations.CreateModel(
-            name='ScheduledRecipient',
+            name="ScheduledRecipient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('send', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='recipients', to='notifications.scheduledsend')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "send",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recipients",
+                        to="notifications.scheduledsend",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scheduled recipient',
-                'constraints': [models.UniqueConstraint(fields=('send', 'user'), name='notifications_scheduled_once')],
+                "verbose_name": "scheduled recipient",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("send", "user"), name="notifications_scheduled_once"
+                    )
+                ],
             },
         ),
     ]

@@ -1,4 +1,4 @@
-"""Delivery channels besides the in-app inbox: email (with digests) and Web Push.
+"""Delivery channels besides the inbox: email (with digests), Web Push, FCM, SMS, chat, webhooks.
 
 ``send_notification`` asks :func:`wants_tasks` and, after commit, calls
 :func:`enqueue_for_event`; everything else runs on the task queue. See

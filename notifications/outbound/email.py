@@ -8,8 +8,12 @@ recipient's language and time zone with ``user``, ``notifications`` (newest
 first), ``notification`` (the first), ``event``, ``event_type``, ``links`` (each
 notification's absolute link, by id), ``notification_url`` (the first one's),
 ``groups`` (the notifications by type, each item ``{"notification", "url"}``),
-``inbox_url``, ``unsubscribe_url``, ``base_url`` and ``time_zone``. Each message
-carries ``List-Unsubscribe`` and ``List-Unsubscribe-Post:
+``inbox_url``, ``unsubscribe_url``, ``base_url`` and ``time_zone``, and the
+text in the recipient's language (:func:`notifications.payloads.rendered_for`):
+``title`` and ``message`` (the first notification's), ``texts`` (each one's
+``(title, message)`` by id) and in each group item ``title`` and ``message``.
+Use these, not ``event.title``, for translatable text; HTML templates escape
+them. Each message carries ``List-Unsubscribe`` and ``List-Unsubscribe-Post:
 List-Unsubscribe=One-Click`` (RFC 8058).
 """
 
@@ -33,8 +37,10 @@ from django.utils import timezone, translation
 
 from notifications.conf import notifications_settings
 from notifications.exceptions import NotificationsImproperlyConfigured
+from notifications.i18n import user_language
 from notifications.models import ChannelPreference
 from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
+from notifications.payloads import rendered_for
 
 if TYPE_CHECKING:
     from notifications.models import Notification
@@ -47,17 +53,6 @@ def email_address(user: Any) -> str:
     """The user's address (the user model's email field); "" when there is none."""
     address = getattr(user, get_user_model().get_email_field_name(), "") or ""
     return str(address)
-
-
-def user_language(user: Any) -> str:
-    """The language to write to ``user`` in: ``NOTIFICATIONS["USER_LANGUAGE"](user)``.
-
-    Falls back to ``settings.LANGUAGE_CODE`` when the setting is None or the
-    function returns a false value.
-    """
-    language_of = notifications_settings.imported("USER_LANGUAGE")
-    language = language_of(user) if language_of is not None else None
-    return str(language or settings.LANGUAGE_CODE)
 
 
 def user_time_zone(user: Any) -> zoneinfo.ZoneInfo:
@@ -169,6 +164,11 @@ def build_message(
         )
         group["items"].append({"notification": notification, "url": links[notification.pk]})
     zone = user_time_zone(user)
+    language = user_language(user)
+    texts = {n.pk: rendered_for(n, language) for n in notifications}
+    for group in groups.values():
+        for item in group["items"]:
+            item["title"], item["message"] = texts[item["notification"].pk]
     context = {
         "user": user,
         "notifications": list(notifications),
@@ -182,9 +182,12 @@ def build_message(
         "unsubscribe_url": url,
         "base_url": str(notifications_settings.BASE_URL).rstrip("/"),
         "time_zone": zone,
+        "texts": texts,
+        "title": texts[first.pk].title,
+        "message": texts[first.pk].message,
     }
     names = ["digest"] if digest else [first.event.type.name, "default"]
-    with translation.override(user_language(user)), timezone.override(zone):
+    with translation.override(language), timezone.override(zone):
         subject, text, html = (
             render_to_string([f"{TEMPLATES}/{name}{suffix}" for name in names], context)
             for suffix in ("_subject.txt", ".txt", ".html")

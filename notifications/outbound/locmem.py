@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from notifications.outbound.base import BaseChannel, Outcome, Skipped, destinations_outcome
+from notifications.payloads import rendered_for
 
 if TYPE_CHECKING:
     from notifications.models import Notification
@@ -80,7 +81,7 @@ class LocmemChannel(BaseChannel):
                             notification.pk,
                             notification.user_id,
                             destination,
-                            notification.event.title,
+                            rendered_for(notification).title,
                         )
                     )
                     took.add(destination)

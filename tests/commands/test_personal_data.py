@@ -18,6 +18,7 @@ from django.utils import timezone
 from notifications.models import (
     ChannelPreference,
     Delivery,
+    Device,
     DigestState,
     Event,
     EventType,
@@ -44,6 +45,7 @@ def holdings(ann: Any, bob: Any, make_user: Any, send: Any) -> dict[str, Any]:
         PushSubscription.objects.create(
             user=user, endpoint=f"https://push.example/{user.pk}", p256dh="key", auth="secret"
         )
+        Device.objects.create(user=user, token=f"device-secret-{user.pk}", platform="ios")
         like = EventType.objects.get(name="post_like")
         ChannelPreference.objects.create(user=user, event_type=like, channel="email", enabled=False)
         DigestState.objects.create(user=user, event_type=like, last_sent_at=timezone.now())
@@ -74,6 +76,8 @@ def test_the_export_holds_everything_about_the_user_and_nothing_of_others(
     ]
     assert [s["endpoint"] for s in data["push_subscriptions"]] == [f"https://push.example/{ann.pk}"]
     assert "secret" not in json.dumps(data["push_subscriptions"])  # the browser's keys stay out
+    assert [d["platform"] for d in data["devices"]] == ["ios"]
+    assert "secret" not in json.dumps(data["devices"])  # the FCM token is a credential
     assert [d["event_type"] for d in data["digests"]] == ["post_like"]
     assert [e["id"] for e in data["authored_events"]] == [holdings["authored"].pk]
 
@@ -122,9 +126,11 @@ def test_erasure_removes_the_user_s_data_and_keeps_everyone_else_s(
         digests=1,
         authored_events=1,
         authors_scrubbed=1,
+        devices=1,
     )
     after = export_user_data(ann)
-    for kind in ("notifications", "deliveries", "preferences", "push_subscriptions", "digests"):
+    kinds = ("notifications", "deliveries", "preferences", "push_subscriptions", "devices")
+    for kind in (*kinds, "digests"):
         assert after[kind] == [], kind
     assert after["filter"] == {"excluded_event_types": []}
     assert after["authored_events"] == []
@@ -134,7 +140,7 @@ def test_erasure_removes_the_user_s_data_and_keeps_everyone_else_s(
     grouped = Notification.objects.get(user=bob, group="post-1")
     assert [a["id"] for a in grouped.authors] == [holdings["carl"].pk]
     bobs_after = export_user_data(bob)
-    for kind in ("deliveries", "filter", "preferences", "push_subscriptions", "digests"):
+    for kind in ("deliveries", "filter", "preferences", "push_subscriptions", "devices", "digests"):
         assert bobs_after[kind] == bobs_before[kind], kind
     assert len(bobs_after["notifications"]) == len(bobs_before["notifications"])
     assert ExcludedEventType.objects.filter(user=bob).count() == 1

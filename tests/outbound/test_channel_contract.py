@@ -1,4 +1,5 @@
-"""One behaviour suite that every delivery channel passes: email, Web Push and the locmem double.
+"""One behaviour suite that every delivery channel passes: email, Web Push, signed webhooks,
+Slack, Teams, Discord, FCM, SMS (Twilio) and the locmem double.
 
 Like ``tests/ws/test_bus_contract.py`` for the buses. A new channel (FCM, SMS,
 chat, webhooks) plugs in with a :class:`Harness`: how to make a recipient that
@@ -23,9 +24,10 @@ from notifications.models import Delivery, Notification
 from notifications.outbound import locmem, tasks
 from notifications.outbound.registry import get_channel
 from tests.conftest import client_for
-from tests.outbound import failing
+from tests.outbound import failing, stand_ins
 from tests.outbound.conftest import API, CHANNEL_EVENTS, use_email_backend
 from tests.outbound.push_service import PushService, push_service
+from tests.outbound.stand_ins import StandIn, stand_in
 
 pytestmark = pytest.mark.usefixtures("channel_settings")
 
@@ -123,7 +125,114 @@ class LocmemHarness(Harness):
         return sum(1 for m in locmem.outbox if m.user_id == user.pk)
 
 
-@pytest.fixture(params=["email", "web_push", "locmem"])
+class WebhookHarness(Harness):
+    """Project endpoints: the receiver answers by the user the message is for."""
+
+    channel = "webhook"
+
+    def __init__(self, member: Any, service: StandIn) -> None:
+        super().__init__(member)
+        self.service = service
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        self.service.kinds[str(user.pk)] = kind
+        return user
+
+    def good(self, name: str) -> Any:
+        return self._with(name, "ok")
+
+    def bad(self, name: str) -> Any:
+        return self._with(name, "bad")
+
+    def flaky(self, name: str) -> Any:
+        return self._with(name, "flaky")
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(user.pk))
+
+
+class SlackHarness(WebhookHarness):
+    """Direct messages (chat.postMessage): the Web API answers by member id."""
+
+    channel = "slack"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.members[user.pk] = f"U{kind}{user.pk}"
+        self.service.kinds[f"U{kind}{user.pk}"] = kind
+        return user
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(stand_ins.members[user.pk]))
+
+
+class UserWebhookHarness(WebhookHarness):
+    """Teams and Discord: each user's own webhook URL, whose path says how it answers."""
+
+    def __init__(self, member: Any, service: StandIn, channel: str) -> None:
+        super().__init__(member, service)
+        self.channel = channel
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.user_urls[self.channel, user.pk] = self.service.url(self.channel, kind, user.pk)
+        return user
+
+    def received(self, user: Any) -> int:
+        path = stand_ins.user_urls[self.channel, user.pk].removeprefix(self.service.origin)
+        return len(self.service.for_key(path))
+
+
+class FCMHarness(WebhookHarness):
+    """Devices registered over REST; FCM answers by the device token's prefix."""
+
+    channel = "fcm"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        response = client_for(user).post(
+            f"{API}/devices", {"token": f"{kind}-{user.pk}", "platform": "android"}, format="json"
+        )
+        assert response.status_code == 201
+        return user
+
+    def received(self, user: Any) -> int:
+        return sum(
+            1 for r in self.service.accepted if r.key.endswith(f"-{user.pk}") and "/v1/" in r.path
+        )
+
+
+class SMSHarness(WebhookHarness):
+    """A phone number per user; the Messages API answers by the number."""
+
+    channel = "sms"
+
+    def _with(self, name: str, kind: str) -> Any:
+        user = self.member(name)
+        stand_ins.phones[user.pk] = f"+1555{user.pk:07d}"
+        self.service.kinds[stand_ins.phones[user.pk]] = kind
+        return user
+
+    def received(self, user: Any) -> int:
+        return len(self.service.for_key(stand_ins.phones[user.pk]))
+
+
+STAND_IN_SETTINGS = {
+    "SLACK_BOT_TOKEN": stand_ins.SLACK_TOKEN,
+    "SLACK_USER_ID": "tests.outbound.stand_ins.slack_member",
+    "TEAMS_USER_WEBHOOK_URL": "tests.outbound.stand_ins.teams_webhook",
+    "DISCORD_USER_WEBHOOK_URL": "tests.outbound.stand_ins.discord_webhook",
+    "SMS_PHONE_NUMBER": "tests.outbound.stand_ins.phone_number",
+    "TWILIO_ACCOUNT_SID": stand_ins.TWILIO_SID,
+    "TWILIO_AUTH_TOKEN": stand_ins.TWILIO_TOKEN,
+    "TWILIO_FROM": "+15550000000",
+}
+
+
+@pytest.fixture(
+    params=["email", "web_push", "locmem", "webhook", "slack", "teams", "discord", "fcm", "sms"]
+)
 def harness(
     request: pytest.FixtureRequest, settings: Any, member: Any, vapid_pem: str
 ) -> Iterator[Harness]:
@@ -149,7 +258,32 @@ def harness(
     failing.failures.clear()
     locmem.reset()
     with ExitStack() as stack:
-        if channel == "email":
+        if channel in CLASSES:
+            service = stack.enter_context(stand_in())
+            settings.NOTIFICATIONS = {
+                **settings.NOTIFICATIONS,
+                **STAND_IN_SETTINGS,
+                "CHANNELS": {channel: f"notifications.outbound.{CLASSES[channel]}"},
+                "SLACK_API_URL": f"{service.origin}/api",
+                "WEBHOOK_ENDPOINTS": {
+                    "main": {"url": f"{service.origin}/hooks/main", "secret": stand_ins.SECRET}
+                },
+                "FCM_CREDENTIALS": service.service_account(),
+                "FCM_API_URL": service.origin,
+                "TWILIO_API_URL": service.origin,
+            }
+            if channel == "webhook":
+                yield WebhookHarness(member, service)
+            elif channel == "slack":
+                yield SlackHarness(member, service)
+            elif channel == "fcm":
+                yield FCMHarness(member, service)
+            elif channel == "sms":
+                yield SMSHarness(member, service)
+            else:
+                yield UserWebhookHarness(member, service, channel)
+            assert service.errors == []  # every request had the service's wire format
+        elif channel == "email":
             yield EmailHarness(member)
         elif channel == "web_push":
             yield WebPushHarness(member, stack.enter_context(push_service()))
@@ -157,6 +291,16 @@ def harness(
             yield LocmemHarness(member)
     failing.failures.clear()
     locmem.reset()
+
+
+CLASSES = {
+    "webhook": "webhooks.WebhookChannel",
+    "slack": "chat.SlackChannel",
+    "teams": "chat.TeamsChannel",
+    "discord": "chat.DiscordChannel",
+    "fcm": "fcm.FCMChannel",
+    "sms": "sms.SMSChannel",
+}
 
 
 def send(users: list[Any], capture: Any, **kwargs: Any) -> None:

@@ -44,7 +44,7 @@ def test_malformed_channels_are_e010(settings: Any, channels: Any) -> None:
 
 
 def test_unknown_channel_is_e011(settings: Any) -> None:
-    settings.EVENTS = [{"name": "x", "title": "X", "channels": ["sms"]}]
+    settings.EVENTS = [{"name": "x", "title": "X", "channels": ["pager"]}]  # sms is one now
     assert ids(settings) == ["notifications.E011"]
 
 

@@ -65,6 +65,9 @@ def test_wheel_contents(wheel: Path) -> None:
     templates = {n for n in tracked_package_files() if "/templates/" in n}
     assert shipped <= names
     assert templates <= names
+    # The compiled catalogues: the runtime needs no gettext.
+    catalogues = {n for n in tracked_package_files() if n.startswith("notifications/locale/")}
+    assert {"notifications/locale/pl/LC_MESSAGES/django.mo"} <= catalogues <= names
     assert {n for n in tracked_package_files() if n.endswith(".py")} <= names
     assert not any(n.startswith(("tests/", "example/", "bench/")) for n in names)
     assert not any("__pycache__" in n for n in names)

@@ -94,6 +94,9 @@ INCLUDE_OPERATIONS = {
     ("POST", "/api/notifications/{notification_id}/snooze"),
     ("GET", "/api/notifications/quiet-hours"),
     ("PATCH", "/api/notifications/quiet-hours"),
+    ("GET", "/api/notifications/devices"),
+    ("POST", "/api/notifications/devices"),
+    ("DELETE", "/api/notifications/devices"),
 }
 SEED_OPERATIONS = {
     ("GET", "/notifications"),

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('notifications', '0007_outbound_policy'),
+        ('notifications', '0009_devices'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
