@@ -13,6 +13,7 @@ from typing import Any
 
 from bench import (
     common,
+    escalation,
     fanout,
     listing,
     memory,
@@ -32,9 +33,12 @@ SCENARIOS = [
     "realtime",
     "memory",
     "subscribers",
+    "escalation",
     "i18n",
     "outbound_channels",
 ]
+#: Scenarios that compare with the peer (their runs need its virtualenv).
+PEER_SCENARIOS = {"fanout", "list", "unread_count", "inbox"}
 READ_SCENARIOS = {"list", "unread_count", "inbox"}
 
 FULL = {
@@ -51,6 +55,9 @@ FULL = {
     "memory_users": 1_000_000,
     "subscribers_n": 100_000,
     "subscribers_runs": 9,
+    "escalation_sizes": [1_000, 10_000],
+    "escalation_runs": 3,
+    "escalation_reads": 50,
     "outbound_users": 100_000,
     "outbound_runs": 8,
     "outbound_messages": 505,
@@ -69,6 +76,9 @@ QUICK = {
     "memory_users": 100_000,
     "subscribers_n": 10_000,
     "subscribers_runs": 3,
+    "escalation_sizes": [1_000],
+    "escalation_runs": 2,
+    "escalation_reads": 20,
     "outbound_users": 10_000,
     "outbound_runs": 3,
     "outbound_messages": 105,
@@ -95,16 +105,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown scenarios: {sorted(unknown)}")
     config = QUICK if args.quick else FULL
     started = time.monotonic()
-    # The peer's venv is not needed by the subscribers scenario alone.
-    peer_needed = set(only) != {"subscribers"}
-    if peer_needed:
+    with_peer = bool(PEER_SCENARIOS & set(only))
+    if with_peer:
         peer_env.ensure(log)
     results: dict[str, Any] = {
         "meta": {
             "quick": args.quick,
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "machine": report.machine(),
-            "peer": peer_env.versions() if peer_needed else {},
+            "peer": peer_env.versions() if with_peer else {},
             "config": {k: v for k, v in config.items() if k != "fanout_peer_runs"},
         }
     }
@@ -185,6 +194,11 @@ def _scenarios(
             config["subscribers_n"], config["subscribers_runs"], log
         )
 
+    def escalation_run() -> None:
+        results["escalation"] = escalation.run(
+            config["escalation_sizes"], config["escalation_runs"], config["escalation_reads"], log
+        )
+
     def i18n_run() -> None:
         # A fresh process on its own database (bench/i18n.py), like the peer's workers.
         argv = [sys.executable, "-m", "bench.i18n", "--json"]
@@ -212,6 +226,8 @@ def _scenarios(
         chosen.append(("memory", memory_run))
     if "subscribers" in only:
         chosen.append(("subscribers", subscribers_run))
+    if "escalation" in only:
+        chosen.append(("escalation", escalation_run))
     if "i18n" in only:
         chosen.append(("i18n", i18n_run))
     if "outbound_channels" in only:

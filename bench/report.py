@@ -211,6 +211,10 @@ def markdown(results: dict[str, Any]) -> str:
         from bench.subscribers import report as subscribers_report
 
         lines += subscribers_report(results["subscribers"])
+    if "escalation" in results:
+        from bench.escalation import report as escalation_report
+
+        lines += escalation_report(results["escalation"])
     if "i18n" in results:
         from bench.i18n import markdown as i18n_markdown
 

@@ -32,6 +32,7 @@ from notifications.models import (
     ExcludedEventType,
     Notification,
     PushSubscription,
+    QuietHours,
     Subscription,
 )
 from notifications.services import send_notification
@@ -295,11 +296,22 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "event", "readed", "seen", "archived", "group", "count"]
+    list_display = [
+        "id",
+        "user",
+        "event",
+        "readed",
+        "seen",
+        "archived",
+        "snoozed_until",
+        "group",
+        "count",
+    ]
     list_filter = [
         ReadStateFilter,
         ("seen", admin.EmptyFieldListFilter),
         ("archived", admin.EmptyFieldListFilter),
+        ("snoozed_until", admin.EmptyFieldListFilter),
         ("group", admin.EmptyFieldListFilter),
         "event__type",
     ]
@@ -346,7 +358,17 @@ class SubscriptionAdmin(admin.ModelAdmin):
 class DeliveryAdmin(admin.ModelAdmin):
     """What happened to each notification on each channel (read-only)."""
 
-    list_display = ["notification", "channel", "status", "reason", "attempts", "digest", "updated"]
+    list_display = [
+        "notification",
+        "channel",
+        "status",
+        "reason",
+        "condition",
+        "next_attempt_at",
+        "attempts",
+        "digest",
+        "updated",
+    ]
     list_filter = ["channel", "status", "digest"]
     list_select_related = ["notification"]
     search_fields = ["=notification__id", "error", "reason"]
@@ -360,6 +382,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "error",
         "attempts",
         "digest",
+        "condition",
         "next_attempt_at",
         "claim",
         "created",
@@ -390,6 +413,17 @@ class PushSubscriptionAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     search_fields = [_user_search_field("user"), "endpoint"]
     readonly_fields = ["endpoint", "p256dh", "auth", "created"]
+
+
+@admin.register(QuietHours)
+class QuietHoursAdmin(admin.ModelAdmin):
+    """Users' quiet hours (the time zone is validated as on REST)."""
+
+    list_display = ["user", "enabled", "start", "end", "time_zone"]
+    list_filter = ["enabled"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    search_fields = [_user_search_field("user"), "time_zone"]
 
 
 @admin.register(Device)

@@ -1,6 +1,6 @@
 """The badges: each user's unread and unseen counts, in one statement.
 
-What is counted: a user's rows that are not archived and have not expired;
+What is counted: a user's rows that are not archived, not snoozed and have not expired;
 unread ones have no ``readed``, unseen ones no ``seen``. Each half of the
 statement is an index-only count on its partial index
 (``notifications_user_unread_live``, ``notifications_user_unseen``).
@@ -66,7 +66,8 @@ def _statement(using: str, shape: str) -> str:
     opts = Notification._meta
     table = quote(opts.db_table)
     fields: dict[str, Any] = {
-        name: opts.get_field(name) for name in ("user", "readed", "seen", "archived", "expires")
+        name: opts.get_field(name)
+        for name in ("user", "readed", "seen", "archived", "snoozed_until", "expires")
     }
     column = {name: quote(field.column) for name, field in fields.items()}
     user, expires = column["user"], column["expires"]
@@ -76,7 +77,10 @@ def _statement(using: str, shape: str) -> str:
         users = f"{user} BETWEEN %s AND %s"
     else:
         users = f"{user} IN ({', '.join(['%s'] * int(shape.split(':')[1]))})"
-    live = f"{column['archived']} IS NULL AND ({expires} IS NULL OR {expires} > %s)"
+    live = (
+        f"{column['archived']} IS NULL AND {column['snoozed_until']} IS NULL "
+        f"AND ({expires} IS NULL OR {expires} > %s)"
+    )
     halves = [
         f"SELECT {user}, {kind}, COUNT(*) FROM {table} "
         f"WHERE {users} AND {column[state]} IS NULL AND {live} GROUP BY {user}"

@@ -148,6 +148,11 @@ CHANNELS_HINT = (
     '"digest": {"after_minutes": 30, "every_hours": 6}}, "web_push": False} (docs/channels.md).'
 )
 
+ESCALATION_HINT = (
+    '"escalation": [{"channel": "web_push"}, {"channel": "email", "after_minutes": 10, '
+    '"if": "unread"}], "urgent": False (docs/escalation.md).'
+)
+
 POOL_HINT = (
     'Add "OPTIONS": {"pool": True} (or pool sizes) to that database, with '
     "psycopg[pool] installed (django-rest-notifications[postgres]); see the README, "
@@ -157,14 +162,18 @@ POOL_HINT = (
 
 @register()
 def check_channels(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """E010-E013, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
-    from notifications.outbound.config import channel_problems, used_channels
+    """E010-E014, W010: the delivery channels declared in ``settings.EVENTS`` cannot work."""
+    from notifications.outbound.config import channel_problems, escalation_problems, used_channels
     from notifications.tasks import task_decorator
 
     found: list[CheckMessage] = [
         Error(message, hint=CHANNELS_HINT, id="notifications.E010")
         for message in channel_problems()
     ]
+    found.extend(
+        Error(message, hint=ESCALATION_HINT, id="notifications.E014")
+        for message in escalation_problems()
+    )
     configured = notifications_settings.CHANNELS
     if not SETTINGS["CHANNELS"].rule(configured):
         return found  # E007 says what is wrong with it

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -160,6 +164,9 @@ class Notification(models.Model):
     )
     count = models.PositiveIntegerField(default=1)
     authors = models.JSONField(null=True, blank=True)
+    # Snoozed by its user until this moment: hidden from every list, count and
+    # read until then; it then comes back unread and unseen (docs/escalation.md).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -183,20 +190,26 @@ class Notification(models.Model):
             # expiry last so the page's COUNT is answered from the index alone.
             models.Index(
                 fields=["user", "-delivered", "-id", "expires"],
-                condition=Q(archived__isnull=True),
+                condition=Q(archived__isnull=True, snoozed_until__isnull=True),
                 name="notifications_user_inbox",
             ),
             # Unread and unseen counts: partial, with the expiry in the key so
             # expired rows are skipped without reading the table.
             models.Index(
                 fields=["user", "expires"],
-                condition=Q(readed__isnull=True, archived__isnull=True),
+                condition=Q(readed__isnull=True, archived__isnull=True, snoozed_until__isnull=True),
                 name="notifications_user_unread_live",
             ),
             models.Index(
                 fields=["user", "expires"],
-                condition=Q(seen__isnull=True, archived__isnull=True),
+                condition=Q(seen__isnull=True, archived__isnull=True, snoozed_until__isnull=True),
                 name="notifications_user_unseen",
+            ),
+            # The return of snoozed rows: those whose time has come.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(snoozed_until__isnull=False),
+                name="notifications_snoozed",
             ),
         ]
 
@@ -293,12 +306,16 @@ class Delivery(models.Model):
     """
 
     QUEUED = "queued"
+    SCHEDULED = "scheduled"
     SENDING = "sending"
     SENT = "sent"
     SKIPPED = "skipped"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     STATUSES = [
         (QUEUED, "queued"),
+        (SCHEDULED, "scheduled"),
+        (CANCELLED, "cancelled"),
         (SENDING, "sending"),
         (SENT, "sent"),
         (SKIPPED, "skipped"),
@@ -310,8 +327,12 @@ class Delivery(models.Model):
     )
     channel = models.CharField(max_length=32)
     status = models.CharField(max_length=16, choices=STATUSES, default=QUEUED)
-    # Why it was skipped ("disabled", "read", "no email address", ...).
+    # Why it was skipped or cancelled ("disabled", "read", "no email address", ...),
+    # or why a scheduled row waits ("quiet hours").
     reason = models.CharField(max_length=255, blank=True, default="")
+    # An escalation step's condition ("unread", "unseen"): checked when the step is
+    # claimed, under a lock on the notification; empty for a plain delivery.
+    condition = models.CharField(max_length=16, blank=True, default="")
     # The last failure, as the backend reported it.
     error = models.TextField(blank=True, default="")
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -343,6 +364,12 @@ class Delivery(models.Model):
                 name="notifications_delivery_due",
             ),
             models.Index(fields=["claim"], name="notifications_delivery_claim"),
+            # Escalation steps and deliveries held by quiet hours, by when they are due.
+            models.Index(
+                fields=["channel", "next_attempt_at"],
+                condition=Q(status="scheduled"),
+                name="notifications_delivery_sched",
+            ),
         ]
         verbose_name = "delivery"
         verbose_name_plural = "deliveries"
@@ -499,3 +526,46 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id} on {self.target_type_id}:{self.target_id}"
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names this system knows (the one rule for a user's time zone)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    """``ValidationError`` naming ``value`` unless it is a known IANA time zone name."""
+    if value not in time_zone_names():
+        raise ValidationError(
+            "%(value)r is not a known time zone (IANA name).",
+            code="unknown",
+            params={"value": str(value)[:64]},
+        )
+
+
+class QuietHours(models.Model):
+    """A user's quiet hours: a daily window in their time zone (it may cross midnight).
+
+    Deliveries on channels other than the inbox that fall inside the window wait
+    until it ends, unless their type is declared ``urgent``. ``start == end``
+    means no window.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_quiet_hours",
+    )
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    start = models.TimeField()
+    end = models.TimeField()
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "quiet hours"
+        verbose_name_plural = "quiet hours"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: {self.start:%H:%M}-{self.end:%H:%M} {self.time_zone}"

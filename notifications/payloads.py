@@ -37,6 +37,7 @@ Action = Literal[
     "archived",
     "unarchived",
     "updated",
+    "snoozed",
 ]
 
 

@@ -30,6 +30,7 @@ from notifications.models import (
     ExcludedEventType,
     Notification,
     PushSubscription,
+    QuietHours,
     Subscription,
 )
 from notifications.payloads import author_name, format_datetime, payload_for, target_payload
@@ -50,9 +51,10 @@ def export_user_data(user: Any) -> dict[str, Any]:
     times), ``filter`` (``excluded_event_types``), ``preferences`` (per type and
     channel), ``push_subscriptions`` (the devices: endpoint and creation time;
     the keys are secrets of the browser and left out), ``devices`` (FCM:
-    platform and creation time; the token is a credential and left out), ``digests`` (when each
-    type was last digested) and ``authored_events`` (events whose author is
-    ``user``). Read in batches; lists are ordered oldest first.
+    platform and creation time; the token is a credential and left out),
+    ``digests`` (when each type was last digested), ``quiet_hours`` (none or one)
+    and ``authored_events`` (events whose author is ``user``). Read in batches;
+    lists are ordered oldest first.
     """
     mine = Notification.objects.filter(user_id=user.pk)
     notifications = []
@@ -60,6 +62,7 @@ def export_user_data(user: Any) -> dict[str, Any]:
         entry: dict[str, Any] = dict(payload_for(row))
         entry["delivered"] = format_datetime(row.delivered)
         entry["expires"] = format_datetime(row.expires)
+        entry["snoozed_until"] = format_datetime(row.snoozed_until)
         notifications.append(entry)
     deliveries = [
         {
@@ -113,6 +116,15 @@ def export_user_data(user: Any) -> dict[str, Any]:
             }
             for row in _batches(Subscription.objects.filter(user_id=user.pk))
         ],
+        "quiet_hours": [
+            {
+                "enabled": row.enabled,
+                "time_zone": row.time_zone,
+                "start": row.start.strftime("%H:%M"),
+                "end": row.end.strftime("%H:%M"),
+            }
+            for row in QuietHours.objects.filter(user_id=user.pk)
+        ],
         "authored_events": [
             {
                 "id": event.pk,
@@ -139,6 +151,7 @@ class Erased(NamedTuple):
     digests: int
     authored_events: int
     authors_scrubbed: int
+    quiet_hours: int = 0
     devices: int = 0
     subscriptions: int = 0
 
@@ -147,8 +160,8 @@ def erase_user_data(user: Any) -> Erased:
     """Erase what the package holds about ``user``; close their sockets; return the counts.
 
     In one transaction: deletes their notifications (and so their deliveries),
-    filter, channel preferences, Web Push subscriptions, FCM devices, digest
-    bookkeeping and the objects they follow or muted;
+    filter, channel preferences, Web Push subscriptions, FCM devices, quiet hours,
+    digest bookkeeping and the objects they follow or muted;
     the events they authored stay for their recipients but lose their author
     (``author`` becomes null), and their entry leaves the ``authors`` of other
     users' grouped rows. After commit every open socket of ``user`` is closed
@@ -167,6 +180,7 @@ def erase_user_data(user: Any) -> Erased:
             digests=DigestState.objects.filter(user_id=user.pk).delete()[0],
             authored_events=Event.objects.filter(author_id=user.pk).update(author=None),
             authors_scrubbed=_scrub_authors(user.pk),
+            quiet_hours=QuietHours.objects.filter(user_id=user.pk).delete()[0],
             devices=Device.objects.filter(user_id=user.pk).delete()[0],
             subscriptions=Subscription.objects.filter(user_id=user.pk).delete()[0],
         )

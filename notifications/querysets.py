@@ -21,9 +21,14 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def for_user(self, user: Any, now: datetime.datetime | None = None) -> NotificationQuerySet:
         """``user``'s notifications that have not expired (at ``now``, default: this moment).
 
-        Expired ones are gone everywhere.
+        Expired ones are gone everywhere; snoozed ones until they come back
+        (:meth:`awake`).
         """
-        return self.filter(user_id=user.pk).current(now)
+        return self.filter(user_id=user.pk).current(now).awake()
+
+    def awake(self) -> NotificationQuerySet:
+        """Rows not snoozed: hidden from lists, counts and reads until they come back."""
+        return self.filter(snoozed_until__isnull=True)
 
     def current(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
         """Rows whose expiry has not passed (at ``now``, default: this moment)."""
@@ -31,12 +36,12 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(Q(expires__isnull=True) | Q(expires__gt=moment))
 
     def live(self, now: datetime.datetime | None = None) -> NotificationQuerySet:
-        """Rows that are "live": not archived and not expired (at ``now``, default: this moment).
+        """Rows that are "live": not archived, not snoozed, not expired (at ``now``).
 
         The one spelling of what lists by default, counts and is delivered; the
         badge statement (:mod:`notifications.badges`) is this filter in raw SQL.
         """
-        return self.unarchived().current(now)
+        return self.unarchived().awake().current(now)
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(readed__isnull=True)

@@ -21,6 +21,7 @@ from notifications.fanout import pipeline
 from notifications.fanout.audience import Users, resolve_audience
 from notifications.i18n import Text, user_language
 from notifications.models import Event, EventType, ExcludedEventType, Notification
+from notifications.outbound import escalation
 from notifications.payloads import Action, Counts, payload_for, push_message
 from notifications.realtime.publish import push_frames
 from notifications.validation import validate_send
@@ -132,7 +133,8 @@ def mark_read(user: Any, ids: Collection[int]) -> list[Notification]:
     now = timezone.now()
     with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
-        mine.mark_read(now)
+        if mine.mark_read(now):
+            escalation.cancel(mine)  # same transaction: no step goes out after this commits
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
         changed = [row for row in rows if row.readed == now]
         if changed:
@@ -198,6 +200,7 @@ def mark_all_read(user: Any, types: Iterable[str] | None = None) -> int:
             rows = rows.of_types(names)
         changed = rows.mark_read(now)
         if changed:
+            escalation.cancel(rows)
             _push_frame_after_commit(user, "readed_all", before=now, types=names)
             transaction.on_commit(
                 lambda: signals.notifications_read.send_robust(Notification, user=user, ids=None),
@@ -247,8 +250,10 @@ def mark_all_seen(user: Any) -> int:
     """
     now = timezone.now()
     with write_transaction():
-        changed = Notification.objects.for_user(user).mark_seen(now)
+        mine = Notification.objects.for_user(user)
+        changed = mine.mark_seen(now)
         if changed:
+            escalation.cancel(mine.filter(seen=now))
             _push_frame_after_commit(user, "seen_all", before=now)
     return changed
 
@@ -264,7 +269,8 @@ def archive(user: Any, ids: Collection[int]) -> list[Notification]:
     now = timezone.now()
     with write_transaction():
         mine = Notification.objects.for_user(user).filter(pk__in=ids)
-        mine.unarchived().update(archived=now)
+        if mine.unarchived().update(archived=now):
+            escalation.cancel(mine)
         rows = list(mine.with_event().order_by("-delivered", "-pk"))
         changed = [row for row in rows if row.archived == now]
         if changed:
@@ -307,6 +313,7 @@ def mark_target_read(user: Any, target: models.Model) -> int:
         about = Notification.objects.for_user(user).for_target(target)
         changed = about.mark_read(now)
         if changed:
+            escalation.cancel(about)
             rows = list(about.filter(readed=now).with_event().order_by("-delivered", "-pk"))
             _push_after_commit(user, "readed", rows)
             transaction.on_commit(

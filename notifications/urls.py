@@ -20,7 +20,9 @@ from notifications.api.views import (
     NotificationDetailView,
     NotificationFilterView,
     NotificationsListView,
+    NotificationSnoozeView,
     NotificationUnarchiveView,
+    QuietHoursView,
     UnreadCountView,
 )
 
@@ -44,6 +46,12 @@ urlpatterns = [
         NotificationUnarchiveView.as_view(),
         name="notification_unarchive",
     ),
+    path(
+        "<int:notification_id>/snooze",
+        NotificationSnoozeView.as_view(),
+        name="notification_snooze",
+    ),
+    path("quiet-hours", QuietHoursView.as_view(), name="notifications_quiet_hours"),
     path("preferences", PreferencesView.as_view(), name="notification_preferences"),
     path("push/key", PushKeyView.as_view(), name="notifications_push_key"),
     path("push/subscriptions", PushSubscriptionsView.as_view(), name="notifications_push"),

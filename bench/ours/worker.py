@@ -289,6 +289,111 @@ def subscribers(n: str, runs: str) -> dict[str, Any]:
     return watchers.fanout(int(n), int(runs))
 
 
+ESCALATION_EVENTS = [
+    {"name": "post_like", "title": "Post liking", "description": "Someone liked your post"},
+    {"name": "post_comment", "title": "Post commenting", "description": None},
+    # A step that waits and a channel that does no I/O: what the package itself costs.
+    {
+        "name": "escalated",
+        "title": "Escalated",
+        "channels": ["locmem"],
+        "escalation": [{"channel": "locmem", "after_minutes": 10, "if": "unread"}],
+    },
+    {"name": "at_once", "title": "At once", "channels": ["locmem"]},
+]
+
+
+def escalation(n: str, reads: str) -> dict[str, Any]:
+    """What an escalation step costs per notification, for ``n`` recipients.
+
+    send: ``send_notification`` of a plain type (the fan-out alone); plan: the
+    ``plan_event`` task of a type with one delayed step (its ``scheduled`` rows,
+    one ``INSERT ... SELECT``); due: ``run_due_steps`` once every step is due
+    (claim under lock, condition checked, delivered by the no-I/O locmem channel,
+    outcomes recorded); at_once: ``deliver_batch`` of the same rows on the same
+    channel without escalation (the plain delivery it is compared with); read:
+    one REST-less ``mark_read`` of one notification, with and without a pending
+    step (the cancel in the read's transaction), median of ``reads``.
+    """
+    import datetime
+
+    from django.test import override_settings
+    from django.utils import timezone
+
+    from notifications import services
+    from notifications.event_types import sync_event_types
+    from notifications.models import Delivery
+    from notifications.outbound import locmem
+    from notifications.outbound.tasks import deliver_batch, plan_event, run_due_steps
+
+    size = int(n)
+    channels = {
+        "email": "notifications.outbound.email.EmailChannel",
+        "locmem": "notifications.outbound.locmem.LocmemChannel",
+    }
+    with override_settings(
+        EVENTS=ESCALATION_EVENTS,
+        NOTIFICATIONS={"BUS": "local", "CHANNELS": channels, "CHANNEL_BATCH_SIZE": 500},
+        TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}},
+    ):
+        sync_event_types()
+        plain = timed_call(
+            lambda: send_notification(type="post_like", title=TITLE, users=_audience(size))
+        )
+        _clear()
+        events: list[Event] = []
+        send = timed_call(
+            lambda: events.append(
+                send_notification(type="escalated", title=TITLE, users=_audience(size))
+            )
+        )
+        plan = timed_call(lambda: plan_event.call(events[0].pk))
+        scheduled = Delivery.objects.filter(status="scheduled").count()
+        Delivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(seconds=1))
+        due = timed_call(lambda: run_due_steps.call("locmem"))
+        sent = Delivery.objects.filter(status="sent").count()
+        locmem.reset()
+        Delivery.objects.all().delete()
+        _clear()
+        at_once_event = send_notification(type="at_once", title=TITLE, users=_audience(size))
+        ids = list(Notification.objects.filter(event=at_once_event).values_list("pk", flat=True))
+        at_once = timed_call(
+            lambda: [deliver_batch.call("locmem", ids[i : i + 500]) for i in range(0, size, 500)]
+        )
+        locmem.reset()
+        Delivery.objects.all().delete()
+        _clear()
+        # One read at a time: with a pending step (cancelled in its transaction) and without.
+        read_times: dict[str, list[float]] = {"pending": [], "none": []}
+        user = User.objects.get(pk=1)
+        for kind, type_name in (("pending", "escalated"), ("none", "post_like")):
+            for _ in range(int(reads)):
+                event = send_notification(type=type_name, title=TITLE, users=user)
+                if kind == "pending":
+                    plan_event.call(event.pk)
+                row = Notification.objects.get(event=event)
+                started = time.perf_counter()
+                services.mark_read(user, [row.pk])
+                read_times[kind].append(time.perf_counter() - started)
+        cancelled = Delivery.objects.filter(status="cancelled", reason="read").count()
+        Delivery.objects.all().delete()
+        _clear()
+    return {
+        "n": size,
+        "plain_send": plain,
+        "escalated_send": send,
+        "plan": plan,
+        "scheduled": scheduled,
+        "due": due,
+        "sent": sent,
+        "at_once": at_once,
+        "read_pending_ms": percentile(read_times["pending"], 50) * 1000,
+        "read_none_ms": percentile(read_times["none"], 50) * 1000,
+        "reads": int(reads),
+        "cancelled": cancelled,
+    }
+
+
 COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "setup": setup,
     "fanout": fanout,
@@ -299,6 +404,7 @@ COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
     "unread_count": unread_count,
     "memory": memory,
     "subscribers": subscribers,
+    "escalation": escalation,
 }
 
 if __name__ == "__main__":

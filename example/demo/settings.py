@@ -188,12 +188,13 @@ EVENTS = [
         "description": None,
         "channels": {"in_app": True, "email": False},
     },
-    # Email on by default.
+    # Email on by default, but only if still unread 10 minutes later (an escalation step).
     {
         "name": "mention",
         "title": "Mentions",
         "description": "Someone mentioned you",
         "channels": ["in_app", "email"],
+        "escalation": [{"channel": "email", "after_minutes": 10, "if": "unread"}],
         "text": {
             "title": gettext_lazy("%(author)s mentioned you"),
             "message": gettext_lazy("in %(place)s"),

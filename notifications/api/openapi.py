@@ -56,6 +56,8 @@ TARGET_SCHEMA: dict[str, Any] = {
     "maxLength": 512,
     "description": "Only notifications about this object: 'app_label.model:pk' (e.g. blog.post:7).",
 }
+#: A local time of day: ``HH:MM``, 00:00 to 23:59.
+CLOCK_PATTERN = "^([01][0-9]|2[0-3]):[0-5][0-9]$"
 #: Error bodies of DRF: ``{"detail": "..."}`` or ``{"<field>": ["..."]}``.
 VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -128,6 +130,24 @@ else:
 
         def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
             return dict(TARGET_SCHEMA, description="The object: 'app_label.model:pk'.")
+
+    class TimeZoneFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+        """An IANA time zone name this server knows."""
+
+        target_class = "notifications.api.serializers.TimeZoneField"
+
+        def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+            from notifications.outbound.quiet_hours import time_zone_names
+
+            return {"type": "string", "enum": sorted(time_zone_names()), "example": "Europe/Paris"}
+
+    class ClockFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+        """A local time of day, ``HH:MM``."""
+
+        target_class = "notifications.api.serializers.ClockField"
+
+        def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+            return {"type": "string", "pattern": CLOCK_PATTERN, "example": "22:00"}
 
     class ReadStateFieldExtension(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
         """``true`` marks read, ``null`` marks unread; ``false`` is refused."""

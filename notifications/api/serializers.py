@@ -452,6 +452,68 @@ class SubscriptionSerializer(serializers.Serializer):
     created = serializers.DateTimeField(read_only=True)
 
 
+class FutureDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 moment in the future (naive: the project's TIME_ZONE); never a 500."""
+
+    default_error_messages = {
+        "past": "Must be a time in the future.",
+        "overflow": "Must be a time between years 1 and 9999 in UTC.",
+    }
+
+    def to_internal_value(self, value: Any) -> Any:
+        import datetime
+
+        from django.utils import timezone
+
+        try:
+            moment = super().to_internal_value(value)
+        except (OverflowError, ValueError):
+            self.fail("overflow")
+        if not isinstance(moment, datetime.datetime):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|Z]")
+        if moment <= timezone.now():
+            self.fail("past")
+        return moment
+
+
+class SnoozeSerializer(serializers.Serializer):
+    """``{"until": "2026-12-07T09:00:00Z"}``: hide the notification until then."""
+
+    until = FutureDateTimeField(help_text="When the notification comes back (in the future).")
+
+
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name (``Europe/Paris``) this server knows."""
+
+    default_error_messages = {"unknown": "{value!r} is not a known time zone (IANA name)."}
+
+    def to_internal_value(self, data: Any) -> str:
+        from notifications.outbound.quiet_hours import time_zone_names
+
+        name = super().to_internal_value(data)
+        if name not in time_zone_names():
+            self.fail("unknown", value=name[:64])
+        return str(name)
+
+
+class ClockField(serializers.TimeField):
+    """A local time of day, ``HH:MM`` (in and out)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", input_formats=["%H:%M"], **kwargs)
+
+
+class QuietHoursSerializer(serializers.Serializer):
+    """A user's quiet hours; PATCH changes the given keys only (``{}`` changes nothing)."""
+
+    enabled = StrictBooleanField(required=False)
+    time_zone = TimeZoneField(required=False, max_length=64, help_text="e.g. Europe/Paris")
+    start = ClockField(required=False, help_text="HH:MM, local time")
+    end = ClockField(
+        required=False, help_text="HH:MM, local time; before start: the window crosses midnight"
+    )
+
+
 class DeviceSerializer(serializers.Serializer):
     """An app's FCM registration token (``getToken()``) and its platform."""
 

@@ -18,7 +18,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from notifications import i18n, payloads, services, subscriptions
+from notifications import i18n, payloads, services, snoozing, subscriptions
 from notifications.api.bodies import BoundedBodyMixin
 from notifications.api.caching import conditional_count
 from notifications.api.filters import (
@@ -52,13 +52,16 @@ from notifications.api.serializers import (
     NotificationFilterSerializer,
     NotificationIdsSerializer,
     NotificationSerializer,
+    QuietHoursSerializer,
     ReadStateSerializer,
     SeenAllSerializer,
+    SnoozeSerializer,
     UnreadCountSerializer,
 )
 from notifications.event_types import required_names
 from notifications.exceptions import DatabaseBusy
 from notifications.models import MAX_ID, Notification
+from notifications.outbound import quiet_hours
 from notifications.writes import is_busy_error
 
 #: ``?with=target_muted``: the extras a list or detail GET may ask for.
@@ -345,6 +348,51 @@ class NotificationArchiveView(NotificationIdMixin, NotificationsAPIView):
         if not rows:
             raise NotFound
         return Response(NotificationSerializer(rows[0]).data)
+
+
+class NotificationSnoozeView(NotificationIdMixin, NotificationsAPIView):
+    """Hide one notification until a time (POST ``<id>/snooze``, ``{"until": ...}``)."""
+
+    serializer_class = SnoozeSerializer
+
+    @extend_schema(
+        operation_id="notification_snooze",
+        request=SnoozeSerializer,
+        parameters=[NOTIFICATION_ID],
+        responses={200: NotificationSerializer, **ERRORS, **NOT_FOUND, **BODY_ERRORS},
+        description="It leaves every list and count until `until`, then comes back unread "
+        "and unseen, on top, with a `new` frame. A snoozed notification answers 404.",
+    )
+    def post(self, request: Request, notification_id: int) -> Response:
+        body = SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        row = snoozing.snooze(request.user, self._id(), body.validated_data["until"])
+        return Response(NotificationSerializer(row).data)
+
+
+class QuietHoursView(NotificationsAPIView):
+    """The user's quiet hours (GET), or change some of them (PATCH)."""
+
+    serializer_class = QuietHoursSerializer
+
+    @extend_schema(
+        operation_id="notifications_quiet_hours_retrieve",
+        responses={200: QuietHoursSerializer, **ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(quiet_hours.get_quiet_hours(request.user))
+
+    @extend_schema(
+        operation_id="notifications_quiet_hours_update",
+        request=QuietHoursSerializer,
+        responses={200: QuietHoursSerializer, **ERRORS, **BODY_ERRORS},
+        description='Partial: `{"start": "22:00", "end": "07:00", "time_zone": "Europe/Paris", '
+        '"enabled": true}`. Channels other than the inbox wait until the window ends.',
+    )
+    def patch(self, request: Request) -> Response:
+        body = QuietHoursSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(quiet_hours.set_quiet_hours(request.user, body.validated_data))
 
 
 class NotificationUnarchiveView(NotificationArchiveView):

@@ -7,12 +7,12 @@ docs/channels.md.
 
 from __future__ import annotations
 
-from notifications.outbound.tasks import enqueue_for_event, immediate_channels
+from notifications.outbound.tasks import delayed_steps, enqueue_for_event, immediate_channels
 
 
 def wants_tasks(type_name: str) -> bool:
-    """Whether events of ``type_name`` have channel work to queue (a channel that sends at once)."""
-    return bool(immediate_channels(type_name))
+    """Whether events of ``type_name`` have channel work to queue (at once or escalation steps)."""
+    return bool(immediate_channels(type_name) or delayed_steps(type_name))
 
 
 __all__ = ["enqueue_for_event", "wants_tasks"]

@@ -23,7 +23,10 @@ from notifications import signals
 from notifications.conf import notifications_settings
 from notifications.models import Delivery
 from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
+from notifications.outbound.config import is_urgent
+from notifications.outbound.escalation import hold
 from notifications.outbound.preferences import users_with_channel
+from notifications.outbound.quiet_hours import quiet_until
 
 logger = logging.getLogger("notifications.outbound")
 
@@ -99,10 +102,34 @@ def skip_reasons(channel: str, records: list[Delivery]) -> dict[int, Skipped]:
 
 def run(channel: BaseChannel, notification_ids: Collection[int]) -> list[Delivery]:
     """Deliver ``notification_ids`` on ``channel`` once each; return the records written."""
-    records = claim(channel.name, notification_ids)
+    return deliver(channel, claim(channel.name, notification_ids))
+
+
+def deliver(channel: BaseChannel, records: list[Delivery]) -> list[Delivery]:
+    """Send the claimed ``records`` on ``channel`` and record each outcome; return them.
+
+    Records that must not go are skipped (:func:`skip_reasons`); those whose user
+    is inside their quiet hours, of a type that is not ``urgent``, go back to
+    ``scheduled`` until the window ends (:mod:`notifications.outbound.quiet_hours`).
+    """
     if not records:
         return []
     outcomes: dict[int, Outcome] = dict(skip_reasons(channel.name, records))
+    quiet = quiet_until(
+        {r.notification.user_id for r in records if not is_urgent(r.notification.event.type.name)},
+        timezone.now(),
+    )
+    held = [
+        r
+        for r in records
+        if r.pk not in outcomes
+        and r.notification.user_id in quiet
+        and not is_urgent(r.notification.event.type.name)
+    ]
+    if held:
+        hold(held, quiet)
+        done = {r.pk for r in held}
+        records = [r for r in records if r.pk not in done]
     to_send = [record for record in records if record.pk not in outcomes]
     if to_send:
         accepted = {r.notification_id: frozenset(r.accepted) for r in to_send if r.accepted}
@@ -116,7 +143,7 @@ def run(channel: BaseChannel, notification_ids: Collection[int]) -> list[Deliver
         for record in to_send:
             outcomes[record.pk] = sent.get(record.notification_id, Failed("no outcome returned"))
     finish(channel, records, outcomes)
-    return records
+    return records + held
 
 
 def finish(channel: BaseChannel, records: Iterable[Delivery], outcomes: dict[int, Outcome]) -> None:

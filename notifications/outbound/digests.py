@@ -5,7 +5,8 @@ A type opts in with ``"channels": {"email": {"digest": {"after_minutes": N,
 due notifications (keyset on the user id); :func:`send_batch` sends one email
 per user of a batch, covering every due type, in a number of queries that does
 not depend on the batch size. Notifications read meanwhile are left out; a
-user's email choice per type is honoured (``skipped``/``disabled``).
+user's email choice per type is honoured (``skipped``/``disabled``); a user inside
+their quiet hours gets the digest at the first run after the window.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from notifications.outbound.base import Outcome
 from notifications.outbound.config import EMAIL, Digest
 from notifications.outbound.deliveries import claim, finish, skip_reasons
 from notifications.outbound.preferences import offered_channels
+from notifications.outbound.quiet_hours import quiet_until
 from notifications.outbound.registry import get_channel
 
 
@@ -79,8 +81,15 @@ def due_user_batches(now: datetime.datetime, size: int) -> Iterator[list[int]]:
 
 
 def send_batch(user_ids: list[int]) -> int:
-    """Email each of ``user_ids`` their due digest; return how many emails were sent."""
+    """Email each of ``user_ids`` their due digest; return how many emails were sent.
+
+    Users inside their quiet hours are left for a later run (the digest stays due).
+    """
     now = timezone.now()
+    quiet = quiet_until(user_ids, now)
+    user_ids = [user_id for user_id in user_ids if user_id not in quiet]
+    if not user_ids:
+        return 0
     types = digest_types()
     due = list(
         due_notifications(now, types).filter(user_id__in=user_ids).values_list("pk", flat=True)

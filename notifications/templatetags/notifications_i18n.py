@@ -36,6 +36,8 @@ INBOX_STRINGS = {
     "archiveLabel": _("Archive: {title}"),
     "unarchive": _("Restore"),
     "unarchiveLabel": _("Restore: {title}"),
+    "snooze": _("Snooze 1 h"),
+    "snoozeLabel": _("Snooze 1 h: {title}"),
     "remove": _("Delete"),
     "removeLabel": _("Delete: {title}"),
     "mute": _("Mute this thread"),

@@ -31,6 +31,13 @@ describe("reduceFrame", () => {
     assert.equal(JSON.stringify(items), before);
   });
 
+  test("snoozed drops a loaded row; it comes back with new", () => {
+    const { items: gone, known } = reduceFrame(items, { action: "snoozed", notification: { id: 3, snoozed_until: "x" } });
+    assert.equal(known, true);
+    assert.deepEqual(ids(gone), [5, 1]);
+    assert.deepEqual(ids(reduceFrame(gone, { action: "new", notification: row(3) }).items), [5, 3, 1]);
+  });
+
   test("new for a loaded id replaces it instead of duplicating it", () => {
     const { items: next } = reduceFrame(items, { action: "new", notification: row(5, { readed: "x" }) });
     assert.deepEqual(ids(next), [5, 3, 1]);
@@ -167,6 +174,8 @@ describe("NotificationsClient against a scripted server", () => {
     api = fakeApi({
       "unread-count": { unread: 2, unseen: 1 },
       "seen-all": { updated: 1, unseen: 0 },
+      "2/snooze": row(2, { seen: null }),
+      "quiet-hours": (init) => ({ enabled: true, time_zone: "Europe/Paris", start: "22:00", end: "07:00", ...JSON.parse(init.body || "{}") }),
       "?after_id=": page([]),
       "?readed=": page([]),
       "?limit=": page([row(2, { seen: null }), row(1, { seen: "2026-11-24T10:00:00Z" })]),
@@ -328,6 +337,25 @@ describe("NotificationsClient against a scripted server", () => {
     assert.deepEqual(api.requests.at(-1), { method: "POST", key: "seen-all", body: undefined });
     assert.equal(client.unseen, 0);
     assert.ok(client.notifications.every((item) => item.seen));
+  });
+
+  test("snooze posts the time, drops the row and both counts", async () => {
+    await started();
+    const until = new Date("2030-01-01T09:00:00Z");
+    const result = await client.snooze(2, until);
+    assert.equal(result.id, 2);
+    assert.deepEqual(api.requests.at(-1), { method: "POST", key: "2/snooze", body: JSON.stringify({ until: "2030-01-01T09:00:00.000Z" }) });
+    assert.deepEqual(ids(client.notifications), [1]);
+    assert.equal(client.unread, 1);
+    assert.equal(client.unseen, 0);
+  });
+
+  test("quiet hours are read and patched", async () => {
+    await started();
+    const changed = await client.setQuietHours({ start: "21:00" });
+    assert.equal(changed.start, "21:00");
+    assert.deepEqual(api.requests.at(-1), { method: "PATCH", key: "quiet-hours", body: JSON.stringify({ start: "21:00" }) });
+    assert.equal((await client.getQuietHours()).time_zone, "Europe/Paris");
   });
 
   test("archive against a server without it rejects with the 404 and keeps the row", async () => {

@@ -90,6 +90,10 @@ INCLUDE_OPERATIONS = {
     ("GET", "/api/notifications/push/key"),
     ("POST", "/api/notifications/push/subscriptions"),
     ("DELETE", "/api/notifications/push/subscriptions"),
+    # Snooze and quiet hours (docs/escalation.md).
+    ("POST", "/api/notifications/{notification_id}/snooze"),
+    ("GET", "/api/notifications/quiet-hours"),
+    ("PATCH", "/api/notifications/quiet-hours"),
     ("GET", "/api/notifications/devices"),
     ("POST", "/api/notifications/devices"),
     ("DELETE", "/api/notifications/devices"),

@@ -8,14 +8,16 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 
-from notifications.outbound.tasks import run_periodic
+from notifications.outbound.tasks import queue_due_steps, run_periodic
+from notifications.snoozing import queue_due
 
 
 class Command(BaseCommand):
     help = (
-        "Queue failed email / Web Push deliveries whose retry is due, and the email digests "
-        "that are due. Run it every minute or so (cron, a systemd timer, your scheduler), "
-        "or keep it running with --loop (development)."
+        "Queue failed email / Web Push deliveries whose retry is due, the escalation steps "
+        "and quiet-hours holds that are due, the email digests that are due, and the return "
+        "of snoozed notifications. Run it every minute or so (cron, a systemd timer, your "
+        "scheduler), or keep it running with --loop (development)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,8 +46,11 @@ class Command(BaseCommand):
 
     def run_once(self) -> None:
         counts = run_periodic()
+        steps = queue_due_steps()
+        snoozed = queue_due()
         self.stdout.write(
             f"Queued {counts['retry_batches']} retry batches and "
-            f"{counts['digest_batches']} digest batches.",
+            f"{counts['digest_batches']} digest batches. Queued {steps} escalation step runs "
+            f"and {snoozed} snooze returns.",
         )
         self.stdout.flush()

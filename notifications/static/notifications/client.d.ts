@@ -97,6 +97,17 @@ export interface EventTypeChoice {
   required?: boolean;
 }
 
+/** A user's quiet hours: channels other than the inbox wait until the window ends. */
+export interface QuietHours {
+  enabled: boolean;
+  /** An IANA name, e.g. "Europe/Paris". */
+  time_zone: string;
+  /** "HH:MM", local time. */
+  start: string;
+  /** "HH:MM", local time; before `start`, the window crosses midnight. */
+  end: string;
+}
+
 export type Action =
   | "new"
   | "readed"
@@ -106,7 +117,8 @@ export type Action =
   | "seen_all"
   | "archived"
   | "unarchived"
-  | "updated";
+  | "updated"
+  | "snoozed";
 
 /** A WebSocket frame; clients ignore actions they do not know. */
 export interface Frame {
@@ -244,6 +256,10 @@ export class NotificationsClient extends EventTarget {
   archiveMany(ids: Iterable<number>): Promise<Notification[]>;
   unarchive(id: number): Promise<Notification>;
   getArchived(page?: { limit?: number; offset?: number }): Promise<Page<Notification>>;
+  /** Hide one until `until` (in the future); it comes back unread and unseen (a `new` frame). */
+  snooze(id: number, until: Date | string): Promise<Notification>;
+  getQuietHours(): Promise<QuietHours>;
+  setQuietHours(partial: Partial<QuietHours>): Promise<QuietHours>;
   getPreferences(): Promise<Preferences>;
   subscribe(target: string): Promise<Subscription>;
   unsubscribe(target: string): Promise<void>;

@@ -83,8 +83,8 @@ function insertAt(items, id) {
  * and the frame; the rows are never mutated. Returns `{items, known}`, where
  * `known` is false for frames this client ignores (unknown or malformed).
  *
- * `new` and `unarchived` insert; `readed`, `unread`, `archived`... replace or
- * drop a loaded row only; `updated` (a grouped send folded into an existing
+ * `new` and `unarchived` insert (a snoozed notification comes back as `new`);
+ * `readed`, `unread`, `archived`, `snoozed`... replace or drop a loaded row only; `updated` (a grouped send folded into an existing
  * row) replaces it and moves it to the top; `seen_all` stamps every unseen row;
  * `readed_all` with `unread: 0` stamps every unread row (a partial one needs a
  * REST round trip, which the client does).
@@ -124,6 +124,7 @@ export function reduceFrame(items, frame) {
     }
     case "deleted":
     case "archived":
+    case "snoozed":
       if (!hasRow) return { items, known: false };
       return { items: index < 0 ? items : items.filter((item) => item.id !== row.id), known: true };
     case "seen_all": {
@@ -387,6 +388,29 @@ export class NotificationsClient extends EventTarget {
     }
     this._changed("local", row);
     return row;
+  }
+
+  /**
+   * Hide one notification until `until` (a Date or an ISO 8601 string in the
+   * future); it leaves the list and the counts, and comes back unread and unseen
+   * then (a `new` frame). Resolves to it.
+   */
+  async snooze(id, until) {
+    const when = until instanceof Date ? until.toISOString() : String(until);
+    const row = await this._request("POST", `${id}/snooze`, { until: when });
+    this._dropLocal(row.id);
+    this._changed("local", row);
+    return row;
+  }
+
+  /** The user's quiet hours: `{enabled, time_zone, start, end}` (`"22:00"`). */
+  async getQuietHours() {
+    return this._request("GET", "quiet-hours");
+  }
+
+  /** Change some of them, e.g. `{start: "22:00", end: "07:00"}`; resolves to all of them. */
+  async setQuietHours(partial) {
+    return this._request("PATCH", "quiet-hours", partial);
   }
 
   /** A page of archived notifications: `{count, next, previous, results}`. */

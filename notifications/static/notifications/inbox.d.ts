@@ -7,8 +7,9 @@ export const STRINGS: Readonly<{
   bell: string; bellNone: string; bellUnread: string; bellUnseen: string; title: string;
   inbox: string; archived: string; markAllRead: string; markRead: string; markReadLabel: string;
   markUnread: string; markUnreadLabel: string; archive: string; archiveLabel: string;
-  unarchive: string; unarchiveLabel: string; remove: string; removeLabel: string; mute: string;
-  muteLabel: string; unmute: string; unmuteLabel: string; close: string;
+  unarchive: string; unarchiveLabel: string; snooze: string; snoozeLabel: string;
+  remove: string; removeLabel: string; mute: string; muteLabel: string; unmute: string;
+  unmuteLabel: string; close: string;
   loadMore: string; loading: string; empty: string; emptyArchived: string; live: string;
   connecting: string; offline: string; reconnecting: string; signedOut: string; newItem: string;
   from: string; groupedOne: string; groupedMany: string; unreadDot: string; readDot: string;

@@ -37,6 +37,8 @@ export const STRINGS = Object.freeze({
   archiveLabel: "Archive: {title}",
   unarchive: "Restore",
   unarchiveLabel: "Restore: {title}",
+  snooze: "Snooze 1 h",
+  snoozeLabel: "Snooze 1 h: {title}",
   remove: "Delete",
   removeLabel: "Delete: {title}",
   mute: "Mute this thread",
@@ -588,6 +590,7 @@ export class NotificationsInbox extends NotificationsElement {
       read: () => client.markRead(id),
       unread: () => client.markUnread(id),
       archive: () => client.archive(id),
+      snooze: () => client.snooze(id, new Date(Date.now() + 3600 * 1000)),
       unarchive: () => client.unarchive(id).then(() => this._dropArchived(id)),
       delete: () => client.remove(id).then(() => this._dropArchived(id)),
     };
@@ -783,6 +786,7 @@ export class NotificationsInbox extends NotificationsElement {
     if (archived) actions.push(button("unarchive", "unarchive", "unarchiveLabel"));
     else if (unread) actions.push(button("read", "markRead", "markReadLabel"));
     else actions.push(button("unread", "markUnread", "markUnreadLabel"));
+    if (archive && !archived) actions.push(button("snooze", "snooze", "snoozeLabel"));
     if (archive && !archived) actions.push(button("archive", "archive", "archiveLabel"));
     const thread = targetOf(row);
     if (thread && !archived && "target_muted" in row) {

@@ -112,3 +112,47 @@ client.getPreferences().then(
     channelStatus.textContent = `Could not load the channels: ${error.message}`;
   },
 );
+
+// Quiet hours (GET / PATCH quiet-hours): the browser's time zone is offered when none is set.
+const quietForm = document.getElementById("quiet-form");
+const quietStatus = document.getElementById("quiet-status");
+const fields = {
+  enabled: document.getElementById("quiet-enabled"),
+  start: document.getElementById("quiet-start"),
+  end: document.getElementById("quiet-end"),
+  time_zone: document.getElementById("quiet-zone"),
+};
+
+function showQuiet(hours) {
+  fields.enabled.checked = hours.enabled;
+  fields.start.value = hours.start;
+  fields.end.value = hours.end;
+  fields.time_zone.value = hours.enabled ? hours.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone || hours.time_zone;
+}
+
+client.getQuietHours().then(
+  (hours) => {
+    showQuiet(hours);
+    quietForm.setAttribute("aria-busy", "false");
+  },
+  (error) => {
+    quietStatus.textContent = `Could not load quiet hours: ${error.message}`;
+  },
+);
+
+quietForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  quietStatus.textContent = "Saving…";
+  try {
+    const saved = await client.setQuietHours({
+      enabled: fields.enabled.checked,
+      start: fields.start.value.slice(0, 5),
+      end: fields.end.value.slice(0, 5),
+      time_zone: fields.time_zone.value.trim(),
+    });
+    showQuiet(saved);
+    quietStatus.textContent = saved.enabled ? `Saved: quiet from ${saved.start} to ${saved.end} (${saved.time_zone}).` : "Saved: quiet hours off.";
+  } catch (error) {
+    quietStatus.textContent = `Not saved: ${error.message}`;
+  }
+});
