@@ -29,7 +29,8 @@ PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not b
 PYTEST_BROWSER := $(BIN)/python -m pytest -m browser
 
 test: venv test-js
-	scripts/ensure-chromium.sh
+	scripts/ensure-tool.sh chromium chromium "the browser tests" "about 480 MB"
+	scripts/ensure-tool.sh msgfmt gettext "the catalogue tests"
 	$(PYTEST)
 	$(PYTEST_BROWSER)
 
@@ -47,7 +48,8 @@ test-js: js-deps
 	@if command -v npm >/dev/null 2>&1; then npm test --prefix tests/js; else $(NPM_MISSING); fi
 
 test-services: venv js-deps
-	scripts/ensure-chromium.sh
+	scripts/ensure-tool.sh chromium chromium "the browser tests" "about 480 MB"
+	scripts/ensure-tool.sh msgfmt gettext "the catalogue tests"
 	NOTIFICATIONS_TEST_SERVICES=1 $(PYTEST)
 	NOTIFICATIONS_TEST_SERVICES=1 $(PYTEST_BROWSER)
 

@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: the demo under a real uvicorn process and Debian's Chromium.
 
 Chromium comes from the system (``apt-get install -y chromium``, see
-``scripts/ensure-chromium.sh``), never from ``playwright install``. Without it
+``scripts/ensure-tool.sh``), never from ``playwright install``. Without it
 the tests skip locally and fail in CI (``CI=true``).
 """
 
@@ -37,7 +37,7 @@ CHROMIUM_ARGS = [
 ]
 MISSING_CHROMIUM = (
     "Chromium is not installed, so the browser tests cannot run. Install Debian's package: "
-    "`sudo apt-get install -y chromium` (or run scripts/ensure-chromium.sh as root). "
+    "`sudo apt-get install -y chromium` (or run scripts/ensure-tool.sh as root). "
     "Do not use `playwright install`."
 )
 #: How long the demo server may take to start (s): long on a loaded 2-core machine.

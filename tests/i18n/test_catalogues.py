@@ -1,7 +1,8 @@
 """The shipped catalogues are current: every marked string is in them, and each .mo is its .po.
 
 Needs GNU gettext (``xgettext``, ``msgfmt``, ``msgunfmt``: Debian's ``gettext``), as
-``make messages`` does; a missing tool fails the test (the runtime needs only the .mo).
+``make messages`` does; without it the test skips, saying so (fails when CI=true); the
+runtime needs only the .mo. ``make test`` installs it as root (scripts/ensure-tool.sh).
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def msgids(po: str) -> set[tuple[str | None, str, str | None]]:
 
 def gettext_tool(name: str) -> str:
     path = shutil.which(name)
-    assert path, f"{name} is missing: install GNU gettext (apt-get install gettext)"
-    return path
+    if path:
+        return path
+    missing = f"{name} is missing: install GNU gettext (sudo apt-get install -y gettext)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(missing, pytrace=False)
+    pytest.skip(missing)
 
 
 @pytest.mark.parametrize(
