@@ -78,24 +78,26 @@ def counting_backend() -> type[CountingBackend]:
     return backend
 
 
-def configure(database: str) -> None:
-    import django
-    from django.conf import settings
+def django_settings(database: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The channel benches' Django settings: PostgreSQL ``database``, the task queue, a VAPID key.
+
+    ``NOTIFICATIONS`` holds what every channel bench needs; callers add their own keys.
+    """
     from py_vapid import Vapid
 
     key = Vapid()
     key.generate_keys()
-    settings.configure(
-        SECRET_KEY="bench-only",
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        INSTALLED_APPS=[
+    return {
+        "SECRET_KEY": "bench-only",
+        "USE_TZ": True,
+        "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        "INSTALLED_APPS": [
             "django.contrib.auth",
             "django.contrib.contenttypes",
             "django_tasks_db",
             "notifications",
         ],
-        DATABASES={
+        "DATABASES": {
             "default": {
                 "ENGINE": "django.db.backends.postgresql",
                 "HOST": PG["host"],
@@ -104,20 +106,29 @@ def configure(database: str) -> None:
                 "NAME": database,
             }
         },
-        TEMPLATES=[
+        "TEMPLATES": [
             {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
         ],
-        ROOT_URLCONF="bench.channels",  # urlpatterns below
-        TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
-        EMAIL_BACKEND="bench.channels.CountingBackend",
-        EVENTS=EVENTS,
-        NOTIFICATIONS={
+        "TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+        "EVENTS": events,
+        "NOTIFICATIONS": {
             "BASE_URL": "https://example.com",
             # No socket in this process: the send publishes one pointer and renders nothing.
             "BUS": "local",
             "WEB_PUSH_VAPID_PRIVATE_KEY": key.private_pem().decode(),
             "WEB_PUSH_CONTACT": "mailto:bench@example.com",
         },
+    }
+
+
+def configure(database: str) -> None:
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        **django_settings(database, EVENTS),
+        ROOT_URLCONF="bench.channels",  # urlpatterns below
+        EMAIL_BACKEND="bench.channels.CountingBackend",
     )
     django.setup()
 

@@ -30,7 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import BENCH, PG, PG_USER, drop_database, recreate_database
+from bench.channels import create_users, django_settings
+from bench.common import BENCH, drop_database, recreate_database
 
 CHANNELS = ["email", "web_push", "fcm", "sms", "slack", "teams", "discord", "webhook"]
 EVENTS = [
@@ -80,68 +81,24 @@ def stand_ins() -> Iterator[tuple[str, dict[str, Any]]]:
 def configure(database: str, origin: str, account: dict[str, Any]) -> None:
     import django
     from django.conf import settings
-    from py_vapid import Vapid
 
-    key = Vapid()
-    key.generate_keys()
-    settings.configure(
-        SECRET_KEY="bench-only",
-        USE_TZ=True,
-        DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
-        INSTALLED_APPS=[
-            "django.contrib.auth",
-            "django.contrib.contenttypes",
-            "django_tasks_db",
-            "notifications",
-        ],
-        DATABASES={
-            "default": {
-                "ENGINE": "django.db.backends.postgresql",
-                "HOST": PG["host"],
-                "PORT": PG["port"],
-                "USER": PG_USER,
-                "NAME": database,
-            }
-        },
-        TEMPLATES=[
-            {"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}
-        ],
-        TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        EVENTS=EVENTS,
-        NOTIFICATIONS={
-            "BASE_URL": "https://example.com",
-            "BUS": "local",  # no socket in this process: one pointer, nothing rendered
-            "WEB_PUSH_VAPID_PRIVATE_KEY": key.private_pem().decode(),
-            "WEB_PUSH_CONTACT": "mailto:bench@example.com",
-            "OUTBOUND_UNSAFE_ALLOW": ["127.0.0.1/32"],
-            "FCM_CREDENTIALS": account,
-            "FCM_API_URL": origin,
-            "SMS_PHONE_NUMBER": "bench.outbound_channels.phone",
-            "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000001",
-            "TWILIO_AUTH_TOKEN": "twilio-test-token",
-            "TWILIO_FROM": "+15550000000",
-            "TWILIO_API_URL": origin,
-            "SLACK_WEBHOOK_URLS": {"*": f"{origin}/slack/ok/team"},
-            "TEAMS_WEBHOOK_URLS": {"*": f"{origin}/teams/ok/team"},
-            "DISCORD_WEBHOOK_URLS": {"*": f"{origin}/discord/ok/team"},
-            "WEBHOOK_ENDPOINTS": {"main": {"url": f"{origin}/hooks/main", "secret": SECRET}},
-        },
-    )
+    values = django_settings(database, EVENTS)
+    values["NOTIFICATIONS"] |= {
+        "OUTBOUND_UNSAFE_ALLOW": ["127.0.0.1/32"],
+        "FCM_CREDENTIALS": account,
+        "FCM_API_URL": origin,
+        "SMS_PHONE_NUMBER": "bench.outbound_channels.phone",
+        "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000001",
+        "TWILIO_AUTH_TOKEN": "twilio-test-token",
+        "TWILIO_FROM": "+15550000000",
+        "TWILIO_API_URL": origin,
+        "SLACK_WEBHOOK_URLS": {"*": f"{origin}/slack/ok/team"},
+        "TEAMS_WEBHOOK_URLS": {"*": f"{origin}/teams/ok/team"},
+        "DISCORD_WEBHOOK_URLS": {"*": f"{origin}/discord/ok/team"},
+        "WEBHOOK_ENDPOINTS": {"main": {"url": f"{origin}/hooks/main", "secret": SECRET}},
+    }
+    settings.configure(**values, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
     django.setup()
-
-
-def create_users(n: int) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, "
-            "email, is_staff, is_active, date_joined) "
-            "SELECT '!', false, 'u' || i, '', '', 'u' || i || '@example.com', false, true, now() "
-            "FROM generate_series(1, %s) AS i",
-            [n],
-        )
 
 
 def fan_out(runs: int, log: Callable[[str], None]) -> dict[str, Any]:
