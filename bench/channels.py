@@ -78,7 +78,7 @@ def counting_backend() -> type[CountingBackend]:
     return backend
 
 
-def django_settings(database: str, events: list[dict[str, Any]]) -> dict[str, Any]:
+def django_settings(database: str, events: list[Any]) -> dict[str, Any]:
     """The channel benches' Django settings: PostgreSQL ``database``, the task queue, a VAPID key.
 
     ``NOTIFICATIONS`` holds what every channel bench needs; callers add their own keys.
