@@ -135,6 +135,11 @@ class TargetField(forms.CharField):
         "invalid": _("target must look like 'app_label.model:pk', e.g. 'blog.post:7'."),
     }
 
+    def __init__(self, **kwargs: Any) -> None:
+        # The pk part is text as stored: " 7" is not "7" (and a schema-valid " " is no 400).
+        kwargs.setdefault("strip", False)
+        super().__init__(**kwargs)
+
     def to_python(self, value: Any) -> Any:
         text = super().to_python(value)
         if text is None or text in self.empty_values:

@@ -59,7 +59,9 @@ def test_filter_by_target(urls, ann, bob, ann_client, send, post):
     assert nothing.json()["results"] == []
 
 
-@pytest.mark.parametrize("value", ["nosuch.model:1", "auth.nosuchmodel:1"])
+@pytest.mark.parametrize(
+    "value", ["nosuch.model:1", "auth.nosuchmodel:1", "nosuch.model: ", "auth.group: 7"]
+)
 def test_a_target_of_no_installed_model_has_no_notifications(urls, ann_client, send, ann, value):
     send([ann], title="about nothing in particular")
 

@@ -61,34 +61,37 @@ async def test_a_primary_killed_mid_send_loses_no_row_and_sockets_return_within_
             await asyncio.sleep(0.05)
 
     sender = asyncio.ensure_future(keep_sending())
-    await asyncio.sleep(0.3)
-    cluster.kill(doomed)
+    try:
+        await asyncio.sleep(0.3)
+        cluster.kill(doomed)
 
-    # The worker tells the socket, so that the client catches up over REST.
-    closed = None
-    while closed is None:
-        output = await socket.receive_output(timeout=10)
-        if output["type"] == "websocket.close":
-            closed = output["code"]
-    assert closed == CLOSE_BUS_UNAVAILABLE
+        # The worker tells the socket, so that the client catches up over REST.
+        closed = None
+        while closed is None:
+            output = await socket.receive_output(timeout=10)
+            if output["type"] == "websocket.close":
+                closed = output["code"]
+        assert closed == CLOSE_BUS_UNAVAILABLE
 
-    while cluster.primary_of(channel) == doomed or not cluster.healthy():
-        await asyncio.sleep(0.05)
-    promoted = time.monotonic()
+        while cluster.primary_of(channel) == doomed or not cluster.healthy():
+            await asyncio.sleep(0.05)
+        promoted = time.monotonic()
 
-    while True:  # a client reconnecting with backoff
-        again = await open_socket(ann)
-        try:
-            output = await again.receive_output(timeout=0.3)
-        except TimeoutError:
-            break  # open, and not closed at once: served again
-        if output["type"] == "websocket.send":
-            break  # served again: the pushes of the running sends reach it
-        await asyncio.sleep(0.2)
-        assert time.monotonic() - promoted < 5, "not served again within 5 s of the failover"
-    served_after = time.monotonic() - promoted
-    stop.set()
-    await sender
+        while True:  # a client reconnecting with backoff
+            again = await open_socket(ann)
+            # receive_nothing() leaves the socket open (a timed-out receive_output() would
+            # cancel the application: no frame within 0.3 s is not a failure).
+            if await again.receive_nothing(timeout=0.3):
+                break  # open, and not closed at once: served again
+            output = await again.receive_output()
+            if output["type"] == "websocket.send":
+                break  # served again: the pushes of the running sends reach it
+            await asyncio.sleep(0.2)
+            assert time.monotonic() - promoted < 5, "not served again within 5 s of the failover"
+        served_after = time.monotonic() - promoted
+    finally:  # the sends stop whatever happened, before the test's teardown
+        stop.set()
+        await sender
 
     last = await send([ann], title="after")
     while (frame := await receive_frame(again))["notification"]["event"]["id"] != last.pk:
