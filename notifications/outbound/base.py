@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from notifications.models import Notification
+
+
+def installed(*modules: str) -> bool:
+    """Whether every module is importable (an extra is installed), looked up once, not imported.
+
+    ``google.oauth2`` with no ``google`` package at all is False, not an error
+    (``importlib.util.find_spec`` of a submodule imports its parent).
+    """
+    return all(_importable(module) for module in modules)
+
+
+def _importable(module: str) -> bool:
+    if module not in _IMPORTABLE:
+        try:
+            _IMPORTABLE[module] = importlib.util.find_spec(module) is not None
+        except ModuleNotFoundError:
+            _IMPORTABLE[module] = False
+    return _IMPORTABLE[module]
+
+
+_IMPORTABLE: dict[str, bool] = {}
 
 
 @dataclass(frozen=True)

@@ -18,15 +18,13 @@ carry their secret).
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from notifications.conf import notifications_settings
 from notifications.outbound import posting
-from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped
+from notifications.outbound.base import BaseChannel, Failed, Outcome, Sent, Skipped, installed
 from notifications.outbound.texts import render_text
 
 if TYPE_CHECKING:
@@ -38,10 +36,9 @@ SLACK_RETRY = frozenset(
 )
 
 
-@functools.cache
 def httpcore_installed() -> bool:
-    """Whether ``httpcore`` (the ``chat`` extra) is installed (looked up once, not imported)."""
-    return importlib.util.find_spec("httpcore") is not None
+    """Whether ``httpcore`` (the ``chat`` extra) is installed."""
+    return installed("httpcore")
 
 
 def type_destination(urls: Mapping[str, str], type_name: str) -> str | None:

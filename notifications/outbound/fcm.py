@@ -22,7 +22,6 @@ drops the cached access token and is retried; any other answer is final.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from collections import defaultdict
 from collections.abc import Mapping
@@ -42,6 +41,7 @@ from notifications.outbound.base import (
     Sent,
     Skipped,
     destinations_outcome,
+    installed,
 )
 from notifications.outbound.texts import notification_url
 from notifications.payloads import rendered_for
@@ -53,10 +53,9 @@ SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GONE = frozenset({404, 410})
 
 
-@functools.cache
 def fcm_installed() -> bool:
-    """Whether the ``fcm`` extra is installed (looked up once per process, not imported)."""
-    return all(importlib.util.find_spec(m) is not None for m in ("google.oauth2", "httpcore"))
+    """Whether the ``fcm`` extra is installed."""
+    return installed("google.oauth2", "httpcore")
 
 
 def service_account() -> dict[str, Any] | None:

@@ -16,15 +16,13 @@ error (an invalid number: 21211, 21614) final.
 from __future__ import annotations
 
 import base64
-import functools
-import importlib.util
 import logging
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from notifications.conf import notifications_settings
 from notifications.outbound import posting, requests
-from notifications.outbound.base import Failed, Outcome, Sent, Skipped
+from notifications.outbound.base import Failed, Outcome, Sent, Skipped, installed
 from notifications.outbound.sms import BaseSMSProvider
 
 #: Twilio's error code for a recipient who opted out (replied STOP).
@@ -32,10 +30,9 @@ OPTED_OUT = 21610
 TWILIO = "https://api.twilio.com"
 
 
-@functools.cache
 def twilio_installed() -> bool:
-    """Whether the ``twilio`` extra is installed (looked up once per process, not imported)."""
-    return all(importlib.util.find_spec(m) is not None for m in ("twilio", "httpcore"))
+    """Whether the ``twilio`` extra is installed."""
+    return installed("twilio", "httpcore")
 
 
 def policy_http_client() -> Any:

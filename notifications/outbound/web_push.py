@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
-import importlib.util
 import json
 import time
 from collections import defaultdict
@@ -35,6 +34,7 @@ from notifications.outbound.base import (
     Sent,
     Skipped,
     destinations_outcome,
+    installed,
 )
 from notifications.payloads import web_push_payload
 
@@ -90,13 +90,9 @@ def application_server_key() -> str | None:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@functools.cache
 def webpush_installed() -> bool:
-    """Whether the ``webpush`` extra is installed (looked up once per process, not imported)."""
-    return all(
-        importlib.util.find_spec(module) is not None
-        for module in ("py_vapid", "http_ece", "httpcore")
-    )
+    """Whether the ``webpush`` extra is installed."""
+    return installed("py_vapid", "http_ece", "httpcore")
 
 
 def b64url_decode(text: str) -> bytes:

@@ -23,8 +23,6 @@ never sent it again on a retry.
 from __future__ import annotations
 
 import datetime
-import functools
-import importlib.util
 import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -35,7 +33,14 @@ from django.utils import translation
 from notifications.conf import notifications_settings
 from notifications.i18n import user_language
 from notifications.outbound import posting
-from notifications.outbound.base import BaseChannel, Outcome, Sent, Skipped, destinations_outcome
+from notifications.outbound.base import (
+    BaseChannel,
+    Outcome,
+    Sent,
+    Skipped,
+    destinations_outcome,
+    installed,
+)
 from notifications.payloads import payload_for
 
 if TYPE_CHECKING:
@@ -44,12 +49,9 @@ if TYPE_CHECKING:
 EVENT = "notification.created"
 
 
-@functools.cache
 def webhooks_installed() -> bool:
-    """Whether the ``webhooks`` extra is installed (looked up once per process, not imported)."""
-    return all(
-        importlib.util.find_spec(module) is not None for module in ("standardwebhooks", "httpcore")
-    )
+    """Whether the ``webhooks`` extra is installed."""
+    return installed("standardwebhooks", "httpcore")
 
 
 def secret_problem(secret: str) -> str | None:
